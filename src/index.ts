@@ -1,0 +1,2 @@
+export { FormworkError } from "./errors/formwork-error.js";
+export * from "./json/index.js";
