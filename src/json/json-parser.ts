@@ -674,7 +674,9 @@ export class JsonParser {
   private finishNumber(text: string, offset: number, found: string): void {
     const state = this.numberState;
     if (state !== N_ZERO && state !== N_INT && state !== N_FRACTION && state !== N_EXPONENT) {
-      this.fail("invalid-number", offset, found, state === N_MINUS ? "a digit after '-'" : "more digits");
+      // Cut off by end(): the text is incomplete rather than wrong.
+      const code = found === "end of input" ? "unexpected-end" : "invalid-number";
+      this.fail(code, offset, found, state === N_MINUS ? "a digit after '-'" : "more digits");
     }
     this.numberText = "";
     this.finishScalar(+text);
