@@ -209,6 +209,9 @@ export class JsonParser {
 
   /** Reads the next piece of text. Throws {@link JsonParseError} at the first character that cannot be JSON. */
   write(chunk: string): void {
+    if (typeof chunk !== "string") {
+      throw new TypeError(`formwork: JsonParser.write takes a string, not ${chunk === null ? "null" : typeof chunk} (decode bytes with TextDecoder first)`);
+    }
     if (this.failure !== undefined) throw this.failure;
     if (this.isEnded) this.fail("write-after-end", this.base, "more text", "nothing after end()");
     const length = chunk.length;
@@ -624,9 +627,10 @@ export class JsonParser {
       this.state = COLON;
       return;
     }
-    this.update(text);
+    const value = text.length >= 13 ? detach(text) : text;
+    this.update(value);
     this.shownLength = 0;
-    this.afterValue(text);
+    this.afterValue(value);
   }
 
   private readNumber(chunk: string, i: number): number {
@@ -871,6 +875,15 @@ function setMember(object: Record<string, unknown>, key: string, value: unknown)
   } else {
     object[key] = value;
   }
+}
+
+// A closed string is copied once into a fresh flat string. Without this, V8 keeps a string
+// built by appending as a tree of every piece (a cons string, ~30 bytes a piece), and a string
+// sliced from a large chunk as a view that keeps the whole chunk alive: parsing 10 MB then
+// retained 2.5x to 5.5x the heap of JSON.parse. Shorter strings (under 13 characters) are
+// always copied by V8 already. Concatenating and slicing makes V8 flatten into a new string.
+function detach(text: string): string {
+  return (" " + text).slice(1);
 }
 
 function hexValue(c: number): number {
