@@ -1,2 +1,4 @@
-export { FormworkError } from "./errors/formwork-error.js";
+export * from "./errors/index.js";
 export * from "./json/index.js";
+export * from "./schema/index.js";
+export * from "./stream/index.js";

@@ -29,6 +29,8 @@ export class JsonParseError extends FormworkError {
   readonly found: string;
   /** What the grammar allowed there, such as `"',' or '}'"`. */
   readonly expected: string;
+  /** The text read up to the error, where the reader keeps it (formwork's streams do). */
+  text: string | undefined = undefined;
 
   constructor(details: {
     code: JsonParseErrorCode;

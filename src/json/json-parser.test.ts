@@ -307,3 +307,31 @@ describe("lenient input", () => {
     }
   });
 });
+
+describe("a sequence of values (multiple)", () => {
+  const multiple = { multiple: true } as const;
+
+  it("reads newline-delimited and concatenated values, each ending at the root path", () => {
+    const text = '{"a": 1}\n{"a": 2}{"a": 3} [4]\n"five" 6\ntrue';
+    for (const size of [1, 3, text.length]) {
+      const parser = new JsonParser(multiple);
+      const roots: unknown[] = [];
+      parser.on("value-end", ({ path, value }) => {
+        if (path.length === 0) roots.push(value);
+      });
+      for (const chunk of chunksOf(text, size)) parser.write(chunk);
+      expect(parser.end()).toBe(true);
+      expect(roots).toEqual([{ a: 1 }, { a: 2 }, { a: 3 }, [4], "five", 6, true]);
+    }
+  });
+
+  it("accepts an empty sequence and rejects a value cut off", () => {
+    expect(feed([" \n "], multiple).outcome).toEqual({ ok: true, value: undefined });
+    expect(feed(['{"a": 1}\n{"a"'], multiple).outcome).toMatchObject({ ok: false, error: { code: "unexpected-end" } });
+    expect(feed(["[1] x"], multiple).outcome).toMatchObject({ ok: false, error: { code: "unexpected-character", offset: 4 } });
+  });
+
+  it("skips prose between values in lenient mode", () => {
+    expect(feed(['Item one: {"a": 1}\nItem two: {"a": 2}\nDone.'], { multiple: true, lenient: true }).outcome).toEqual({ ok: true, value: { a: 2 } });
+  });
+});

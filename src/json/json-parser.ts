@@ -16,6 +16,12 @@ export interface JsonParserOptions {
   readonly maxStringLength?: number;
   /** Most text in all, in UTF-16 code units. Default 64 Mi (67,108,864). */
   readonly maxLength?: number;
+  /**
+   * Read a sequence of values (newline-delimited or simply concatenated) instead of one. Each
+   * emits `value-end` at the root path `[]`; `value` shows the one being read, and `end()`
+   * returns the last one (undefined if there was none). Default `false`.
+   */
+  readonly multiple?: boolean;
 }
 
 /** The kind of a value, as told by its first character. */
@@ -125,6 +131,7 @@ export class JsonParser {
   readonly repairs: JsonRepair[] = [];
 
   private readonly isLenient: boolean;
+  private readonly isMultiple: boolean;
   private readonly maxDepth: number;
   private readonly maxStringLength: number;
   private readonly maxLength: number;
@@ -174,6 +181,7 @@ export class JsonParser {
 
   constructor(options: JsonParserOptions = {}) {
     this.isLenient = options.lenient === true;
+    this.isMultiple = options.multiple === true;
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
     this.maxStringLength = options.maxStringLength ?? DEFAULT_MAX_STRING_LENGTH;
     this.maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
@@ -235,7 +243,8 @@ export class JsonParser {
       this.proseStart = this.literalStart;
     }
     if (this.isLenient) this.closeProse(this.base);
-    if (this.state !== DONE && this.state !== TRAILER) {
+    const isBetweenValues = this.isMultiple && this.depth === 0 && (this.state === VALUE || this.state === START || this.state === PROSE);
+    if (this.state !== DONE && this.state !== TRAILER && !isBetweenValues) {
       this.fail("unexpected-end", this.base, "end of input", this.expectation());
     }
     this.isEnded = true;
@@ -699,7 +708,13 @@ export class JsonParser {
   }
 
   private afterValue(value: unknown): void {
-    this.state = this.depth === 0 ? DONE : AFTER_VALUE;
+    if (this.depth > 0) this.state = AFTER_VALUE;
+    else if (!this.isMultiple) this.state = DONE;
+    else {
+      // The next value may follow at once (`{}{}`), after whitespace, or in lenient mode after prose.
+      this.state = this.isLenient ? START : VALUE;
+      this.hasRoot = false;
+    }
     if (this.endListeners !== undefined && this.endListeners.length > 0) {
       const event = { path: this.keys.slice(0, this.depth), value };
       for (const listener of this.endListeners) listener(event);

@@ -1,0 +1,5 @@
+export { FormworkError } from "./formwork-error.js";
+export { ValidationError, type ValidationIssue } from "./validation-error.js";
+export { IncompleteOutputError } from "./incomplete-output-error.js";
+export { AbortError } from "./abort-error.js";
+export { SourceError } from "./source-error.js";

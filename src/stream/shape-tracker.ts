@@ -1,0 +1,357 @@
+// Follows the parser's events under a schema's Shape and keeps the partial value a user may
+// see: only what the schema allows to show, as immutable snapshots that share every subtree
+// that did not change. One tracker follows one value; `baseDepth` is the length of that value's
+// path in the document (0 for the whole document, 1 for the items of a top-level array...).
+import type { JsonValueKind } from "../json/json-parser.js";
+import type { JsonPath } from "../json/json-path.js";
+import { ANY, countLeaves, resolve, type ObjectShape, type Shape, type ShapeIssue, type UnionShape } from "../schema/shape.js";
+
+/** A value did not fit its part of the schema (turned into a ValidationError by the stream). */
+export class ShapeViolation {
+  constructor(
+    readonly path: JsonPath,
+    readonly issues: readonly ShapeIssue[],
+  ) {}
+}
+
+/** Where a field stands: not begun, being written, or complete. */
+export type FieldState = "pending" | "streaming" | "done";
+
+/** How far the value is: leaf fields done out of all (see {@link ShapeTracker}). */
+export interface Progress {
+  readonly done: number;
+  readonly total: number;
+  readonly ratio: number;
+}
+
+interface Frame {
+  shape: Shape;
+  readonly isArray: boolean;
+  readonly draft: Record<string, unknown> | unknown[];
+  snapshot: unknown;
+  isDirty: boolean;
+  readonly parent: Frame | undefined;
+  readonly key: string | number;
+  isVisible: boolean;
+  readonly isIgnored: boolean;
+  openChild: Frame | undefined;
+  // The child being written: its shape (scalars are shown at close) and whether it streams.
+  childShape: Shape | undefined;
+  isChildStreaming: boolean;
+  // A discriminated union whose member is not known yet: the object stays hidden until it is.
+  pendingUnion: UnionShape | undefined;
+  readonly counts: boolean;
+  leavesDone: number;
+}
+
+const ROOT_KEY = "value";
+
+function setEntry(draft: Record<string, unknown> | unknown[], key: string | number, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(draft, key, { value, writable: true, enumerable: true, configurable: true });
+  else (draft as Record<string, unknown>)[key] = value;
+}
+
+function describeShape(shape: Shape): string {
+  switch (shape.kind) {
+    case "enum":
+      return `one of ${shape.values.map((value) => JSON.stringify(value)).join(", ")}`;
+    case "union":
+      return shape.options.map(describeShape).join(" or ");
+    case "never":
+      return "nothing";
+    default:
+      return shape.kind;
+  }
+}
+
+/**
+ * Keeps the schema-aware partial value. Progress counts the schema's leaf fields: every scalar
+ * field of an object at any depth outside arrays, and each array as one field, done when it
+ * closes; a union counts as its largest option. Fields the model leaves out count as done when
+ * their object closes, so `done` never goes back and reaches `total` when the value closes.
+ */
+export class ShapeTracker {
+  private readonly frames: (Frame | undefined)[] = [];
+  private readonly holder: Frame;
+  private readonly leafCounts = new Map<Shape, number>();
+  readonly total: number;
+  private done = 0;
+  /** True when something visible changed since the last snapshot. */
+  hasChanged = false;
+  /** Paths that closed since the last call to takeCompleted(). */
+  private completed: JsonPath[] = [];
+
+  /** True when a value closed since the last takeCompleted(): news for updates(), if not for snapshots. */
+  get hasCompleted(): boolean {
+    return this.completed.length > 0;
+  }
+  private isClosed = false;
+
+  constructor(
+    private readonly rootShape: Shape,
+    private readonly baseDepth: number,
+    private readonly isStreamingValidation: boolean,
+    // False where the caller judges the whole value itself the moment it closes.
+    private readonly isRootChecked = true,
+  ) {
+    this.holder = this.newFrame(ANY, false, undefined, ROOT_KEY, true, false);
+    this.frames[0] = this.holder;
+    this.total = this.leavesOf(rootShape);
+  }
+
+  /** The partial value now, as an immutable snapshot (undefined before the value begins). */
+  snapshot(): unknown {
+    this.hasChanged = false;
+    return (this.freeze(this.holder) as Record<string, unknown>)[ROOT_KEY];
+  }
+
+  get progress(): Progress {
+    const total = this.total;
+    const done = this.isClosed ? total : Math.min(this.done, total);
+    return { done, total, ratio: total === 0 ? 1 : done / total };
+  }
+
+  get isComplete(): boolean {
+    return this.isClosed;
+  }
+
+  /** The paths closed since the last call. */
+  takeCompleted(): JsonPath[] {
+    const completed = this.completed;
+    this.completed = [];
+    return completed;
+  }
+
+  /** The state of a field, given the active path and the last snapshot. */
+  static stateOf(path: JsonPath, active: JsonPath | undefined, value: unknown): FieldState {
+    if (active !== undefined && path.length <= active.length && path.every((key, index) => key === active[index])) return "streaming";
+    let node = value;
+    for (const key of path) {
+      if (typeof node !== "object" || node === null || !Object.hasOwn(node, key)) return "pending";
+      node = (node as Record<string, unknown>)[key];
+    }
+    return node === undefined ? "pending" : "done";
+  }
+
+  start(path: JsonPath, kind: JsonValueKind): void {
+    const depth = path.length - this.baseDepth;
+    const parent = this.frames[depth];
+    if (parent === undefined || depth < 0) return;
+    const key = depth === 0 ? ROOT_KEY : (path[path.length - 1] as string | number);
+    const isContainer = kind === "object" || kind === "array";
+    if (parent.isIgnored) {
+      if (isContainer) this.frames[depth + 1] = this.newFrame(ANY, kind === "array", parent, key, false, true);
+      return;
+    }
+    const declared = this.declaredShape(parent, key);
+    if (declared === undefined) {
+      // A key the schema does not list: not shown, not checked (the object's own check decides).
+      parent.childShape = undefined;
+      if (isContainer) this.frames[depth + 1] = this.newFrame(ANY, kind === "array", parent, key, false, true);
+      return;
+    }
+    let shape: Shape;
+    let pendingUnion: UnionShape | undefined;
+    if (declared.kind === "union" && declared.discriminator !== undefined && kind === "object") {
+      pendingUnion = declared;
+      shape = resolve(declared, "object") ?? ANY;
+    } else {
+      const resolved = resolve(declared, kind);
+      if (resolved === undefined || resolved.kind === "never") {
+        if (this.isStreamingValidation) {
+          throw new ShapeViolation(path, [{ path: [], message: `Expected ${describeShape(declared)}, received ${kind}`, code: "invalid_type" }]);
+        }
+        shape = ANY; // validate: 'final' shows it as written and lets the final check judge
+      } else {
+        shape = resolved;
+      }
+    }
+    if (isContainer) {
+      const frame = this.newFrame(shape, kind === "array", parent, key, parent.isVisible && pendingUnion === undefined, false);
+      frame.pendingUnion = pendingUnion;
+      this.frames[depth + 1] = frame;
+      if (frame.isVisible) this.attachChild(parent, frame);
+      return;
+    }
+    parent.childShape = shape;
+    parent.isChildStreaming = kind === "string" && (shape.kind === "any" || (shape.kind === "string" && shape.streams));
+    if (parent.isChildStreaming) {
+      setEntry(parent.draft, key, "");
+      this.markDirty(parent);
+    }
+  }
+
+  grow(path: JsonPath, value: string): void {
+    const depth = path.length - this.baseDepth;
+    const parent = this.frames[depth];
+    if (parent === undefined || depth < 0 || parent.isIgnored || !parent.isChildStreaming) return;
+    setEntry(parent.draft, depth === 0 ? ROOT_KEY : (path[path.length - 1] as string | number), value);
+    this.markDirty(parent);
+  }
+
+  end(path: JsonPath, value: unknown): void {
+    const depth = path.length - this.baseDepth;
+    const parent = this.frames[depth];
+    if (parent === undefined || depth < 0) return;
+    const key = depth === 0 ? ROOT_KEY : (path[path.length - 1] as string | number);
+    const isContainer = typeof value === "object" && value !== null;
+    if (isContainer) this.endContainer(path, depth, parent, key, value);
+    else this.endScalar(path, parent, key, value);
+    if (depth === 0) {
+      this.isClosed = true;
+      this.done = this.total;
+    }
+  }
+
+  private endContainer(path: JsonPath, depth: number, parent: Frame, key: string | number, value: unknown): void {
+    const frame = this.frames[depth + 1] as Frame;
+    this.frames[depth + 1] = undefined;
+    if (frame.isIgnored) return;
+    if (this.isStreamingValidation && (depth > 0 || this.isRootChecked)) {
+      const check = frame.pendingUnion?.check ?? frame.shape.check;
+      const issues = check?.(value);
+      if (issues !== undefined) throw new ShapeViolation(path, issues);
+    }
+    if (frame.pendingUnion !== undefined) {
+      // The discriminator never came (validate: 'final'): show the object as written.
+      frame.pendingUnion = undefined;
+      frame.isVisible = parent.isVisible;
+      if (frame.isVisible) this.attachChild(parent, frame);
+    }
+    const wasDirty = frame.isDirty;
+    const frozen = this.freeze(frame);
+    if (parent.openChild === frame) parent.openChild = undefined;
+    // Recorded even while the parent is hidden (a union awaiting its discriminator), so that
+    // it shows with the parent. If the last snapshot already shows this very object, closing
+    // it changes nothing visible.
+    setEntry(parent.draft, key, frozen);
+    if (wasDirty || !frame.isVisible) this.markDirty(parent);
+    if (frame.isVisible) this.completed.push(path);
+    if (parent.counts && !parent.isArray) {
+      const expected = frame.isArray ? 1 : this.leavesOf(frame.shape);
+      this.done += Math.max(0, expected - (frame.isArray ? 0 : frame.leavesDone));
+      parent.leavesDone += expected;
+    }
+  }
+
+  private endScalar(path: JsonPath, parent: Frame, key: string | number, value: unknown): void {
+    if (parent.isIgnored) return;
+    const shape = parent.childShape;
+    const wasStreaming = parent.isChildStreaming;
+    parent.childShape = undefined;
+    parent.isChildStreaming = false;
+    if (shape === undefined) return; // an unlisted key
+    if (this.isStreamingValidation) {
+      const issues = shape.kind === "enum" && shape.check === undefined && !shape.values.includes(value)
+        ? [{ path: [], message: `Expected ${describeShape(shape)}` }]
+        : shape.check?.(value);
+      if (issues !== undefined) throw new ShapeViolation(path, issues);
+    }
+    // A streamed string that closes as already shown changes nothing visible.
+    const isShown = wasStreaming && (parent.draft as Record<string, unknown>)[key] === value;
+    setEntry(parent.draft, key, value);
+    if (parent.pendingUnion !== undefined && key === parent.pendingUnion.discriminator) this.reveal(path, parent, value);
+    if (!isShown) this.markDirty(parent);
+    if (parent.isVisible) this.completed.push(path);
+    if (parent.counts && !parent.isArray) {
+      this.done++;
+      parent.leavesDone++;
+    }
+  }
+
+  // The discriminator of a pending union arrived: the object takes its member's shape and shows.
+  private reveal(path: JsonPath, frame: Frame, tag: unknown): void {
+    const union = frame.pendingUnion as UnionShape;
+    const member = union.members?.get(tag);
+    frame.pendingUnion = undefined;
+    if (member === undefined || member.kind !== "object") {
+      if (this.isStreamingValidation) {
+        const tags = [...(union.members?.keys() ?? [])].map((item) => JSON.stringify(item)).join(", ");
+        throw new ShapeViolation(path, [{ path: [], message: `Expected one of ${tags}`, code: "invalid_union_discriminator" }]);
+      }
+    } else {
+      frame.shape = member;
+      this.applyMember(path.slice(0, -1), frame, member);
+    }
+    const parent = frame.parent as Frame;
+    frame.isVisible = parent.isVisible;
+    if (frame.isVisible) this.attachChild(parent, frame);
+  }
+
+  // Members written before the discriminator are judged by the member's shape now.
+  private applyMember(objectPath: JsonPath, frame: Frame, member: ObjectShape): void {
+    const draft = frame.draft as Record<string, unknown>;
+    for (const key of Object.keys(draft)) {
+      const property = member.properties.get(key) ?? member.rest;
+      if (property === undefined) {
+        delete draft[key];
+        continue;
+      }
+      const issues = this.isStreamingValidation ? property.check?.(draft[key]) : undefined;
+      if (issues !== undefined) throw new ShapeViolation([...objectPath, key], issues);
+    }
+    frame.isDirty = true;
+  }
+
+  private declaredShape(parent: Frame, key: string | number): Shape | undefined {
+    if (parent === this.holder) return this.rootShape;
+    const shape = parent.shape;
+    if (shape.kind === "object") return shape.properties.get(key as string) ?? shape.rest;
+    if (shape.kind === "array") return shape.prefix[key as number] ?? shape.items;
+    return ANY;
+  }
+
+  private attachChild(parent: Frame, child: Frame): void {
+    parent.openChild = child;
+    setEntry(parent.draft, child.key, undefined);
+    child.isDirty = true;
+    this.markDirty(parent);
+  }
+
+  private newFrame(shape: Shape, isArray: boolean, parent: Frame | undefined, key: string | number, isVisible: boolean, isIgnored: boolean): Frame {
+    return {
+      shape,
+      isArray,
+      draft: isArray ? [] : {},
+      snapshot: undefined,
+      isDirty: true,
+      parent,
+      key,
+      isVisible,
+      isIgnored,
+      openChild: undefined,
+      childShape: undefined,
+      isChildStreaming: false,
+      pendingUnion: undefined,
+      counts: parent === undefined || (parent.counts && !parent.isArray),
+      leavesDone: 0,
+    };
+  }
+
+  // Marks a frame and its ancestors as changed; a change that no one can see is not one.
+  private markDirty(frame: Frame): void {
+    if (!frame.isVisible) {
+      frame.isDirty = true;
+      return;
+    }
+    this.hasChanged = true;
+    for (let node: Frame | undefined = frame; node !== undefined && !node.isDirty; node = node.parent) node.isDirty = true;
+  }
+
+  // Copies what changed since the last snapshot; every unchanged subtree keeps its identity.
+  private freeze(frame: Frame): unknown {
+    if (!frame.isDirty) return frame.snapshot;
+    const copy = frame.isArray ? (frame.draft as unknown[]).slice() : { ...(frame.draft as Record<string, unknown>) };
+    const child = frame.openChild;
+    if (child !== undefined && child.isVisible) setEntry(copy, child.key, this.freeze(child));
+    frame.snapshot = copy;
+    frame.isDirty = false;
+    return copy;
+  }
+
+  private leavesOf(shape: Shape): number {
+    let count = this.leafCounts.get(shape);
+    if (count === undefined) this.leafCounts.set(shape, (count = countLeaves(shape)));
+    return count;
+  }
+}

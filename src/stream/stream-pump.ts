@@ -1,0 +1,109 @@
+// The loop that reads a text source into a synchronous engine and wakes the consumer. It reads
+// as fast as the source gives (a model is never slowed down by a slow UI) unless the engine
+// asks it to wait; the consumer then sees the latest state, so updates coalesce instead of
+// queueing. It owns the ending: exactly one outcome, a typed error or success, and the source
+// cancelled whenever the stream stops early.
+import { AbortError } from "../errors/abort-error.js";
+import { FormworkError } from "../errors/formwork-error.js";
+import { SourceError } from "../errors/source-error.js";
+import { openTextSource, type OpenTextSource, type TextSource } from "./text-source.js";
+import { TextLog } from "./text-log.js";
+
+export abstract class StreamPump {
+  protected readonly log = new TextLog();
+  private readonly source: OpenTextSource;
+  private hasStarted = false;
+  private isStopped = false;
+  protected isFinished = false;
+  protected failure: unknown = undefined;
+  private waiters: (() => void)[] = [];
+  private readonly removeAbortListener: (() => void) | undefined;
+
+  constructor(source: TextSource, signal: AbortSignal | undefined) {
+    this.source = openTextSource(source);
+    if (signal !== undefined) {
+      const onAbort = () => this.abort(signal.reason);
+      if (signal.aborted) queueMicrotask(onAbort);
+      else signal.addEventListener("abort", onAbort, { once: true });
+      this.removeAbortListener = () => signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** Feeds one chunk to the engine. Throws to end the stream. */
+  protected abstract onChunk(chunk: string): void;
+  /** The source ended. Throws to end the stream with an error. */
+  protected abstract onEnd(): Promise<void> | void;
+  /** The stream ended with `error` (already typed). */
+  protected abstract onFailure(error: unknown): void;
+  /** Resolves when the engine can take more (a queue of items waiting for the consumer). */
+  protected hasRoom(): Promise<void> | undefined {
+    return undefined;
+  }
+
+  /** Cancels the stream: the source is cancelled and the stream ends with {@link AbortError}. */
+  abort(reason?: unknown): void {
+    this.stop(new AbortError(reason));
+  }
+
+  /** Starts reading (once). */
+  protected start(): void {
+    if (this.hasStarted) return;
+    this.hasStarted = true;
+    void this.run();
+  }
+
+  /** Resolves at the next change: new state, the end, or a failure. */
+  protected changed(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  protected notify(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** The text read so far. */
+  get text(): string {
+    return this.log.text;
+  }
+
+  /** Ends the stream early with `error` (the first ending wins) and cancels the source. */
+  protected stop(error: unknown): void {
+    if (this.isStopped || this.isFinished) return;
+    this.isStopped = true;
+    this.failure = error;
+    this.removeAbortListener?.();
+    void this.source.cancel(error instanceof AbortError ? error.reason : error).catch(() => undefined);
+    this.onFailure(error);
+    this.notify();
+  }
+
+  private async run(): Promise<void> {
+    try {
+      for (;;) {
+        let result: Awaited<ReturnType<OpenTextSource["next"]>>;
+        try {
+          result = await this.source.next();
+        } catch (error) {
+          throw FormworkError.isInstance(error) ? error : new SourceError({ cause: error, text: this.log.text });
+        }
+        if (this.isStopped) return;
+        if (result.done) break;
+        this.log.append(result.value);
+        this.onChunk(result.value);
+        this.notify();
+        const room = this.hasRoom();
+        if (room !== undefined) await room;
+        if (this.isStopped) return;
+      }
+      await this.onEnd();
+      if (this.isStopped) return;
+      this.isFinished = true;
+      this.removeAbortListener?.();
+      this.notify();
+    } catch (error) {
+      this.stop(error);
+    }
+  }
+}

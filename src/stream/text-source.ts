@@ -1,0 +1,57 @@
+// Reads any text source one chunk at a time: an async iterable of strings or bytes, or a
+// ReadableStream of either. Bytes are decoded as UTF-8, a character split across chunks
+// included; invalid bytes become U+FFFD, as fetch's own decoding does.
+
+/** What the streams read from. */
+export type TextSource = AsyncIterable<string | Uint8Array> | ReadableStream<string> | ReadableStream<Uint8Array>;
+
+/** An opened source: `next` gives the next piece of text, `cancel` stops the producer. */
+export interface OpenTextSource {
+  next(): Promise<{ done: true } | { done: false; value: string }>;
+  cancel(reason?: unknown): Promise<void>;
+}
+
+function isReadableStream(source: TextSource): source is ReadableStream<string | Uint8Array> {
+  return typeof (source as ReadableStream).getReader === "function";
+}
+
+/** Opens a source for reading. */
+export function openTextSource(source: TextSource): OpenTextSource {
+  let decoder: TextDecoder | undefined;
+  const decode = (chunk: unknown): string => {
+    if (typeof chunk === "string") return chunk;
+    if (chunk instanceof Uint8Array) return (decoder ??= new TextDecoder("utf-8", { ignoreBOM: true })).decode(chunk, { stream: true });
+    throw new TypeError(`formwork: a text source must give strings or Uint8Array chunks, not ${chunk === null ? "null" : typeof chunk}`);
+  };
+  // Whatever the decoder still holds (a character cut off at the very end) is flushed at the end.
+  const flush = (): { done: true } | { done: false; value: string } => {
+    const rest = decoder?.decode() ?? "";
+    decoder = undefined;
+    return rest.length > 0 ? { done: false, value: rest } : { done: true };
+  };
+  if (isReadableStream(source)) {
+    const reader = source.getReader();
+    return {
+      async next() {
+        const result = await reader.read();
+        return result.done ? flush() : { done: false, value: decode(result.value) };
+      },
+      async cancel(reason) {
+        await reader.cancel(reason).catch(() => undefined);
+      },
+    };
+  }
+  if (typeof (source as AsyncIterable<unknown>)[Symbol.asyncIterator] !== "function") {
+    throw new TypeError("formwork: a text source must be an AsyncIterable or a ReadableStream");
+  }
+  const iterator = source[Symbol.asyncIterator]();
+  return {
+    async next() {
+      const result = await iterator.next();
+      return result.done === true ? flush() : { done: false, value: decode(result.value) };
+    },
+    async cancel() {
+      await iterator.return?.()?.catch?.(() => undefined);
+    },
+  };
+}
