@@ -37,7 +37,11 @@ export interface ItemUpdate<T, Partial> {
   readonly attempt: number;
 }
 
-type Layout = { kind: "unknown" } | { kind: "pending-object" } | { kind: "items"; depth: number; wrapperKey: string | undefined };
+type Layout =
+  | { kind: "unknown" }
+  | { kind: "pending-object" }
+  | { kind: "pending-array" }
+  | { kind: "items"; depth: number; wrapperKey: string | undefined };
 
 // How many finished items may wait for a slow consumer before reading pauses.
 const MAX_WAITING_ITEMS = 256;
@@ -201,13 +205,21 @@ export class ItemStream<T, Partial = DeepPartial<T>> extends StreamPump implemen
         this.layout = { kind: "items", depth: 1, wrapperKey: undefined };
         return;
       }
-      if (kind === "object") {
-        // `{"tasks": [` and `{"name": ...` begin alike: decided by the first member below.
-        this.layout = { kind: "pending-object" };
+      if (kind === "object" || kind === "array") {
+        // `{"tasks": [` and `{"name": ...` begin alike, as do `[[1, 2], ...` (a list of array
+        // items) and `[1, 2]` (one array item): decided by the first member or element below.
+        this.layout = { kind: kind === "object" ? "pending-object" : "pending-array" };
         this.rootStart = { path, kind };
         return;
       }
       this.layout = { kind: "items", depth: 0, wrapperKey: undefined };
+    } else if (this.layout.kind === "pending-array" && path.length === 1) {
+      if (kind === "array") {
+        this.layout = { kind: "items", depth: 1, wrapperKey: undefined };
+      } else {
+        this.layout = { kind: "items", depth: 0, wrapperKey: undefined };
+        this.beginItem(this.rootStart as { path: JsonPath; kind: JsonValueKind });
+      }
     } else if (this.layout.kind === "pending-object" && path.length === 1) {
       const key = path[0] as string;
       const itemObject = resolve(this.itemShape, "object");
