@@ -1,9 +1,11 @@
 // `npm run bench`: every benchmark, in one process, printed as markdown.
 import { benchJsonParsers } from "./json-parsers.js";
 import { benchMemory } from "./memory.js";
+import { benchSchemaStreams } from "./schema-streams.js";
 import { machineSummary } from "./measure.js";
 
 console.log(`## Run of ${new Date().toISOString().slice(0, 10)} on ${await machineSummary()}\n`);
 const only = process.argv[2];
 if (only === undefined || only === "json") console.log(await benchJsonParsers(), "\n");
 if (only === undefined || only === "memory") console.log(await benchMemory(), "\n");
+if (only === undefined || only === "schema") console.log(await benchSchemaStreams(), "\n");

@@ -1,5 +1,7 @@
 export { partialStream, PartialStream } from "./partial-stream.js";
-export type { PartialStreamOptions, PartialUpdate } from "./partial-stream.js";
+export type { PartialStreamOptions } from "./partial-stream.js";
+export { PartialParser, createPartialParser } from "./partial-parser.js";
+export type { PartialParserOptions, PartialUpdate } from "./partial-parser.js";
 export { iterableStream, ItemStream } from "./iterable-stream.js";
 export type { IterableStreamOptions, ItemUpdate, SkippedItem } from "./iterable-stream.js";
 export type { DeepPartial } from "./deep-partial.js";

@@ -1,43 +1,17 @@
 import { ValidationError } from "../errors/validation-error.js";
-import { JsonParser, type JsonParserOptions } from "../json/json-parser.js";
-import type { JsonPath } from "../json/json-path.js";
-import { toSchemaAdapter, type InferInput, type InferOutput, type SchemaAdapter, type SchemaLike } from "../schema/schema-adapter.js";
+import type { InferInput, InferOutput, SchemaLike } from "../schema/schema-adapter.js";
 import type { DeepPartial } from "./deep-partial.js";
-import { ShapeTracker, type FieldState, type Progress } from "./shape-tracker.js";
+import { PartialParser, type PartialParserOptions, type PartialUpdate } from "./partial-parser.js";
 import { absoluteIssues, toStreamError } from "./stream-errors.js";
 import { StreamPump } from "./stream-pump.js";
 import type { TextSource } from "./text-source.js";
 
+export type { PartialUpdate } from "./partial-parser.js";
+
 /** Options of {@link partialStream}. */
-export interface PartialStreamOptions {
-  /**
-   * `"streaming"` (default): each value is checked against its part of the schema the moment it
-   * closes, and the stream ends at the first that does not fit. `"final"`: only the final value
-   * is checked; a value of the wrong kind is then shown as written.
-   */
-  readonly validate?: "streaming" | "final";
-  /** Read the text leniently (prose, fences, comments, trailing commas): see JsonParser. */
-  readonly lenient?: boolean;
+export interface PartialStreamOptions extends PartialParserOptions {
   /** Cancels the stream (and its source) when aborted. */
   readonly signal?: AbortSignal;
-  /** Limits of the JSON parser. */
-  readonly limits?: Pick<JsonParserOptions, "maxDepth" | "maxStringLength" | "maxLength">;
-}
-
-/** One record of {@link PartialStream.updates}. */
-export interface PartialUpdate<Partial> {
-  /** The partial value (a snapshot: never mutated, unchanged subtrees keep their identity). */
-  readonly value: Partial | undefined;
-  /** Leaf fields done out of all; see ShapeTracker for how they are counted. */
-  readonly progress: Progress;
-  /** Paths of the values that closed since the previous record. */
-  readonly completed: readonly JsonPath[];
-  /** The path being written now; undefined once the value is complete. */
-  readonly active: JsonPath | undefined;
-  /** Which attempt this is (1 unless a client retries; a new attempt starts from nothing). */
-  readonly attempt: number;
-  /** Whether a field is pending, streaming or done, for a form that shows each field's state. */
-  state(path: JsonPath): FieldState;
 }
 
 /**
@@ -46,11 +20,10 @@ export interface PartialUpdate<Partial> {
  * Use one of the two: they share one stream of changes.
  */
 export class PartialStream<T, Partial = DeepPartial<T>> extends StreamPump implements AsyncIterable<Partial> {
-  private readonly parser: JsonParser;
-  private readonly tracker: ShapeTracker;
-  private readonly adapter: SchemaAdapter;
+  private readonly core: PartialParser<Partial>;
   private last: Partial | undefined = undefined;
   private hasYielded = false;
+  private hasReportedFailure = false;
   private readonly finalPromise: Promise<T>;
   private resolveFinal!: (value: T) => void;
   private rejectFinal!: (error: unknown) => void;
@@ -58,13 +31,7 @@ export class PartialStream<T, Partial = DeepPartial<T>> extends StreamPump imple
   /** @internal Use {@link partialStream}. */
   constructor(schema: SchemaLike, source: TextSource, options: PartialStreamOptions = {}) {
     super(source, options.signal);
-    this.adapter = toSchemaAdapter(schema);
-    this.parser = new JsonParser({ ...options.limits, lenient: options.lenient === true });
-    this.tracker = new ShapeTracker(this.adapter.shape, 0, options.validate !== "final");
-    const tracker = this.tracker;
-    this.parser.on("value-start", ({ path, kind }) => tracker.start(path, kind));
-    this.parser.on("string-grow", ({ path, value }) => tracker.grow(path, value));
-    this.parser.on("value-end", ({ path, value }) => tracker.end(path, value));
+    this.core = new PartialParser<Partial>(schema, options);
     this.finalPromise = new Promise<T>((resolve, reject) => {
       this.resolveFinal = resolve;
       this.rejectFinal = reject;
@@ -126,32 +93,22 @@ export class PartialStream<T, Partial = DeepPartial<T>> extends StreamPump imple
         this.hasReportedFailure = true;
         throw this.failure;
       }
-      if (this.tracker.hasChanged || (isClosingNews && this.tracker.hasCompleted)) return this.record();
+      if (this.core.hasChanged || (isClosingNews && this.core.hasCompleted)) return this.record();
       if (this.isFinished) return undefined;
       await this.changed();
     }
   }
 
-  private hasReportedFailure = false;
-
   private record(): PartialUpdate<Partial> {
-    const value = this.tracker.snapshot() as Partial;
-    this.last = value;
+    const update = this.core.update();
+    this.last = update.value;
     this.hasYielded = true;
-    const active = this.tracker.isComplete ? undefined : this.parser.activePath;
-    return {
-      value,
-      progress: this.tracker.progress,
-      completed: this.tracker.takeCompleted(),
-      active,
-      attempt: 1,
-      state: (path) => ShapeTracker.stateOf(path, active, value),
-    };
+    return update;
   }
 
   protected override onChunk(chunk: string): void {
     try {
-      this.parser.write(chunk);
+      this.core.write(chunk);
     } catch (error) {
       throw toStreamError(error, this.log.text, () => this.currentPartial());
     }
@@ -160,11 +117,11 @@ export class PartialStream<T, Partial = DeepPartial<T>> extends StreamPump imple
   protected override async onEnd(): Promise<void> {
     let value: unknown;
     try {
-      value = this.parser.end();
+      value = this.core.end();
     } catch (error) {
       throw toStreamError(error, this.log.text, () => this.currentPartial());
     }
-    const result = await this.adapter.validate(value);
+    const result = await this.core.adapter.validate(value);
     if (!result.ok) throw new ValidationError({ path: [], issues: absoluteIssues([], result.issues), text: this.log.text });
     this.resolveFinal(result.value as T);
   }
@@ -174,7 +131,7 @@ export class PartialStream<T, Partial = DeepPartial<T>> extends StreamPump imple
   }
 
   private currentPartial(): unknown {
-    return this.tracker.hasChanged || !this.hasYielded ? this.tracker.snapshot() : this.last;
+    return this.core.hasChanged || !this.hasYielded ? this.core.snapshot() : this.last;
   }
 }
 

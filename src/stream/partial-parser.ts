@@ -1,0 +1,101 @@
+import { JsonParser, type JsonParserOptions } from "../json/json-parser.js";
+import type { JsonPath } from "../json/json-path.js";
+import { toSchemaAdapter, type InferInput, type SchemaAdapter, type SchemaLike } from "../schema/schema-adapter.js";
+import type { DeepPartial } from "./deep-partial.js";
+import { ShapeTracker, type FieldState, type Progress } from "./shape-tracker.js";
+
+/** Options of {@link PartialParser}. */
+export interface PartialParserOptions {
+  /** `"streaming"` (default): check each value as it closes; `"final"`: leave it to the end. */
+  readonly validate?: "streaming" | "final";
+  /** Read the text leniently (prose, fences, comments, trailing commas): see JsonParser. */
+  readonly lenient?: boolean;
+  /** Limits of the JSON parser. */
+  readonly limits?: Pick<JsonParserOptions, "maxDepth" | "maxStringLength" | "maxLength">;
+}
+
+/** One record of progress (see {@link PartialStream.updates}). */
+export interface PartialUpdate<Partial> {
+  /** The partial value (a snapshot: never mutated, unchanged subtrees keep their identity). */
+  readonly value: Partial | undefined;
+  /** Leaf fields done out of all; see ShapeTracker for how they are counted. */
+  readonly progress: Progress;
+  /** Paths of the values that closed since the previous record. */
+  readonly completed: readonly JsonPath[];
+  /** The path being written now; undefined once the value is complete. */
+  readonly active: JsonPath | undefined;
+  /** Which attempt this is (1 unless a client retries; a new attempt starts from nothing). */
+  readonly attempt: number;
+  /** Whether a field is pending, streaming or done, for a form that shows each field's state. */
+  state(path: JsonPath): FieldState;
+}
+
+/**
+ * The synchronous core of {@link partialStream}: write text, read typed snapshots. For a caller
+ * that drives the text itself (a callback, a test); the rules are those of partialStream.
+ * `write` throws what the stream would end with: JsonParseError, or a ShapeViolation that the
+ * stream turns into ValidationError.
+ *
+ * @example
+ * const parser = new PartialParser(User);
+ * parser.write('{"name": "Ad');
+ * parser.snapshot(); // { name: "Ad" }
+ */
+export class PartialParser<Partial = unknown> {
+  readonly adapter: SchemaAdapter;
+  private readonly parser: JsonParser;
+  private readonly tracker: ShapeTracker;
+
+  constructor(schema: SchemaLike, options: PartialParserOptions = {}) {
+    this.adapter = toSchemaAdapter(schema);
+    this.parser = new JsonParser({ ...options.limits, lenient: options.lenient === true });
+    const tracker = (this.tracker = new ShapeTracker(this.adapter.shape, 0, options.validate !== "final"));
+    this.parser.on("value-start", ({ path, kind }) => tracker.start(path, kind));
+    this.parser.on("string-grow", ({ path, value }) => tracker.grow(path, value));
+    this.parser.on("value-end", ({ path, value }) => tracker.end(path, value));
+  }
+
+  /** Reads more text. */
+  write(chunk: string): void {
+    this.parser.write(chunk);
+  }
+
+  /** True when the partial value changed since the last snapshot. */
+  get hasChanged(): boolean {
+    return this.tracker.hasChanged;
+  }
+
+  /** True when a value closed since the last update() (a field's state changed). */
+  get hasCompleted(): boolean {
+    return this.tracker.hasCompleted;
+  }
+
+  /** The partial value now: a new object only where something changed. */
+  snapshot(): Partial | undefined {
+    return this.tracker.snapshot() as Partial | undefined;
+  }
+
+  /** A snapshot with its progress, the paths completed since the last update and the active path. */
+  update(): PartialUpdate<Partial> {
+    const value = this.snapshot();
+    const active = this.tracker.isComplete ? undefined : this.parser.activePath;
+    return {
+      value,
+      progress: this.tracker.progress,
+      completed: this.tracker.takeCompleted(),
+      active,
+      attempt: 1,
+      state: (path) => ShapeTracker.stateOf(path, active, value),
+    };
+  }
+
+  /** Declares the end of the text; returns the raw value (validate it with `adapter.validate`). */
+  end(): unknown {
+    return this.parser.end();
+  }
+}
+
+/** A PartialParser typed by its schema. */
+export function createPartialParser<S extends SchemaLike>(schema: S, options?: PartialParserOptions): PartialParser<DeepPartial<InferInput<S>>> {
+  return new PartialParser(schema, options);
+}
