@@ -15,6 +15,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain JavaScript files run on Node 20, which has the web-standard globals.
+    files: ["**/*.mjs"],
+    languageOptions: { globals: { TextEncoder: "readonly", ReadableStream: "readonly", console: "readonly" } },
+  },
+  {
     files: ["bench/**", "examples/**", "scripts/**", "src/cli/**"],
     rules: { "no-console": "off" },
   },
