@@ -156,9 +156,11 @@ export class JsonParser {
   private hexValue = 0;
   private key = "";
   private shownLength = 0;
+  private pieces = 0; // how many pieces the string was built from (see detach)
 
   private numberState = 0;
-  private numberText = "";
+  private numberText = ""; // the number's text read in earlier chunks
+  private numberStart = 0; // offset of its first character
   private literal = 0;
   private literalIndex = 0;
 
@@ -228,6 +230,8 @@ export class JsonParser {
     }
     this.read(chunk);
     if (this.state >= STRING && this.state <= HELD_HIGH && !this.isKey) this.showString();
+    // A number still open keeps its text so far: it may go on in the next chunk (rule 2).
+    else if (this.state === NUMBER) this.numberText += chunk.slice(Math.max(this.numberStart - this.base, 0));
     this.base += length;
   }
 
@@ -331,6 +335,7 @@ export class JsonParser {
           if (c === 0x22) {
             i++;
             this.text = "";
+            this.pieces = 0;
             this.isKey = true;
             this.state = STRING;
           } else if (c === 0x7d && this.state === FIRST_KEY) {
@@ -505,6 +510,7 @@ export class JsonParser {
   private startValue(c: number, i: number): boolean {
     if (c === 0x22) {
       this.text = "";
+      this.pieces = 0;
       this.shownLength = 0;
       this.isKey = false;
       this.attach("");
@@ -523,7 +529,8 @@ export class JsonParser {
       this.state = isArray ? FIRST_ELEMENT : FIRST_KEY;
     } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
       this.numberState = c === 0x2d ? N_MINUS : c === 0x30 ? N_ZERO : N_INT;
-      this.numberText = c === 0x2d ? "-" : c === 0x30 ? "0" : String.fromCharCode(c);
+      this.numberText = "";
+      this.numberStart = this.base + i;
       this.reserveSlot();
       this.state = NUMBER;
       this.emitStart("number");
@@ -583,6 +590,7 @@ export class JsonParser {
   }
 
   private appendText(piece: string, offset: number): void {
+    this.pieces++;
     const text = this.text + piece;
     if (text.length > this.maxStringLength) {
       this.fail("max-string-length", offset, "a longer string", `strings of at most ${this.maxStringLength} characters`);
@@ -591,6 +599,7 @@ export class JsonParser {
   }
 
   private releaseHeld(): void {
+    this.pieces++;
     this.text += String.fromCharCode(this.heldHigh);
     this.heldHigh = -1;
   }
@@ -636,7 +645,7 @@ export class JsonParser {
       this.state = COLON;
       return;
     }
-    const value = text.length >= 13 ? detach(text) : text;
+    const value = text.length >= 13 ? detach(text, this.pieces === 1) : text;
     this.update(value);
     this.shownLength = 0;
     this.afterValue(value);
@@ -644,7 +653,8 @@ export class JsonParser {
 
   private readNumber(chunk: string, i: number): number {
     const length = chunk.length;
-    const start = i;
+    // The first character was read by startValue: in this chunk, the text begins there.
+    const start = Math.max(this.numberStart - this.base, 0);
     let state = this.numberState;
     for (; i < length; i++) {
       const c = chunk.charCodeAt(i);
@@ -675,11 +685,7 @@ export class JsonParser {
       }
     }
     this.numberState = state;
-    if (i === length) {
-      // Digits may continue in the next chunk (rule 2): keep the text, show nothing yet.
-      this.numberText += chunk.slice(start, i);
-      return i;
-    }
+    if (i === length) return i; // write() keeps the text: digits may continue (rule 2)
     this.finishNumber(this.numberText + chunk.slice(start, i), this.base + i, describe(chunk.charCodeAt(i)));
     return i;
   }
@@ -892,13 +898,16 @@ function setMember(object: Record<string, unknown>, key: string, value: unknown)
   }
 }
 
-// A closed string is copied once into a fresh flat string. Without this, V8 keeps a string
-// built by appending as a tree of every piece (a cons string, ~30 bytes a piece), and a string
-// sliced from a large chunk as a view that keeps the whole chunk alive: parsing 10 MB then
-// retained 2.5x to 5.5x the heap of JSON.parse. Shorter strings (under 13 characters) are
-// always copied by V8 already. Concatenating and slicing makes V8 flatten into a new string.
-function detach(text: string): string {
-  return (" " + text).slice(1);
+// A closed string must not keep more memory alive than its characters. V8 keeps a string built
+// by appending as a tree of every piece (a cons string, ~30 bytes a piece), and a string sliced
+// from a large chunk as a view that keeps the whole chunk alive: parsing 10 MB then retained
+// 2.5x to 5.5x the heap of JSON.parse. Reading a character flattens a cons string in place;
+// a single piece may be such a view, and concatenating then slicing copies it out. (V8 copies
+// strings under 13 characters anyway.)
+function detach(text: string, isSinglePiece: boolean): string {
+  if (isSinglePiece) return (" " + text).slice(1);
+  text.charCodeAt(0);
+  return text;
 }
 
 function hexValue(c: number): number {
