@@ -306,10 +306,8 @@ export class JsonParser {
           } else if (c === (this.isInArray ? 0x5d : 0x7d)) {
             i++;
             this.closeContainer();
-          } else if (this.tryLenientSkip(c, i)) {
-            i++;
           } else {
-            this.fail("unexpected-character", this.base + i, describe(c), this.expectation());
+            i = this.commentOrFail(c, i);
           }
           continue;
         }
@@ -320,10 +318,8 @@ export class JsonParser {
           if (c === 0x3a) {
             i++;
             this.state = VALUE;
-          } else if (this.tryLenientSkip(c, i)) {
-            i++;
           } else {
-            this.fail("unexpected-character", this.base + i, describe(c), this.expectation());
+            i = this.commentOrFail(c, i);
           }
           continue;
         }
@@ -345,10 +341,8 @@ export class JsonParser {
             this.repair("trailing-comma", this.commaOffset, this.commaOffset + 1);
             i++;
             this.closeContainer();
-          } else if (this.tryLenientSkip(c, i)) {
-            i++;
           } else {
-            this.fail("unexpected-character", this.base + i, describe(c), this.expectation());
+            i = this.commentOrFail(c, i);
           }
           continue;
         }
@@ -371,10 +365,8 @@ export class JsonParser {
             // Lenient: the answer does not open with JSON, so it opens with prose.
             this.state = PROSE;
             this.proseStart = this.base + i;
-          } else if (this.tryLenientSkip(c, i)) {
-            i++;
           } else {
-            this.fail("unexpected-character", this.base + i, describe(c), this.expectation());
+            i = this.commentOrFail(c, i);
           }
           continue;
         }
@@ -734,16 +726,14 @@ export class JsonParser {
     }
   }
 
-  // Lenient input where whitespace may stand: comments. False in strict mode.
-  private tryLenientSkip(c: number, i: number): boolean {
-    if (!this.isLenient) return false;
-    if (c === 0x2f) {
-      this.returnState = this.state;
-      this.commentStart = this.base + i;
-      this.state = COMMENT_START;
-      return true;
-    }
-    return false;
+  // Where whitespace may stand, lenient mode also takes a comment; anything else is an error
+  // here. Returns the index after the comment's '/'.
+  private commentOrFail(c: number, i: number): number {
+    if (!this.isLenient || c !== 0x2f) this.fail("unexpected-character", this.base + i, describe(c), this.expectation());
+    this.returnState = this.state;
+    this.commentStart = this.base + i;
+    this.state = COMMENT_START;
+    return i + 1;
   }
 
   private finishComment(i: number): void {

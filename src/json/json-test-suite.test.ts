@@ -2,14 +2,20 @@
 // n files rejected, i files either way but never another exception type; at every chunk size
 // from 1 to 8 characters, at every chunk size from 1 to 8 bytes (splitting UTF-8 sequences),
 // and at random chunkings.
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { JsonParseError } from "./json-parse-error.js";
 import { chunksOf, feed, splitAt } from "./test-support/feed.js";
 
-const directory = fileURLToPath(new URL("../../../shared/conformance/JSONTestSuite/test_parsing/", import.meta.url));
+// The corpus lives in shared/ beside the project (never copied into it); JSON_TEST_SUITE_DIR
+// points elsewhere if needed.
+const directory =
+  process.env["JSON_TEST_SUITE_DIR"] ?? fileURLToPath(new URL("../../../shared/conformance/JSONTestSuite/test_parsing/", import.meta.url));
+if (!existsSync(directory)) {
+  throw new Error(`JSONTestSuite not found at ${directory}: the project expects ../shared/ beside it, or set JSON_TEST_SUITE_DIR`);
+}
 const files = readdirSync(directory)
   .filter((name) => name.endsWith(".json"))
   .sort();

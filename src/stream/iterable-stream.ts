@@ -65,7 +65,6 @@ export class ItemStream<T, Partial = DeepPartial<T>> extends StreamPump implemen
   private readonly skippedItems: SkippedItem[] = [];
   private finishedCount = 0;
   private hasPartialChanged = false;
-  private hasReportedFailure = false;
   private roomWaiter: (() => void) | undefined;
 
   /** @internal Use {@link iterableStream}. */
@@ -85,65 +84,38 @@ export class ItemStream<T, Partial = DeepPartial<T>> extends StreamPump implemen
     return this.skippedItems;
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<T> {
-    return {
-      next: async () => {
-        this.start();
-        for (;;) {
-          if (this.waiting.length > 0) {
-            const item = await this.takeItem();
-            if (item === SKIPPED) continue;
-            return { done: false, value: item };
-          }
-          const end = this.endOfStream();
-          if (end !== undefined) return end;
-          await this.changed();
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return this.iterate(async () => {
+      for (;;) {
+        if (this.waiting.length > 0) {
+          const item = await this.takeItem();
+          if (item !== SKIPPED) return { value: item };
+          continue;
         }
-      },
-      return: async () => {
-        this.abort("the consumer stopped reading");
-        return { done: true, value: undefined };
-      },
-    };
+        if (this.isAtEnd()) return undefined;
+        await this.changed();
+      }
+    });
   }
 
   /** The same stream as records: finished items, the item in progress as a partial, counts. */
-  updates(): AsyncIterable<ItemUpdate<T, Partial>> & AsyncIterator<ItemUpdate<T, Partial>> {
-    const iterator = {
-      next: async (): Promise<IteratorResult<ItemUpdate<T, Partial>>> => {
-        this.start();
-        for (;;) {
-          if (this.waiting.length > 0 || this.hasPartialChanged) {
-            const items: T[] = [];
-            while (this.waiting.length > 0) {
-              const item = await this.takeItem();
-              if (item !== SKIPPED) items.push(item);
-            }
-            this.hasPartialChanged = false;
-            const partial = this.tracker?.snapshot() as Partial | undefined;
-            return { done: false, value: { items, partial, count: this.finishedCount, skipped: this.skippedItems, attempt: 1 } };
+  updates(): AsyncIterableIterator<ItemUpdate<T, Partial>> {
+    return this.iterate(async () => {
+      for (;;) {
+        if (this.waiting.length > 0 || this.hasPartialChanged) {
+          const items: T[] = [];
+          while (this.waiting.length > 0) {
+            const item = await this.takeItem();
+            if (item !== SKIPPED) items.push(item);
           }
-          const end = this.endOfStream();
-          if (end !== undefined) return end;
-          await this.changed();
+          this.hasPartialChanged = false;
+          const partial = this.tracker?.snapshot() as Partial | undefined;
+          return { value: { items, partial, count: this.finishedCount, skipped: this.skippedItems, attempt: 1 } };
         }
-      },
-      return: async (): Promise<IteratorResult<ItemUpdate<T, Partial>>> => {
-        this.abort("the consumer stopped reading");
-        return { done: true, value: undefined };
-      },
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return iterator;
-  }
-
-  private endOfStream(): { done: true; value: undefined } | undefined {
-    if (this.failure !== undefined) {
-      if (this.hasReportedFailure) return { done: true, value: undefined };
-      this.hasReportedFailure = true;
-      throw this.failure;
-    }
-    return this.isFinished ? { done: true, value: undefined } : undefined;
+        if (this.isAtEnd()) return undefined;
+        await this.changed();
+      }
+    });
   }
 
   // Takes the next finished item, waiting for its validation if the schema validates asynchronously.

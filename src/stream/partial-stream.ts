@@ -23,7 +23,6 @@ export class PartialStream<T, Partial = DeepPartial<T>> extends StreamPump imple
   private readonly core: PartialParser<Partial>;
   private last: Partial | undefined = undefined;
   private hasYielded = false;
-  private hasReportedFailure = false;
   private readonly finalPromise: Promise<T>;
   private resolveFinal!: (value: T) => void;
   private rejectFinal!: (error: unknown) => void;
@@ -55,46 +54,26 @@ export class PartialStream<T, Partial = DeepPartial<T>> extends StreamPump imple
     return this.last;
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<Partial> {
-    return {
-      next: async () => {
-        const update = await this.nextUpdate(false);
-        return update === undefined ? { done: true, value: undefined } : { done: false, value: update.value as Partial };
-      },
-      return: async () => {
-        this.abort("the consumer stopped reading");
-        return { done: true, value: undefined };
-      },
-    };
+  [Symbol.asyncIterator](): AsyncIterableIterator<Partial> {
+    return this.iterate(async () => {
+      const update = await this.nextUpdate(false);
+      return update === undefined ? undefined : { value: update.value as Partial };
+    });
   }
 
   /** The same stream as records with progress, the paths just completed and the active path. */
-  updates(): AsyncIterable<PartialUpdate<Partial>> & AsyncIterator<PartialUpdate<Partial>> {
-    const iterator = {
-      next: async (): Promise<IteratorResult<PartialUpdate<Partial>>> => {
-        const update = await this.nextUpdate(true);
-        return update === undefined ? { done: true, value: undefined } : { done: false, value: update };
-      },
-      return: async (): Promise<IteratorResult<PartialUpdate<Partial>>> => {
-        this.abort("the consumer stopped reading");
-        return { done: true, value: undefined };
-      },
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return iterator;
+  updates(): AsyncIterableIterator<PartialUpdate<Partial>> {
+    return this.iterate(async () => {
+      const update = await this.nextUpdate(true);
+      return update === undefined ? undefined : { value: update };
+    });
   }
 
   // Snapshots come when the value changed; update records also when a field closed.
   private async nextUpdate(isClosingNews: boolean): Promise<PartialUpdate<Partial> | undefined> {
-    this.start();
     for (;;) {
-      if (this.failure !== undefined) {
-        if (this.hasReportedFailure) return undefined;
-        this.hasReportedFailure = true;
-        throw this.failure;
-      }
-      if (this.core.hasChanged || (isClosingNews && this.core.hasCompleted)) return this.record();
-      if (this.isFinished) return undefined;
+      if (this.failure === undefined && (this.core.hasChanged || (isClosingNews && this.core.hasCompleted))) return this.record();
+      if (this.isAtEnd()) return undefined;
       await this.changed();
     }
   }

@@ -16,6 +16,7 @@ export abstract class StreamPump {
   private isStopped = false;
   protected isFinished = false;
   protected failure: unknown = undefined;
+  private hasReportedFailure = false;
   private waiters: (() => void)[] = [];
   private readonly removeAbortListener: (() => void) | undefined;
 
@@ -50,6 +51,36 @@ export abstract class StreamPump {
     if (this.hasStarted) return;
     this.hasStarted = true;
     void this.run();
+  }
+
+  /**
+   * An async iterator over `next` (which gives undefined at the end); the consumer's `return()`
+   * (a `break` out of for-await) cancels the stream and its source.
+   */
+  protected iterate<T>(next: () => Promise<{ value: T } | undefined>): AsyncIterableIterator<T> {
+    const iterator: AsyncIterableIterator<T> = {
+      next: async () => {
+        this.start();
+        const result = await next();
+        return result === undefined ? { done: true, value: undefined } : { done: false, value: result.value };
+      },
+      return: async () => {
+        this.abort("the consumer stopped reading");
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  /** True at a clean end; at a failed one, throws the error once (then the stream is simply over). */
+  protected isAtEnd(): boolean {
+    if (this.failure !== undefined) {
+      if (this.hasReportedFailure) return true;
+      this.hasReportedFailure = true;
+      throw this.failure;
+    }
+    return this.isFinished;
   }
 
   /** Resolves at the next change: new state, the end, or a failure. */
