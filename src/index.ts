@@ -2,3 +2,4 @@ export * from "./errors/index.js";
 export * from "./json/index.js";
 export * from "./schema/index.js";
 export * from "./stream/index.js";
+export * from "./client/index.js";

@@ -1,0 +1,261 @@
+import OpenAI from "openai";
+import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { ContentFilterError } from "../errors/content-filter-error.js";
+import { IncompleteOutputError } from "../errors/incomplete-output-error.js";
+import { ProviderError } from "../errors/provider-error.js";
+import { RefusalError } from "../errors/refusal-error.js";
+import { RetryError } from "../errors/retry-error.js";
+import type { ChatMode } from "../providers/openai/chat-request.js";
+import { fromOpenAI } from "./from-openai.js";
+import { fromProvider } from "./from-provider.js";
+import type { HookName } from "./hooks.js";
+import type { StructuredCompletions } from "./structured-client.js";
+import { contentChunks, cutBytes, sseTranscript, startReplayServer, toolCallChunks, type ReplayServer, type ScriptedResponse } from "./test-support/replay-server.js";
+
+const API_KEY = "sk-test-SECRET-never-shown-0123456789";
+const User = z.object({ name: z.string(), age: z.number().int(), bio: z.string() });
+const userJson = '{"name": "Zoë \\"Z\\" 😀", "age": 36, "bio": "Wrote the first\\nprogram; café ☕"}';
+const expectedUser = { name: 'Zoë "Z" 😀', age: 36, bio: "Wrote the first\nprogram; café ☕" };
+const messages = [{ role: "user", content: "Extract the user." }];
+
+type Client = { chat: { completions: StructuredCompletions }; on(name: HookName, handler: (payload: never) => void): void };
+const paths: [string, (url: string, mode: ChatMode) => Client][] = [
+  ["fetch", (url, mode) => fromProvider({ provider: "test", baseURL: url, apiKey: API_KEY, mode }) as unknown as Client],
+  ["sdk", (url, mode) => fromOpenAI(new OpenAI({ baseURL: url, apiKey: API_KEY }), { mode, provider: "test" }) as unknown as Client],
+];
+
+let server: ReplayServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function serve(script: (index: number, body: Record<string, unknown>) => ScriptedResponse): Promise<ReplayServer> {
+  server = await startReplayServer(script);
+  return server;
+}
+
+const sse = (text: string, extra: Partial<ScriptedResponse> = {}): ScriptedResponse => ({ pieces: [text], ...extra });
+
+// Splits text into pieces of `size` characters (the deltas a model sends).
+const deltas = (text: string, size: number) => Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, i * size + size));
+
+describe.each(paths)("the %s path", (_path, makeClient) => {
+  it("tools mode: reads the forced tool call's arguments, gives partials, the value and the usage", async () => {
+    const { url, requests } = await serve(() => sse(sseTranscript(toolCallChunks("User", deltas(userJson, 4)))));
+    const client = makeClient(url, "tools");
+    const stream = client.chat.completions.createPartial({ model: "m", messages, response_model: { schema: User, name: "User" } });
+    const partials: unknown[] = [];
+    for await (const partial of stream) partials.push(partial);
+    expect(partials.length).toBeGreaterThan(5);
+    expect(partials.at(-1)).toEqual(expectedUser);
+    const result = await stream.result;
+    expect(result).toMatchObject({ data: expectedUser, attempts: 1, usage: { inputTokens: 11, outputTokens: 7, totalTokens: 18 } });
+    const body = requests[0]?.body as Record<string, unknown>;
+    expect(body["tool_choice"]).toEqual({ type: "function", function: { name: "User" } });
+    expect(body["stream_options"]).toEqual({ include_usage: true });
+    expect((body["tools"] as { function: { parameters: { properties: object } } }[])[0]?.function.parameters.properties).toHaveProperty("age");
+  });
+
+  it("json_schema, json and md_json modes read the content", async () => {
+    const answers: Record<string, string> = {
+      json_schema: userJson,
+      json: userJson,
+      md_json: "Here is the user:\n```json\n" + userJson + "\n```\nAnything else?",
+    };
+    for (const mode of ["json_schema", "json", "md_json"] as const) {
+      const { url, requests } = await serve(() => sse(sseTranscript(contentChunks(deltas(answers[mode] as string, 5)))));
+      const client = makeClient(url, mode);
+      expect(await client.chat.completions.create({ model: "m", messages, response_model: User })).toEqual(expectedUser);
+      const body = requests[0]?.body as Record<string, unknown>;
+      if (mode === "json_schema") expect(body["response_format"]).toMatchObject({ type: "json_schema", json_schema: { name: "Response", strict: true } });
+      if (mode === "json") expect(body["response_format"]).toEqual({ type: "json_object" });
+      if (mode !== "json_schema") expect(JSON.stringify((body["messages"] as { content: string }[])[0]?.content)).toContain("bio");
+      await server?.close();
+    }
+  });
+
+  it("gives the same value when the transcript is cut at awkward places", async () => {
+    const text = sseTranscript(toolCallChunks("User", deltas(userJson, 3)), { lineEnd: "\r\n" });
+    const bytes = new TextEncoder().encode(text);
+    const find = (needle: string, from = 0) => bytes.findIndex((_, i) => i >= from && new TextDecoder().decode(bytes.subarray(i, i + needle.length)) === needle);
+    const emoji = text.indexOf("😀") >= 0 ? find("\\ud83d") : -1;
+    const multiByte = new TextEncoder().encode(text.slice(0, text.indexOf("é"))).length + 1; // inside "é"
+    const cuts = [
+      multiByte, // inside a multi-byte UTF-8 character
+      find("\r\n") + 1, // between CR and LF
+      find('\\"') + 1, // inside an escape sequence
+      find("[DONE]") + 3, // inside [DONE]
+      emoji + 3,
+    ].filter((cut) => cut > 0);
+    for (const cut of [...cuts, ...Array.from({ length: 12 }, (_, i) => Math.floor(((i + 1) * bytes.length) / 13))]) {
+      const { url } = await serve(() => ({ pieces: cutBytes(bytes, [cut]), pauseMs: 1 }));
+      const client = makeClient(url, "tools");
+      expect(await client.chat.completions.create({ model: "m", messages, response_model: User })).toEqual(expectedUser);
+      await server?.close();
+    }
+  });
+
+  it("reads SSE framing: comments, data without a space, CRLF and multi-line data", async () => {
+    const chunks = toolCallChunks("Response", deltas(userJson, 6));
+    const framed = chunks.map((chunk, index) => {
+      const json = JSON.stringify(chunk);
+      if (index === 1) return `: keep-alive\r\ndata:${json}\r\n\r\n`;
+      // Two data lines are joined with a newline: cut between tokens, that is still JSON.
+      const cut = json.indexOf(',"object"') + 1;
+      if (index === 2) return `data: ${json.slice(0, cut)}\ndata: ${json.slice(cut)}\n\n`;
+      return `data: ${json}\n\n`;
+    });
+    const { url } = await serve(() => ({ pieces: [...framed, ": done soon\n\n", "data: [DONE]\n\n"] }));
+    expect(await makeClient(url, "tools").chat.completions.create({ model: "m", messages, response_model: User })).toEqual(expectedUser);
+  });
+
+  it("ends with IncompleteOutputError at finish_reason length, with the last partial and the usage", async () => {
+    const { url } = await serve(() => sse(sseTranscript(toolCallChunks("Response", ['{"name": "Ada", "age": 3'], { finish: "length" }))));
+    const stream = makeClient(url, "tools").chat.completions.createPartial({ model: "m", messages, response_model: User });
+    let error: unknown;
+    try {
+      for await (const partial of stream) void partial;
+    } catch (caught) {
+      error = caught;
+    }
+    await expect(stream.final).rejects.toBe(error);
+    expect(error).toBeInstanceOf(IncompleteOutputError);
+    expect(error).toMatchObject({ finishReason: "length", partial: { name: "Ada" }, usage: { totalTokens: 18 } });
+  }, 10_000);
+
+  it("ends with ContentFilterError and RefusalError carrying the provider's text", async () => {
+    const { url } = await serve((index) =>
+      index === 0
+        ? sse(sseTranscript(contentChunks(['{"name": "x'], { finish: "content_filter" })))
+        : sse(sseTranscript([{ id: "r", choices: [{ index: 0, delta: { refusal: "I can't help " } }] }, { id: "r", choices: [{ index: 0, delta: { refusal: "with that." }, finish_reason: "stop" }] }])),
+    );
+    const client = makeClient(url, "json_schema");
+    await expect(client.chat.completions.create({ model: "m", messages, response_model: User })).rejects.toBeInstanceOf(ContentFilterError);
+    const refusal = await client.chat.completions.create({ model: "m", messages, response_model: User }).catch((caught: unknown) => caught);
+    expect(refusal).toBeInstanceOf(RefusalError);
+    expect(refusal).toMatchObject({ refusal: "I can't help with that." });
+  });
+
+  it("turns an error inside the stream and every HTTP error into ProviderError, and never shows the key", async () => {
+    const { url } = await serve((index) => {
+      if (index === 0) return sse(sseTranscript([...toolCallChunks("Response", ['{"na'], { usage: false }).slice(0, 2), { error: { message: "The server had an error", type: "server_error" } }]));
+      if (index === 1) return { status: 400, headers: { "content-type": "application/json" }, pieces: [JSON.stringify({ error: { message: "Invalid schema", type: "invalid_request_error" } })] };
+      return { status: 500, headers: { "content-type": "application/json" }, pieces: [JSON.stringify({ error: { message: "boom", type: "server_error" } })] };
+    });
+    const client = makeClient(url, "tools");
+    const seen: unknown[] = [];
+    for (const name of ["completion:kwargs", "completion:error", "completion:response"] as const) client.on(name, (payload: never) => seen.push(payload));
+    const inStream = await client.chat.completions.create({ model: "m", messages, response_model: User }).catch((caught: unknown) => caught);
+    expect(inStream).toBeInstanceOf(ProviderError);
+    expect(inStream).toMatchObject({ provider: "test", status: undefined, isRetryable: true, body: { error: { type: "server_error" } } });
+    const badRequest = await client.chat.completions.create({ model: "m", messages, response_model: User }).catch((caught: unknown) => caught);
+    expect(badRequest).toMatchObject({ status: 400, isRetryable: false, body: { error: { message: "Invalid schema" } } });
+    const serverError = await client.chat.completions
+      .create({ model: "m", messages, response_model: User, max_transport_retries: 0 })
+      .catch((caught: unknown) => caught);
+    expect(serverError).toMatchObject({ status: 500, isRetryable: true });
+    for (const item of [inStream, badRequest, serverError, ...seen]) {
+      expect(JSON.stringify(item, Object.getOwnPropertyNames(item as object))).not.toContain("SECRET");
+      expect(String((item as Error).message)).not.toContain("SECRET");
+    }
+  });
+
+  it("sends the request again after a 429, honouring Retry-After", async () => {
+    const { url, requests } = await serve((index) =>
+      index === 0
+        ? { status: 429, headers: { "content-type": "application/json", "retry-after-ms": "30" }, pieces: ['{"error": {"message": "slow down", "type": "rate_limit_error"}}'] }
+        : sse(sseTranscript(toolCallChunks("Response", [userJson]))),
+    );
+    const started = Date.now();
+    expect(await makeClient(url, "tools").chat.completions.create({ model: "m", messages, response_model: User })).toEqual(expectedUser);
+    expect(requests).toHaveLength(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(25); // waited at least what was asked (a lower bound, not a timing)
+  });
+
+  it("ends with ProviderError when the connection drops mid-answer", async () => {
+    const { url, requests } = await serve(() => ({ pieces: [sseTranscript(toolCallChunks("Response", ['{"name": "Ada", '], { usage: false }).slice(0, 2), { done: false })], drop: true }));
+    const error = await makeClient(url, "tools").chat.completions.create({ model: "m", messages, response_model: User }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(requests).toHaveLength(1); // output had been shown: not sent again
+  });
+
+  it("fixes an invalid first answer with a retry that feeds the errors back, in streaming too", async () => {
+    const { url, requests } = await serve((index) =>
+      // The first answer misses a field: found when it closes, so its usage is still read.
+      sse(sseTranscript(toolCallChunks("Response", deltas(index === 0 ? '{"name": "Ada", "age": 36}' : userJson, 8)))),
+    );
+    const client = makeClient(url, "tools");
+    const fired: string[] = [];
+    for (const name of ["completion:kwargs", "completion:response", "completion:error", "parse:error", "completion:last_attempt", "attempt:start"] as const) {
+      client.on(name, () => fired.push(name));
+    }
+    const stream = client.chat.completions.createPartial({ model: "m", messages, response_model: User, max_retries: 2 });
+    const attempts: number[] = [];
+    for await (const update of stream.updates()) attempts.push(update.attempt);
+    expect(attempts).toContain(2);
+    expect(attempts.indexOf(2)).toBeGreaterThan(0);
+    const result = await stream.result;
+    expect(result).toMatchObject({ data: expectedUser, attempts: 2, usage: { totalTokens: 36 } });
+    const retry = requests[1]?.body["messages"] as Record<string, unknown>[];
+    expect(retry.at(-2)).toMatchObject({ role: "assistant", tool_calls: [{ id: "call_abc", function: { name: "Response" } }] });
+    expect(retry.at(-1)).toMatchObject({ role: "tool", tool_call_id: "call_abc" });
+    expect(String(retry.at(-1)?.["content"])).toContain("$.bio");
+    expect(fired).toEqual(["attempt:start", "completion:kwargs", "completion:response", "parse:error", "attempt:start", "completion:kwargs", "completion:response"]);
+  });
+
+  it("ends with RetryError holding every attempt's error and the total usage", async () => {
+    const { url } = await serve(() => sse(sseTranscript(contentChunks(['{"name": 1}']))));
+    const client = makeClient(url, "json");
+    const lastAttempts: unknown[] = [];
+    client.on("completion:last_attempt", (payload: never) => lastAttempts.push(payload));
+    const error = await client.chat.completions.create({ model: "m", messages, response_model: User, max_retries: 1 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RetryError);
+    expect(error).toMatchObject({ attempts: 2, usage: { totalTokens: 28 } });
+    expect(lastAttempts).toHaveLength(1);
+    expect(server?.requests[1]?.body["messages"]).toContainEqual(expect.objectContaining({ role: "user", content: expect.stringContaining("did not fit") }));
+  });
+
+  it("break closes the HTTP request at once", async () => {
+    const { url, requests } = await serve(() => ({ pieces: [...deltas(sseTranscript(toolCallChunks("Response", deltas(userJson, 2))), 40)], pauseMs: 15 }));
+    const stream = makeClient(url, "tools").chat.completions.createPartial({ model: "m", messages, response_model: User });
+    for await (const partial of stream) {
+      if ((partial as { name?: string }).name !== undefined) break;
+    }
+    expect(await requests[0]?.closed).toBe("client-closed");
+    await expect(stream.final).rejects.toMatchObject({ code: "aborted" });
+  });
+
+  it("createIterable yields each item as it closes", async () => {
+    const Task = z.object({ title: z.string(), done: z.boolean() });
+    const items = [{ title: "parse", done: true }, { title: "stream", done: false }];
+    const { url, requests } = await serve(() => sse(sseTranscript(toolCallChunks("TaskList", deltas(JSON.stringify({ items }), 5)))));
+    const seen: unknown[] = [];
+    for await (const task of makeClient(url, "tools").chat.completions.createIterable({ model: "m", messages, response_model: { schema: Task, name: "Task" } })) seen.push(task);
+    expect(seen).toEqual(items);
+    const tool = (requests[0]?.body["tools"] as { function: { name: string; parameters: { properties: Record<string, unknown> } } }[])[0];
+    expect(tool?.function.name).toBe("TaskList");
+    expect(tool?.function.parameters.properties["items"]).toMatchObject({ type: "array" });
+  });
+});
+
+describe("the clients themselves", () => {
+  it("fromOpenAI passes a call without response_model, and every other method, to the SDK", async () => {
+    const { url, requests } = await serve(() => ({ headers: { "content-type": "application/json" }, pieces: [JSON.stringify({ id: "x", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }] })] }));
+    const sdk = new OpenAI({ baseURL: url, apiKey: API_KEY });
+    const client = fromOpenAI(sdk);
+    const plain = await client.chat.completions.create({ model: "m", messages: [{ role: "user", content: "hi" }] });
+    expect(plain.choices[0]?.message.content).toBe("hi");
+    expect(requests[0]?.body).toEqual({ model: "m", messages: [{ role: "user", content: "hi" }] });
+    expect(client.baseURL).toBe(url);
+    expect(client.models).toBe(sdk.models);
+    expect(typeof client.embeddings.create).toBe("function");
+  });
+
+  it("fromProvider knows presets by name, with the model after a slash", () => {
+    expect(fromProvider("groq/llama-3.3-70b-versatile", { apiKey: "x" })).toMatchObject({ provider: "groq", baseURL: "https://api.groq.com/openai/v1" });
+    expect(fromProvider("ollama/llama3.2")).toMatchObject({ provider: "ollama", baseURL: "http://localhost:11434/v1" });
+    expect(() => fromProvider("nowhere/model")).toThrow(/no baseURL for provider "nowhere"/);
+  });
+});

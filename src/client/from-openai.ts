@@ -1,0 +1,111 @@
+// fromOpenAI: formwork's methods on the official OpenAI SDK client the user already has. A call
+// without response_model, and every other method of the client, reaches the SDK unchanged.
+import { ProviderError } from "../errors/provider-error.js";
+import type { ChatMode } from "../providers/openai/chat-request.js";
+import { chatError, decodeChatChunk } from "../providers/openai/decode-chat-chunk.js";
+import { retryAfterMs } from "../providers/openai/fetch-chat.js";
+import type { ChatTransport } from "./attempt.js";
+import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
+
+/** The part of an `openai` client formwork calls (any recent version of the SDK). */
+export interface OpenAILike {
+  readonly chat: {
+    readonly completions: {
+      create(body: never, options?: { signal?: AbortSignal; maxRetries?: number }): PromiseLike<unknown>;
+    };
+  };
+}
+
+/** The wrapped client: the SDK's own, with formwork's methods and hooks added. */
+export type FormworkOpenAI<C extends OpenAILike> = Omit<C, "chat"> &
+  HookMethods & {
+    readonly chat: Omit<C["chat"], "completions"> & {
+      readonly completions: Omit<C["chat"]["completions"], "create"> &
+        StructuredCompletions & { create: C["chat"]["completions"]["create"] & StructuredCompletions["create"] };
+    };
+  };
+
+// The SDK's errors carry `status` and `headers`; they become ProviderError (without headers:
+// nothing of the request's authorisation is kept).
+function toProviderError(error: unknown, provider: string, isMidAnswer: boolean): unknown {
+  if (typeof error !== "object" || error === null || ProviderError.isInstance(error)) return error;
+  const name = (error as { name?: string }).name;
+  if (name === "APIUserAbortError" || name === "AbortError") return error;
+  const status = (error as { status?: unknown }).status;
+  const body = (error as { error?: unknown }).error;
+  // An APIError: an HTTP status, or (status undefined) an error event inside the stream.
+  if (typeof status === "number" || (body !== undefined && "status" in error)) {
+    const headers = (error as { headers?: unknown }).headers;
+    const wait = headers instanceof Headers ? retryAfterMs(headers) : undefined;
+    return chatError({ error: body ?? { message: (error as Error).message } }, provider, typeof status === "number" ? status : undefined, wait);
+  }
+  const what = isMidAnswer ? `The connection to ${provider} dropped mid-answer` : `Could not reach ${provider}`;
+  return new ProviderError({ message: `${what}: ${(error as Error).message}`, provider, isRetryable: true, cause: error });
+}
+
+// The SDK throws its own errors while a stream is read too (an error event, a dropped socket).
+async function* providerErrors(chunks: AsyncIterable<unknown>, provider: string): AsyncGenerator<unknown> {
+  try {
+    yield* chunks;
+  } catch (error) {
+    throw toProviderError(error, provider, true);
+  }
+}
+
+/**
+ * Wraps an `openai` SDK client.
+ *
+ * @example
+ * const client = fromOpenAI(new OpenAI(), { mode: "tools" });
+ * const user = await client.chat.completions.create({ model, messages, response_model: User });
+ */
+export function fromOpenAI<C extends OpenAILike>(client: C, options: { readonly mode?: ChatMode; readonly provider?: string } = {}): FormworkOpenAI<C> {
+  const provider = options.provider ?? "openai";
+  const sdkCompletions = client.chat.completions;
+  const transport: ChatTransport = {
+    provider,
+    async send(body, signal) {
+      try {
+        // Retries are formwork's own (they honour Retry-After and never repeat shown output).
+        const chunks = (await sdkCompletions.create(body as never, { signal, maxRetries: 0 })) as AsyncIterable<unknown>;
+        return providerErrors(chunks, provider);
+      } catch (error) {
+        throw toProviderError(error, provider, false);
+      }
+    },
+    decode: (chunk) => decodeChatChunk(chunk, provider),
+  };
+  const hooks = new Hooks();
+  const structured = createStructuredCompletions(transport, options.mode ?? "tools", hooks);
+  const completions = new Proxy(sdkCompletions, {
+    get(target, property, receiver) {
+      if (property === "create") {
+        return (params: Record<string, unknown>, requestOptions?: unknown) =>
+          params["response_model"] === undefined ? target.create(params as never, requestOptions as never) : structured.create(params as never);
+      }
+      if (property in structured) return (structured as unknown as Record<PropertyKey, unknown>)[property];
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  const chat = new Proxy(client.chat, {
+    get(target, property, receiver) {
+      if (property === "completions") return completions;
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  const methods: HookMethods = {
+    on: (name, handler) => hooks.on(name, handler),
+    off: (name, handler) => hooks.off(name, handler),
+    clear: (name) => hooks.clear(name),
+  };
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property === "chat") return chat;
+      if (property in methods) return methods[property as keyof HookMethods];
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  }) as unknown as FormworkOpenAI<C>;
+}

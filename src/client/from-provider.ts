@@ -1,0 +1,119 @@
+// fromProvider: the client over plain fetch, for any OpenAI-compatible server. No SDK needed.
+import type { ChatMode } from "../providers/openai/chat-request.js";
+import { chatError, decodeChatChunk } from "../providers/openai/decode-chat-chunk.js";
+import { fetchChatChunks, retryAfterMs, type ChatEndpoint } from "../providers/openai/fetch-chat.js";
+import type { ChatTransport } from "./attempt.js";
+import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
+
+/** Known OpenAI-compatible servers: their usual base URL and the variable that holds the key. */
+export const PROVIDER_PRESETS: Readonly<Record<string, { readonly baseURL: string; readonly apiKeyVariable: string | undefined }>> = {
+  openai: { baseURL: "https://api.openai.com/v1", apiKeyVariable: "OPENAI_API_KEY" },
+  groq: { baseURL: "https://api.groq.com/openai/v1", apiKeyVariable: "GROQ_API_KEY" },
+  openrouter: { baseURL: "https://openrouter.ai/api/v1", apiKeyVariable: "OPENROUTER_API_KEY" },
+  together: { baseURL: "https://api.together.xyz/v1", apiKeyVariable: "TOGETHER_API_KEY" },
+  deepseek: { baseURL: "https://api.deepseek.com/v1", apiKeyVariable: "DEEPSEEK_API_KEY" },
+  mistral: { baseURL: "https://api.mistral.ai/v1", apiKeyVariable: "MISTRAL_API_KEY" },
+  ollama: { baseURL: "http://localhost:11434/v1", apiKeyVariable: undefined },
+  vllm: { baseURL: "http://localhost:8000/v1", apiKeyVariable: undefined },
+  llamacpp: { baseURL: "http://localhost:8080/v1", apiKeyVariable: undefined },
+  lmstudio: { baseURL: "http://localhost:1234/v1", apiKeyVariable: undefined },
+};
+
+/** Options of {@link fromProvider}. */
+export interface ProviderOptions {
+  /** A preset name (`"groq"`, `"ollama"`...) or any name for errors; default `"openai"`. */
+  readonly provider?: string;
+  readonly baseURL?: string;
+  /** Default: the preset's variable (OPENAI_API_KEY...) where the runtime has an environment. */
+  readonly apiKey?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly fetch?: typeof globalThis.fetch;
+  /** How the model is asked for structure; default `"tools"`. */
+  readonly mode?: ChatMode;
+  /** The model used when a call names none (set by `"provider/model"`). */
+  readonly model?: string;
+}
+
+/** The client `fromProvider` gives: chat.completions with formwork's methods, and hooks. */
+export interface ProviderClient extends HookMethods {
+  readonly chat: { readonly completions: StructuredCompletions };
+  readonly provider: string;
+  readonly baseURL: string;
+}
+
+function environment(name: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.[name];
+}
+
+/**
+ * A client for any OpenAI-compatible server over fetch.
+ *
+ * @example
+ * const client = fromProvider("ollama/llama3.2", { mode: "json_schema" });
+ * const client = fromProvider({ provider: "vllm", baseURL: "http://gpu-box:8000/v1" });
+ */
+export function fromProvider(preset: string | ProviderOptions, options: ProviderOptions = {}): ProviderClient {
+  const given = typeof preset === "string" ? { ...options, ...parsePreset(preset) } : preset;
+  const provider = given.provider ?? "openai";
+  const known = PROVIDER_PRESETS[provider];
+  const baseURL = given.baseURL ?? known?.baseURL;
+  if (baseURL === undefined) throw new TypeError(`formwork: no baseURL for provider "${provider}" (known presets: ${Object.keys(PROVIDER_PRESETS).join(", ")})`);
+  const endpoint: ChatEndpoint = {
+    provider,
+    baseURL,
+    apiKey: given.apiKey ?? environment(known?.apiKeyVariable),
+    headers: given.headers,
+    fetch: given.fetch,
+  };
+  const withModel = (body: Record<string, unknown>) => (body["model"] === undefined && given.model !== undefined ? { ...body, model: given.model } : body);
+  const transport: ChatTransport = {
+    provider,
+    send: (body, signal) => fetchChatChunks(endpoint, withModel(body), signal),
+    decode: (chunk) => decodeChatChunk(chunk, provider),
+  };
+  const hooks = new Hooks();
+  const structured = createStructuredCompletions(transport, given.mode ?? "tools", hooks);
+  const completions = {
+    ...structured,
+    // Without a response_model the call goes to the server as it is.
+    create: (params: Record<string, unknown>) =>
+      params["response_model"] === undefined ? passthrough(endpoint, withModel(params)) : structured.create(params as never),
+  } as StructuredCompletions;
+  return {
+    chat: { completions },
+    provider,
+    baseURL,
+    on: (name, handler) => hooks.on(name, handler),
+    off: (name, handler) => hooks.off(name, handler),
+    clear: (name) => hooks.clear(name),
+  };
+}
+
+function parsePreset(preset: string): ProviderOptions {
+  const slash = preset.indexOf("/");
+  return slash < 0 ? { provider: preset } : { provider: preset.slice(0, slash), model: preset.slice(slash + 1) };
+}
+
+async function passthrough(endpoint: ChatEndpoint, params: Record<string, unknown>): Promise<unknown> {
+  const { signal, ...body } = params as { signal?: AbortSignal } & Record<string, unknown>;
+  if (body["stream"] === true) return fetchChatChunks(endpoint, body, signal ?? new AbortController().signal);
+  const headers: Record<string, string> = { "content-type": "application/json", ...endpoint.headers };
+  if (endpoint.apiKey !== undefined && endpoint.apiKey !== "") headers["authorization"] = `Bearer ${endpoint.apiKey}`;
+  const response = await (endpoint.fetch ?? globalThis.fetch)(`${endpoint.baseURL.replace(/\/+$/, "")}/chat/completions`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify(body),
+    ...(signal === undefined ? {} : { signal }),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Not JSON: keep the text.
+  }
+  if (!response.ok) throw chatError(parsed, endpoint.provider, response.status, retryAfterMs(response.headers));
+  return parsed;
+}

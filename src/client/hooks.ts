@@ -1,0 +1,47 @@
+// Instructor's hook names, so that its users feel at home. Every hook fires in streaming calls
+// too. As with an EventEmitter, a handler that throws ends the call with its error.
+
+/** What each hook receives. */
+export interface HookPayloads {
+  /** The request about to be sent (the body; no API key is ever in it). */
+  "completion:kwargs": { readonly attempt: number; readonly body: Record<string, unknown> };
+  /** The whole completion of an attempt, assembled from the stream. */
+  "completion:response": { readonly attempt: number; readonly completion: Record<string, unknown> };
+  /** The provider failed (HTTP error, error in the stream, dropped connection). */
+  "completion:error": { readonly attempt: number; readonly error: unknown };
+  /** The answer did not parse or validate. */
+  "parse:error": { readonly attempt: number; readonly error: unknown };
+  /** The last attempt failed; the call ends with an error next. */
+  "completion:last_attempt": { readonly attempt: number; readonly error: unknown };
+  /** An attempt begins (a retry when attempt > 1; `error` is why). */
+  "attempt:start": { readonly attempt: number; readonly error: unknown };
+}
+
+export type HookName = keyof HookPayloads;
+export type HookHandler<K extends HookName> = (payload: HookPayloads[K]) => void;
+
+export class Hooks {
+  private readonly handlers = new Map<HookName, Set<(payload: never) => void>>();
+
+  /** Adds a handler. */
+  on<K extends HookName>(name: K, handler: HookHandler<K>): void {
+    let set = this.handlers.get(name);
+    if (set === undefined) this.handlers.set(name, (set = new Set()));
+    set.add(handler as (payload: never) => void);
+  }
+
+  /** Removes a handler. */
+  off<K extends HookName>(name: K, handler: HookHandler<K>): void {
+    this.handlers.get(name)?.delete(handler as (payload: never) => void);
+  }
+
+  /** Removes every handler of one hook, or of all. */
+  clear(name?: HookName): void {
+    if (name === undefined) this.handlers.clear();
+    else this.handlers.delete(name);
+  }
+
+  emit<K extends HookName>(name: K, payload: HookPayloads[K]): void {
+    for (const handler of this.handlers.get(name) ?? []) (handler as HookHandler<K>)(payload);
+  }
+}

@@ -1,0 +1,10 @@
+export { fromOpenAI } from "./from-openai.js";
+export type { FormworkOpenAI, OpenAILike } from "./from-openai.js";
+export { fromProvider, PROVIDER_PRESETS } from "./from-provider.js";
+export type { ProviderClient, ProviderOptions } from "./from-provider.js";
+export type { StructuredCompletions, StructuredParams, IterableParams, ResponseModel, HookMethods } from "./structured-client.js";
+export { StructuredStream } from "./structured-stream.js";
+export type { CallResult } from "./structured-stream.js";
+export type { HookName, HookPayloads, HookHandler } from "./hooks.js";
+export type { ChatMode } from "../providers/openai/chat-request.js";
+export type { Usage } from "../providers/wire-event.js";

@@ -1,0 +1,153 @@
+// The Instructor-style client over any chat transport: `create`, `createPartial`,
+// `createIterable` and `createWithCompletion` with a response_model, retries with error
+// feedback, hooks and usage. The transport (an SDK or plain fetch) is all that differs.
+import { buildChatBody, answerChannel, feedbackMessages, type ChatMode, type RequestSchema } from "../providers/openai/chat-request.js";
+import { toSchemaAdapter, type InferInput, type InferOutput, type SchemaLike } from "../schema/schema-adapter.js";
+import type { DeepPartial } from "../stream/deep-partial.js";
+import { iterableStream, type ItemStream } from "../stream/iterable-stream.js";
+import { partialStream, type PartialStream } from "../stream/partial-stream.js";
+import { answerText, AttemptRecord, type ChatTransport } from "./attempt.js";
+import { Hooks, type HookHandler, type HookName } from "./hooks.js";
+import { describeAnswerError, StructuredStream, type CallResult } from "./structured-stream.js";
+
+/** A schema with the name and description the provider is given. */
+export interface ResponseModel<S extends SchemaLike> {
+  readonly schema: S;
+  readonly name?: string;
+  readonly description?: string;
+}
+
+/** A structured call: every field but formwork's own passes through to the provider. */
+export interface StructuredParams<S extends SchemaLike> {
+  readonly response_model: S | ResponseModel<S>;
+  /** Attempts after the first when the answer does not validate or is not JSON. Default 0. */
+  readonly max_retries?: number;
+  /** Requests sent again after a 429, a 5xx or a dropped connection before any output. Default 2. */
+  readonly max_transport_retries?: number;
+  /** Cancels the call. */
+  readonly signal?: AbortSignal;
+  /** Cancels the call after this many milliseconds. */
+  readonly timeout?: number;
+  readonly stream?: boolean;
+  readonly [field: string]: unknown;
+}
+
+/** createIterable's call: items of `response_model`; `on_invalid` as iterableStream's onInvalid. */
+export interface IterableParams<S extends SchemaLike> extends StructuredParams<S> {
+  readonly on_invalid?: "throw" | "skip";
+}
+
+type Output<S extends SchemaLike> = InferOutput<S>;
+type PartialOf<S extends SchemaLike> = DeepPartial<InferInput<S>>;
+
+/** The methods of `client.chat.completions` that formwork adds or takes over. */
+export interface StructuredCompletions {
+  create<S extends SchemaLike>(params: StructuredParams<S> & { readonly stream: true }): Promise<StructuredStream<Output<S>, PartialOf<S>>>;
+  create<S extends SchemaLike>(params: StructuredParams<S> & { readonly stream?: false }): Promise<Output<S>>;
+  createPartial<S extends SchemaLike>(params: StructuredParams<S>): StructuredStream<Output<S>, PartialOf<S>>;
+  createIterable<S extends SchemaLike>(params: IterableParams<S>): ItemStream<Output<S>, PartialOf<S>>;
+  createWithCompletion<S extends SchemaLike>(params: StructuredParams<S>): Promise<CallResult<Output<S>>>;
+}
+
+/** The hooks of a client. */
+export interface HookMethods {
+  on<K extends HookName>(name: K, handler: HookHandler<K>): void;
+  off<K extends HookName>(name: K, handler: HookHandler<K>): void;
+  clear(name?: HookName): void;
+}
+
+const FORMWORK_FIELDS = ["response_model", "max_retries", "max_transport_retries", "signal", "timeout", "stream", "on_invalid"] as const;
+
+function isResponseModel(value: unknown): value is ResponseModel<SchemaLike> {
+  return typeof value === "object" && value !== null && "schema" in value && !("~standard" in value) && !("_zod" in value);
+}
+
+function combineSignals(signal: AbortSignal | undefined, timeout: number | undefined): AbortSignal {
+  const signals = [signal, timeout === undefined ? undefined : AbortSignal.timeout(timeout)].filter((item) => item !== undefined);
+  return signals.length === 0 ? new AbortController().signal : signals.length === 1 ? (signals[0] as AbortSignal) : AbortSignal.any(signals);
+}
+
+// The JSON Schema a provider is sent: the schema's own, without the `$schema` tag providers reject.
+function requestSchema(model: ResponseModel<SchemaLike>, wrapAsList: boolean): RequestSchema {
+  const adapter = toSchemaAdapter(model.schema);
+  if (adapter.jsonSchema === undefined) {
+    throw new TypeError("formwork: this schema has no JSON Schema to send to the provider (pass Zod 4, a Standard JSON Schema or a JSON Schema)");
+  }
+  const schema: Record<string, unknown> = { ...adapter.jsonSchema };
+  delete schema["$schema"];
+  const name = model.name ?? "Response";
+  if (!wrapAsList) return { name, description: model.description, jsonSchema: schema };
+  // Instructor's Iterable: the items as the one array property of an object.
+  const key = (schema["properties"] as Record<string, unknown> | undefined)?.["items"] === undefined ? "items" : "list";
+  return {
+    name: `${name}List`,
+    description: model.description,
+    jsonSchema: { type: "object", properties: { [key]: { type: "array", items: schema } }, required: [key], additionalProperties: false },
+  };
+}
+
+/** Builds the structured methods over a transport. */
+export function createStructuredCompletions(transport: ChatTransport, mode: ChatMode, hooks: Hooks): StructuredCompletions {
+  const channel = answerChannel(mode);
+  const isLenient = mode === "json" || mode === "md_json";
+
+  function split(params: Record<string, unknown>) {
+    const rest: Record<string, unknown> = { ...params };
+    for (const field of FORMWORK_FIELDS) delete rest[field];
+    const responseModel = params["response_model"];
+    const model = isResponseModel(responseModel) ? responseModel : { schema: responseModel as SchemaLike };
+    return {
+      rest,
+      model,
+      signal: combineSignals(params["signal"] as AbortSignal | undefined, params["timeout"] as number | undefined),
+      maxRetries: (params["max_retries"] as number | undefined) ?? 0,
+      maxTransportRetries: (params["max_transport_retries"] as number | undefined) ?? 2,
+    };
+  }
+
+  function createPartial(params: StructuredParams<SchemaLike>): StructuredStream<unknown, unknown> {
+    const call = split(params);
+    const schema = requestSchema(call.model, false);
+    const messages = Array.isArray(call.rest["messages"]) ? (call.rest["messages"] as Record<string, unknown>[]) : [];
+    return new StructuredStream<unknown, unknown>(
+      (attempt, feedback) => {
+        const body = buildChatBody({ ...call.rest, messages: [...messages, ...feedback] }, mode, schema);
+        const record = new AttemptRecord(attempt, schema.name);
+        // Cancelling the call closes this attempt's request at once; an invalid answer does not
+        // (its tail still holds the usage).
+        const cancel = new AbortController();
+        const signal = AbortSignal.any([call.signal, cancel.signal]);
+        // The source reads the stream's last partial when the provider cuts the answer short.
+        const source = answerText({ transport, body, channel, record, hooks, signal, maxTransportRetries: call.maxTransportRetries, partial: () => stream.partial });
+        const stream = partialStream(call.model.schema, source, { lenient: isLenient, signal: call.signal }) as PartialStream<unknown, unknown>;
+        return { stream, record, cancel: (reason: unknown) => cancel.abort(reason) };
+      },
+      { maxRetries: call.maxRetries, hooks, feedback: (record, error) => feedbackMessages(mode, { text: record.text, toolCallId: record.toolCallId, toolName: record.toolName }, describeAnswerError(error)) },
+    );
+  }
+
+  const completions = {
+    async create(params: StructuredParams<SchemaLike>) {
+      const stream = createPartial(params);
+      return params.stream === true ? stream : await stream.final;
+    },
+    createPartial,
+    createIterable(params: IterableParams<SchemaLike>) {
+      const call = split(params);
+      const schema = requestSchema(call.model, true);
+      const body = buildChatBody(call.rest, mode, schema);
+      const record = new AttemptRecord(1, schema.name);
+      hooks.emit("attempt:start", { attempt: 1, error: undefined });
+      // Items already shown cannot be taken back, so an iterable is not retried on invalid
+      // answers (onInvalid decides); the transport still retries before any output.
+      const source = answerText({ transport, body, channel, record, hooks, signal: call.signal, maxTransportRetries: call.maxTransportRetries, partial: () => undefined });
+      return iterableStream(call.model.schema, source, { lenient: isLenient, signal: call.signal, onInvalid: params.on_invalid ?? "throw" });
+    },
+    createWithCompletion(params: StructuredParams<SchemaLike>) {
+      return createPartial(params).result;
+    },
+  };
+  return completions as unknown as StructuredCompletions;
+}
+
+export { Hooks };

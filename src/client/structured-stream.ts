@@ -1,0 +1,197 @@
+// A structured call's partial stream across attempts. Each attempt is a PartialStream of the
+// stream layer over that attempt's text; when an answer fails validation or is not JSON, the
+// errors are fed back and a new attempt starts, announced in updates() so that a UI can clear
+// what it showed. Usage is summed over attempts.
+import { AbortError } from "../errors/abort-error.js";
+import { IncompleteOutputError } from "../errors/incomplete-output-error.js";
+import { RetryError } from "../errors/retry-error.js";
+import { ValidationError } from "../errors/validation-error.js";
+import { formatJsonPath } from "../json/json-path.js";
+import { JsonParseError } from "../json/json-parse-error.js";
+import { addUsage, NO_USAGE, type Usage } from "../providers/wire-event.js";
+import type { PartialStream } from "../stream/partial-stream.js";
+import type { PartialUpdate } from "../stream/partial-parser.js";
+import type { AttemptRecord } from "./attempt.js";
+import type { Hooks } from "./hooks.js";
+
+/** What one attempt is: its partial stream and the record the transport fills. */
+export interface StartedAttempt<T, Partial> {
+  readonly stream: PartialStream<T, Partial>;
+  readonly record: AttemptRecord;
+  /** Cancels the attempt's request at once. */
+  cancel(reason: unknown): void;
+}
+
+/** The outcome of a whole call. */
+export interface CallResult<T> {
+  readonly data: T;
+  readonly completion: Record<string, unknown>;
+  readonly usage: Usage;
+  readonly attempts: number;
+}
+
+/** True for an answer that a new attempt may fix: it did not validate or was not JSON. */
+export function isAnswerError(error: unknown): boolean {
+  return (
+    ValidationError.isInstance(error) ||
+    JsonParseError.isInstance(error) ||
+    // The text ended although the provider did not stop it (no finish reason of its own).
+    (IncompleteOutputError.isInstance(error) && error.finishReason === undefined)
+  );
+}
+
+/** The errors of an answer, as the model is told them. */
+export function describeAnswerError(error: unknown): string {
+  if (ValidationError.isInstance(error)) return error.issues.map((issue) => `- ${formatJsonPath(issue.path)}: ${issue.message}`).join("\n");
+  if (error instanceof Error) return `- ${error.message}`;
+  return `- ${String(error)}`;
+}
+
+/**
+ * Partial values of a structured call, across attempts. Iterate it for partial values, or call
+ * updates() for records with progress; a record with `value` undefined and a new `attempt`
+ * number says a retry began. `final` is the validated value; `result` adds the completion,
+ * the total usage and the number of attempts.
+ */
+export class StructuredStream<T, Partial> implements AsyncIterable<Partial> {
+  private readonly run: AsyncGenerator<PartialUpdate<Partial>>;
+  private current: StartedAttempt<T, Partial> | undefined;
+  private isDriven = false;
+  private isAborted = false;
+  private abortReason: unknown;
+  private readonly resultPromise: Promise<CallResult<T>>;
+  private settle!: { resolve: (result: CallResult<T>) => void; reject: (error: unknown) => void };
+
+  constructor(
+    private readonly startAttempt: (attempt: number, feedback: readonly Record<string, unknown>[]) => StartedAttempt<T, Partial>,
+    private readonly options: {
+      readonly maxRetries: number;
+      readonly hooks: Hooks;
+      readonly feedback: (record: AttemptRecord, error: unknown) => Record<string, unknown>[];
+    },
+  ) {
+    this.resultPromise = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
+    this.resultPromise.catch(() => undefined); // never an unhandled rejection if nobody awaits it
+    this.run = this.attempts();
+  }
+
+  /** The validated value. Awaiting it without iterating runs the call to its end. */
+  get final(): Promise<T> {
+    return this.result.then((result) => result.data);
+  }
+
+  /** The validated value with the completion, the total usage and the attempts made. */
+  get result(): Promise<CallResult<T>> {
+    if (!this.isDriven) {
+      this.isDriven = true;
+      void (async () => {
+        for await (const update of this.run) void update;
+      })().catch(() => undefined); // the error is the result's rejection
+    }
+    return this.resultPromise;
+  }
+
+  /** Cancels the call: the request is closed and the stream ends with AbortError. */
+  abort(reason?: unknown): void {
+    this.isAborted = true;
+    this.abortReason = reason;
+    this.current?.cancel(reason);
+    this.current?.stream.abort(reason);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Partial> {
+    const updates = this.updates();
+    return {
+      next: async () => {
+        for (;;) {
+          const next = await updates.next();
+          if (next.done === true) return { done: true, value: undefined };
+          // A record that only announces a new attempt carries no value to show.
+          if (next.value.value !== undefined) return { done: false, value: next.value.value };
+        }
+      },
+      return: async () => {
+        await updates.return?.();
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  /** The call as update records, attempt by attempt. */
+  updates(): AsyncIterator<PartialUpdate<Partial>> & AsyncIterable<PartialUpdate<Partial>> {
+    if (this.isDriven) throw new TypeError("formwork: this stream is already being read (iterate it once, or await final alone)");
+    this.isDriven = true;
+    const run = this.run;
+    const iterator = {
+      next: () => run.next(),
+      return: async (): Promise<IteratorResult<PartialUpdate<Partial>>> => {
+        this.abort("the consumer stopped reading");
+        await run.return(undefined);
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  private async *attempts(): AsyncGenerator<PartialUpdate<Partial>> {
+    try {
+      yield* this.runAttempts();
+    } finally {
+      // Left early (a break): the call ends as aborted; settling twice is harmless.
+      this.settle.reject(new AbortError(this.abortReason ?? "the consumer stopped reading"));
+    }
+  }
+
+  private async *runAttempts(): AsyncGenerator<PartialUpdate<Partial>> {
+    const errors: unknown[] = [];
+    const feedback: Record<string, unknown>[] = [];
+    let usage = NO_USAGE;
+    for (let attempt = 1; ; attempt++) {
+      const previous = errors.at(-1);
+      let started: StartedAttempt<T, Partial>;
+      try {
+        this.options.hooks.emit("attempt:start", { attempt, error: previous });
+        if (attempt > 1) yield newAttempt<Partial>(attempt);
+        if (this.isAborted) throw new AbortError(this.abortReason);
+        started = this.startAttempt(attempt, feedback);
+      } catch (error) {
+        this.settle.reject(error);
+        throw error;
+      }
+      this.current = started;
+      try {
+        for await (const update of started.stream.updates()) yield { ...update, attempt };
+        const data = await started.stream.final;
+        usage = addUsage(usage, started.record.usage);
+        this.settle.resolve({ data, completion: started.record.completion(), usage, attempts: attempt });
+        return;
+      } catch (error) {
+        await started.record.settled; // the usage of a failed answer arrives after it
+        usage = addUsage(usage, started.record.usage);
+        errors.push(error);
+        const canRetry = isAnswerError(error) && attempt <= this.options.maxRetries && !this.isAborted;
+        if (isAnswerError(error)) this.options.hooks.emit("parse:error", { attempt, error });
+        if (!canRetry) {
+          this.options.hooks.emit("completion:last_attempt", { attempt, error });
+          const ending = errors.length > 1 ? new RetryError({ errors, usage }) : withUsage(error, usage);
+          this.settle.reject(ending);
+          throw ending;
+        }
+        feedback.push(...this.options.feedback(started.record, error));
+      }
+    }
+  }
+}
+
+function newAttempt<Partial>(attempt: number): PartialUpdate<Partial> {
+  return { value: undefined, progress: { done: 0, total: 0, ratio: 0 }, completed: [], active: undefined, attempt, state: () => "pending" };
+}
+
+// An IncompleteOutputError made by the stream layer does not know the usage: the call does.
+function withUsage(error: unknown, usage: Usage): unknown {
+  if (IncompleteOutputError.isInstance(error) && error.usage === undefined) {
+    return new IncompleteOutputError({ message: error.message, partial: error.partial, text: error.text, usage, cause: error.cause, ...(error.finishReason === undefined ? {} : { finishReason: error.finishReason }) });
+  }
+  return error;
+}

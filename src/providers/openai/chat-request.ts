@@ -1,0 +1,85 @@
+// Builds the Chat Completions request body for each mode, and the messages that feed a failed
+// answer's errors back to the model in the form that suits the mode.
+
+/** How the model is asked for structured output. */
+export type ChatMode = "tools" | "json_schema" | "json" | "md_json";
+
+/** The schema as the provider sees it. */
+export interface RequestSchema {
+  readonly name: string;
+  readonly description: string | undefined;
+  readonly jsonSchema: Record<string, unknown>;
+}
+
+type Message = Record<string, unknown>;
+
+/** Where a mode's answer arrives: the forced tool's arguments, or the message content. */
+export function answerChannel(mode: ChatMode): "tool" | "content" {
+  return mode === "tools" ? "tool" : "content";
+}
+
+function schemaInstructions(schema: RequestSchema, fenced: boolean): string {
+  const described = schema.description === undefined ? "" : `\n${schema.description}`;
+  const shape = JSON.stringify(schema.jsonSchema, null, 2);
+  return fenced
+    ? `Answer with one JSON value that fits this JSON Schema (${schema.name}), in a \`\`\`json fenced block:${described}\n${shape}`
+    : `Answer with one JSON object that fits this JSON Schema (${schema.name}), and nothing else:${described}\n${shape}`;
+}
+
+/**
+ * The request body for a streamed structured call. `params` are the caller's own fields, passed
+ * through unchanged but for what the mode must set.
+ */
+export function buildChatBody(params: Record<string, unknown>, mode: ChatMode, schema: RequestSchema): Record<string, unknown> {
+  const messages = Array.isArray(params["messages"]) ? (params["messages"] as Message[]) : [];
+  const streamOptions = typeof params["stream_options"] === "object" && params["stream_options"] !== null ? params["stream_options"] : {};
+  const body: Record<string, unknown> = { ...params, stream: true, stream_options: { ...streamOptions, include_usage: true } };
+  switch (mode) {
+    case "tools":
+      body["tools"] = [
+        {
+          type: "function",
+          function: { name: schema.name, ...(schema.description === undefined ? {} : { description: schema.description }), parameters: schema.jsonSchema },
+        },
+      ];
+      body["tool_choice"] = { type: "function", function: { name: schema.name } };
+      break;
+    case "json_schema":
+      body["response_format"] = {
+        type: "json_schema",
+        json_schema: { name: schema.name, ...(schema.description === undefined ? {} : { description: schema.description }), schema: schema.jsonSchema, strict: true },
+      };
+      break;
+    case "json":
+      body["response_format"] = { type: "json_object" };
+      body["messages"] = [{ role: "system", content: schemaInstructions(schema, false) }, ...messages];
+      break;
+    case "md_json":
+      body["messages"] = [{ role: "system", content: schemaInstructions(schema, true) }, ...messages];
+      break;
+    default: {
+      const unknownMode: never = mode;
+      throw new TypeError(`formwork: unknown mode ${String(unknownMode)}`);
+    }
+  }
+  return body;
+}
+
+/**
+ * The messages that tell the model what was wrong with its answer: in tools mode the tool call
+ * and a tool result naming the errors; in the JSON modes the answer and a user message.
+ */
+export function feedbackMessages(mode: ChatMode, answer: { text: string; toolCallId: string | undefined; toolName: string }, errors: string): Message[] {
+  const request = `Your answer did not fit the schema:\n${errors}\nAnswer again, fixing every error.`;
+  if (mode === "tools") {
+    const id = answer.toolCallId ?? "call_0";
+    return [
+      { role: "assistant", content: null, tool_calls: [{ id, type: "function", function: { name: answer.toolName, arguments: answer.text } }] },
+      { role: "tool", tool_call_id: id, content: request },
+    ];
+  }
+  return [
+    { role: "assistant", content: answer.text },
+    { role: "user", content: request },
+  ];
+}
