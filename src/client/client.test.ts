@@ -259,3 +259,42 @@ describe("the clients themselves", () => {
     expect(() => fromProvider("nowhere/model")).toThrow(/no baseURL for provider "nowhere"/);
   });
 });
+
+describe("json_schema mode", () => {
+  const Profile = z.object({
+    name: z.string(),
+    nickname: z.string().optional(),
+    level: z.number().int().default(1),
+    manager: z.string().nullable(),
+  });
+
+  it.each(paths)("sends optional fields as nullable and gives them back as absent (%s)", async (_path, makeClient) => {
+    const answer = '{"name": "Ada", "nickname": null, "level": null, "manager": null}';
+    const { url, requests } = await serve(() => sse(sseTranscript(contentChunks(deltas(answer, 3)))));
+    const stream = makeClient(url, "json_schema").chat.completions.createPartial({ model: "m", messages, response_model: { schema: Profile, name: "Profile" } });
+    const partials: unknown[] = [];
+    for await (const partial of stream) partials.push(partial);
+    expect(await stream.final).toEqual({ name: "Ada", level: 1, manager: null });
+    for (const partial of partials) {
+      expect(partial).not.toHaveProperty("nickname");
+      expect(partial).not.toHaveProperty("level");
+    }
+    expect(partials.at(-1)).toEqual({ name: "Ada", manager: null });
+    const format = requests[0]?.body["response_format"] as { json_schema: { schema: Record<string, unknown> } };
+    expect(format.json_schema.schema["required"]).toEqual(["name", "nickname", "level", "manager"]);
+  });
+
+  it("rejects a schema strict mode cannot express before sending anything", async () => {
+    const { url, requests } = await serve(() => sse(""));
+    const Scores = z.object({ scores: z.record(z.string(), z.number()) });
+    await expect(makeClientFetch(url).chat.completions.create({ model: "m", messages, response_model: Scores })).rejects.toMatchObject({
+      code: "unsupported-schema",
+      path: "#/properties/scores/additionalProperties",
+    });
+    expect(requests).toHaveLength(0);
+  });
+});
+
+function makeClientFetch(url: string): Client {
+  return (paths[0] as [string, (url: string, mode: ChatMode) => Client])[1](url, "json_schema");
+}

@@ -1,7 +1,7 @@
 // The Instructor-style client over any chat transport: `create`, `createPartial`,
 // `createIterable` and `createWithCompletion` with a response_model, retries with error
 // feedback, hooks and usage. The transport (an SDK or plain fetch) is all that differs.
-import { buildChatBody, answerChannel, feedbackMessages, type ChatMode, type RequestSchema } from "../providers/openai/chat-request.js";
+import { answerChannel, buildChatBody, feedbackMessages, prepareSchema, sendsAbsentAsNull, type ChatMode, type RequestSchema } from "../providers/openai/chat-request.js";
 import { toSchemaAdapter, type InferInput, type InferOutput, type SchemaLike } from "../schema/schema-adapter.js";
 import type { DeepPartial } from "../stream/deep-partial.js";
 import { iterableStream, type ItemStream } from "../stream/iterable-stream.js";
@@ -89,7 +89,7 @@ function requestSchema(model: ResponseModel<SchemaLike>, wrapAsList: boolean): R
 /** Builds the structured methods over a transport. */
 export function createStructuredCompletions(transport: ChatTransport, mode: ChatMode, hooks: Hooks): StructuredCompletions {
   const channel = answerChannel(mode);
-  const isLenient = mode === "json" || mode === "md_json";
+  const readOptions = { lenient: mode === "json" || mode === "md_json", nullAsAbsent: sendsAbsentAsNull(mode) };
 
   function split(params: Record<string, unknown>) {
     const rest: Record<string, unknown> = { ...params };
@@ -107,7 +107,7 @@ export function createStructuredCompletions(transport: ChatTransport, mode: Chat
 
   function createPartial(params: StructuredParams<SchemaLike>): StructuredStream<unknown, unknown> {
     const call = split(params);
-    const schema = requestSchema(call.model, false);
+    const schema = prepareSchema(mode, requestSchema(call.model, false));
     const messages = Array.isArray(call.rest["messages"]) ? (call.rest["messages"] as Record<string, unknown>[]) : [];
     return new StructuredStream<unknown, unknown>(
       (attempt, feedback) => {
@@ -119,7 +119,7 @@ export function createStructuredCompletions(transport: ChatTransport, mode: Chat
         const signal = AbortSignal.any([call.signal, cancel.signal]);
         // The source reads the stream's last partial when the provider cuts the answer short.
         const source = answerText({ transport, body, channel, record, hooks, signal, maxTransportRetries: call.maxTransportRetries, partial: () => stream.partial });
-        const stream = partialStream(call.model.schema, source, { lenient: isLenient, signal: call.signal }) as PartialStream<unknown, unknown>;
+        const stream = partialStream(call.model.schema, source, { ...readOptions, signal: call.signal }) as PartialStream<unknown, unknown>;
         return { stream, record, cancel: (reason: unknown) => cancel.abort(reason) };
       },
       { maxRetries: call.maxRetries, hooks, feedback: (record, error) => feedbackMessages(mode, { text: record.text, toolCallId: record.toolCallId, toolName: record.toolName }, describeAnswerError(error)) },
@@ -134,14 +134,14 @@ export function createStructuredCompletions(transport: ChatTransport, mode: Chat
     createPartial,
     createIterable(params: IterableParams<SchemaLike>) {
       const call = split(params);
-      const schema = requestSchema(call.model, true);
+      const schema = prepareSchema(mode, requestSchema(call.model, true));
       const body = buildChatBody(call.rest, mode, schema);
       const record = new AttemptRecord(1, schema.name);
       hooks.emit("attempt:start", { attempt: 1, error: undefined });
       // Items already shown cannot be taken back, so an iterable is not retried on invalid
       // answers (onInvalid decides); the transport still retries before any output.
       const source = answerText({ transport, body, channel, record, hooks, signal: call.signal, maxTransportRetries: call.maxTransportRetries, partial: () => undefined });
-      return iterableStream(call.model.schema, source, { lenient: isLenient, signal: call.signal, onInvalid: params.on_invalid ?? "throw" });
+      return iterableStream(call.model.schema, source, { ...readOptions, signal: call.signal, onInvalid: params.on_invalid ?? "throw" });
     },
     createWithCompletion(params: StructuredParams<SchemaLike>) {
       return createPartial(params).result;

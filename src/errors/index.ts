@@ -7,3 +7,4 @@ export { ProviderError } from "./provider-error.js";
 export { RefusalError } from "./refusal-error.js";
 export { ContentFilterError } from "./content-filter-error.js";
 export { RetryError } from "./retry-error.js";
+export { UnsupportedSchemaError } from "./unsupported-schema-error.js";

@@ -47,7 +47,9 @@ export function shapeFromJsonSchema(schema: JsonSchema, root: JsonSchema = schem
     const parts = (s["allOf"] as JsonSchema[]).map(child);
     if (parts.every((part) => part.kind === "object")) {
       const objects = parts as ObjectShape[];
-      return { kind: "object", properties: new Map(objects.flatMap((part) => [...part.properties])), rest: objects.find((part) => part.rest)?.rest, check };
+      const properties = new Map(objects.flatMap((part) => [...part.properties]));
+      const required = new Set(objects.flatMap((part) => [...part.properties.keys()].filter((key) => !part.optional.has(key))));
+      return { kind: "object", properties, optional: new Set([...properties.keys()].filter((key) => !required.has(key))), rest: objects.find((part) => part.rest)?.rest, check };
     }
     return { kind: "any", check };
   }
@@ -59,10 +61,13 @@ export function shapeFromJsonSchema(schema: JsonSchema, root: JsonSchema = schem
   const kind = typeof type === "string" ? type : "properties" in s ? "object" : "items" in s || "prefixItems" in s ? "array" : undefined;
   switch (kind) {
     case "object": {
-      const shape = { kind: "object", properties: new Map<string, Shape>(), rest: ANY, check } as Mutable<ObjectShape>;
+      const required = new Set((s["required"] as string[] | undefined) ?? []);
+      const optional = new Set<string>();
+      const shape = { kind: "object", properties: new Map<string, Shape>(), optional, rest: ANY, check } as Mutable<ObjectShape>;
       seen.set(schema, shape);
       for (const [key, value] of Object.entries((s["properties"] as Record<string, unknown> | undefined) ?? {})) {
         (shape.properties as Map<string, Shape>).set(key, child(value));
+        if (!required.has(key)) optional.add(key);
       }
       const additional = s["additionalProperties"];
       shape.rest = additional === false ? undefined : additional === undefined || additional === true ? ANY : child(additional);

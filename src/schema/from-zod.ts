@@ -57,6 +57,10 @@ function stringStreams(def: ZodDef): boolean {
   return !checks.some(({ _zod }) => _zod.def.check === "string_format" && !STREAMING_FORMATS.has(_zod.def.format ?? ""));
 }
 
+function isOptionalIn(shape: ObjectShape, key: string): boolean {
+  return !shape.properties.has(key) || shape.optional.has(key);
+}
+
 function hasChecks(def: ZodDef): boolean {
   return Array.isArray(def["checks"]) && def["checks"].length > 0;
 }
@@ -69,18 +73,24 @@ export function shapeFromZod(schema: ZodLike, seen = new Map<ZodLike, Shape>()):
   const child = (inner: unknown) => shapeFromZod(inner as ZodLike, seen);
   switch (def.type) {
     case "object": {
-      const shape = { kind: "object", properties: new Map<string, Shape>(), rest: undefined, check: checkOf(schema) } as {
+      const optional = new Set<string>();
+      const shape = { kind: "object", properties: new Map<string, Shape>(), optional, rest: undefined, check: checkOf(schema) } as {
         -readonly [K in keyof ObjectShape]: ObjectShape[K];
       };
       seen.set(schema, shape);
-      for (const [key, value] of Object.entries(def["shape"] as Record<string, unknown>)) (shape.properties as Map<string, Shape>).set(key, child(value));
+      for (const [key, value] of Object.entries(def["shape"] as Record<string, unknown>)) {
+        (shape.properties as Map<string, Shape>).set(key, child(value));
+        // Optional on the input side: `.optional()`, or a default the schema fills in.
+        const optin = (value as { _zod: { optin?: string } })._zod.optin;
+        if (optin === "optional" || optin === "defaulted") optional.add(key);
+      }
       const catchall = def["catchall"] as ZodLike | undefined;
       const catchallType = catchall?._zod.def.type;
       if (catchall !== undefined && catchallType !== "never") shape.rest = catchallType === "unknown" || catchallType === "any" ? ANY : child(catchall);
       return shape;
     }
     case "record": {
-      const shape = { kind: "object", properties: new Map(), rest: ANY, check: checkOf(schema) } as { -readonly [K in keyof ObjectShape]: ObjectShape[K] };
+      const shape = { kind: "object", properties: new Map(), optional: new Set(), rest: ANY, check: checkOf(schema) } as { -readonly [K in keyof ObjectShape]: ObjectShape[K] };
       seen.set(schema, shape);
       shape.rest = child(def["valueType"]);
       return shape;
@@ -115,7 +125,14 @@ export function shapeFromZod(schema: ZodLike, seen = new Map<ZodLike, Shape>()):
       const left = child(def["left"]);
       const right = child(def["right"]);
       if (left.kind === "object" && right.kind === "object") {
-        return { kind: "object", properties: new Map([...left.properties, ...right.properties]), rest: left.rest ?? right.rest, check: checkOf(schema) };
+        return {
+          kind: "object",
+          properties: new Map([...left.properties, ...right.properties]),
+          // Optional unless either side requires it.
+          optional: new Set([...left.properties.keys(), ...right.properties.keys()].filter((key) => isOptionalIn(left, key) && isOptionalIn(right, key))),
+          rest: left.rest ?? right.rest,
+          check: checkOf(schema),
+        };
       }
       return { kind: "any", check: checkOf(schema) };
     }

@@ -18,10 +18,14 @@ interface ShapeBase {
   readonly check: ShapeCheck | undefined;
 }
 
-/** An object. `rest` is the shape of keys not listed (undefined: such keys are not shown). */
+/**
+ * An object. `rest` is the shape of keys not listed (undefined: such keys are not shown);
+ * `optional` lists the keys the model may leave out.
+ */
 export interface ObjectShape extends ShapeBase {
   readonly kind: "object";
   readonly properties: ReadonlyMap<string, Shape>;
+  readonly optional: ReadonlySet<string>;
   readonly rest: Shape | undefined;
 }
 
@@ -152,7 +156,8 @@ function mergeOptions(options: readonly Shape[], check: ShapeCheck | undefined):
       properties.set(key, shapes.length === 1 ? (shapes[0] as Shape) : union(shapes, undefined));
     }
     const rests = objects.map((option) => option.rest).filter((item) => item !== undefined);
-    return { kind: "object", properties, rest: rests.length === 0 ? undefined : union(rests, undefined), check };
+    const optional = new Set([...keys].filter((key) => objects.some((option) => !option.properties.has(key) || option.optional.has(key))));
+    return { kind: "object", properties, optional, rest: rests.length === 0 ? undefined : union(rests, undefined), check };
   }
   if (options.every((option) => option.kind === "array")) {
     const arrays = options as readonly ArrayShape[];
@@ -211,4 +216,33 @@ export function countLeaves(shape: Shape, seen: Set<Shape> = new Set()): number 
   }
   if (shape.kind === "union") return Math.max(1, ...shape.options.map((option) => countLeaves(option, seen)));
   return 1;
+}
+
+/**
+ * Deletes, in place, each `null` standing for an absent field: a key the model may leave out
+ * whose schema does not accept null. `isDeep` false: only this object's own keys. Providers whose strict mode wants every key present
+ * (OpenAI's) are sent such fields as nullable; this gives them back as absent.
+ */
+export function removeAbsentNulls(value: unknown, shape: Shape, isDeep = true): void {
+  const kind = kindOf(value);
+  if (kind !== "object" && kind !== "array") return;
+  const resolved = resolve(shape, kind);
+  if (resolved === undefined) return;
+  if (kind === "array" && resolved.kind === "array") {
+    if (isDeep) (value as unknown[]).forEach((item, index) => removeAbsentNulls(item, resolved.prefix[index] ?? resolved.items));
+  } else if (kind === "object" && resolved.kind === "object") {
+    const object = value as Record<string, unknown>;
+    for (const key of Object.keys(object)) {
+      const property = resolved.properties.get(key) ?? resolved.rest;
+      if (property === undefined) continue;
+      if (object[key] === null && isAbsentWhenNull(resolved, key)) delete object[key];
+      else if (isDeep) removeAbsentNulls(object[key], property);
+    }
+  }
+}
+
+/** True when a null at `key` of this object means the field is absent. */
+export function isAbsentWhenNull(shape: ObjectShape, key: string): boolean {
+  const property = shape.properties.get(key);
+  return property !== undefined && shape.optional.has(key) && !admits(property, "null");
 }

@@ -2,7 +2,7 @@ import { ValidationError, type ValidationIssue } from "../errors/validation-erro
 import { JsonParser, type JsonValueKind } from "../json/json-parser.js";
 import type { JsonPath } from "../json/json-path.js";
 import { toSchemaAdapter, type InferInput, type InferOutput, type SchemaAdapter, type SchemaLike, type ValidationResult } from "../schema/schema-adapter.js";
-import { resolve, type Shape } from "../schema/shape.js";
+import { removeAbsentNulls, resolve, type Shape } from "../schema/shape.js";
 import type { DeepPartial } from "./deep-partial.js";
 import type { PartialStreamOptions } from "./partial-stream.js";
 import { ShapeTracker, ShapeViolation } from "./shape-tracker.js";
@@ -56,6 +56,7 @@ export class ItemStream<T, Partial = DeepPartial<T>> extends StreamPump implemen
   private readonly adapter: SchemaAdapter;
   private readonly isStreamingValidation: boolean;
   private readonly onInvalid: "throw" | "skip";
+  private readonly isNullAbsent: boolean;
   private layout: Layout = { kind: "unknown" };
   private rootStart: { path: JsonPath; kind: JsonValueKind } | undefined;
   private tracker: ShapeTracker | undefined;
@@ -73,6 +74,7 @@ export class ItemStream<T, Partial = DeepPartial<T>> extends StreamPump implemen
     this.adapter = toSchemaAdapter(itemSchema);
     this.isStreamingValidation = options.validate !== "final";
     this.onInvalid = options.onInvalid ?? "throw";
+    this.isNullAbsent = options.nullAsAbsent === true;
     this.parser = new JsonParser({ ...options.limits, lenient: options.lenient === true, multiple: true });
     this.parser.on("value-start", ({ path, kind }) => this.onValueStart(path, kind));
     this.parser.on("string-grow", ({ path, value }) => this.onStringGrow(path, value));
@@ -237,6 +239,7 @@ export class ItemStream<T, Partial = DeepPartial<T>> extends StreamPump implemen
       this.waiting.push({ invalid: true });
       return;
     }
+    if (this.isNullAbsent) removeAbsentNulls(value, this.itemShape);
     const result = this.adapter.validate(value);
     if (result instanceof Promise) {
       this.waiting.push(result.then((settled) => this.settle(settled, path, index)));
@@ -262,7 +265,7 @@ export class ItemStream<T, Partial = DeepPartial<T>> extends StreamPump implemen
   }
 
   private beginItem(start: { path: JsonPath; kind: JsonValueKind }): void {
-    this.tracker = new ShapeTracker(this.itemShape, start.path.length, this.isStreamingValidation, false);
+    this.tracker = new ShapeTracker(this.itemShape, { baseDepth: start.path.length, validate: this.isStreamingValidation, checkRoot: false, nullAsAbsent: this.isNullAbsent });
     this.isSkippingItem = false;
     this.hasPartialChanged = true;
     this.guard(start.path, () => this.tracker?.start(start.path, start.kind));

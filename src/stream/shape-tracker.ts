@@ -4,7 +4,7 @@
 // path in the document (0 for the whole document, 1 for the items of a top-level array...).
 import type { JsonValueKind } from "../json/json-parser.js";
 import type { JsonPath } from "../json/json-path.js";
-import { ANY, countLeaves, resolve, type ObjectShape, type Shape, type ShapeIssue, type UnionShape } from "../schema/shape.js";
+import { ANY, countLeaves, isAbsentWhenNull, removeAbsentNulls, resolve, type ObjectShape, type Shape, type ShapeIssue, type UnionShape } from "../schema/shape.js";
 
 /** A value did not fit its part of the schema (turned into a ValidationError by the stream). */
 export class ShapeViolation {
@@ -87,13 +87,28 @@ export class ShapeTracker {
   }
   private isClosed = false;
 
+  private readonly baseDepth: number;
+  private readonly isStreamingValidation: boolean;
+  private readonly isRootChecked: boolean;
+  private readonly isNullAbsent: boolean;
+
   constructor(
     private readonly rootShape: Shape,
-    private readonly baseDepth: number,
-    private readonly isStreamingValidation: boolean,
-    // False where the caller judges the whole value itself the moment it closes.
-    private readonly isRootChecked = true,
+    options: {
+      /** The length of the followed value's path in the document. */
+      readonly baseDepth: number;
+      /** Check each value as it closes (validate: "streaming"). */
+      readonly validate: boolean;
+      /** False where the caller judges the whole value itself the moment it closes. */
+      readonly checkRoot?: boolean;
+      /** A null at a key the model may leave out (and whose schema refuses null) means absent. */
+      readonly nullAsAbsent?: boolean;
+    },
   ) {
+    this.baseDepth = options.baseDepth;
+    this.isStreamingValidation = options.validate;
+    this.isRootChecked = options.checkRoot ?? true;
+    this.isNullAbsent = options.nullAsAbsent ?? false;
     this.holder = this.newFrame(ANY, false, undefined, ROOT_KEY, true, false);
     this.frames[0] = this.holder;
     this.total = this.leavesOf(rootShape);
@@ -144,8 +159,10 @@ export class ShapeTracker {
       return;
     }
     const declared = this.declaredShape(parent, key);
-    if (declared === undefined) {
-      // A key the schema does not list: not shown, not checked (the object's own check decides).
+    const isAbsent = kind === "null" && this.isNullAbsent && depth > 0 && parent.shape.kind === "object" && isAbsentWhenNull(parent.shape, key as string);
+    if (declared === undefined || isAbsent) {
+      // A key the schema does not list, or a null meaning "absent": not shown, not checked here
+      // (the object's own check decides).
       parent.childShape = undefined;
       if (isContainer) this.frames[depth + 1] = this.newFrame(ANY, kind === "array", parent, key, false, true);
       return;
@@ -207,6 +224,8 @@ export class ShapeTracker {
     const frame = this.frames[depth + 1] as Frame;
     this.frames[depth + 1] = undefined;
     if (frame.isIgnored) return;
+    // Absent fields sent as null leave before the object is judged (its children already did).
+    if (this.isNullAbsent && frame.shape.kind === "object") removeAbsentNulls(value, frame.shape, false);
     if (this.isStreamingValidation && (depth > 0 || this.isRootChecked)) {
       const check = frame.pendingUnion?.check ?? frame.shape.check;
       const issues = check?.(value);

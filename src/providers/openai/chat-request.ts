@@ -1,3 +1,5 @@
+import { toStrictSchema } from "./strict-schema.js";
+
 // Builds the Chat Completions request body for each mode, and the messages that feed a failed
 // answer's errors back to the model in the form that suits the mode.
 
@@ -12,6 +14,19 @@ export interface RequestSchema {
 }
 
 type Message = Record<string, unknown>;
+
+/**
+ * The schema as a mode sends it: json_schema mode takes OpenAI's strict subset (optional fields
+ * become nullable: read the answer with nullAsAbsent). Throws UnsupportedSchemaError.
+ */
+export function prepareSchema(mode: ChatMode, schema: RequestSchema): RequestSchema {
+  return mode === "json_schema" ? { ...schema, jsonSchema: toStrictSchema(schema.jsonSchema) } : schema;
+}
+
+/** Whether a mode's answers send absent fields as null (see prepareSchema). */
+export function sendsAbsentAsNull(mode: ChatMode): boolean {
+  return mode === "json_schema";
+}
 
 /** Where a mode's answer arrives: the forced tool's arguments, or the message content. */
 export function answerChannel(mode: ChatMode): "tool" | "content" {
