@@ -91,6 +91,14 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /** The text of the answer, as it arrives. Ends with the provider's own ending as a typed error. */
 export async function* answerText(options: AttemptOptions): AsyncGenerator<string> {
+  for await (const { text } of attemptEvents(options)) if (text !== undefined) yield text;
+}
+
+/**
+ * Every wire event of the attempt, with the answer text it carries for the attempt's channel.
+ * The record is kept up to date; the ending is the provider's own, as a typed error.
+ */
+export async function* attemptEvents(options: AttemptOptions): AsyncGenerator<{ readonly event: WireEvent; readonly text: string | undefined }> {
   const { transport, record, hooks } = options;
   // Our own controller, so that leaving early (break, abort, an error) closes the request.
   const controller = new AbortController();
@@ -108,10 +116,8 @@ export async function* answerText(options: AttemptOptions): AsyncGenerator<strin
         for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) {
           for (const event of transport.decode(next.value)) {
             const text = take(event, options.channel, record);
-            if (text !== undefined) {
-              hasOutput = true;
-              yield text;
-            }
+            hasOutput ||= event.type === "content-delta" || event.type === "tool-delta";
+            yield { event, text };
           }
         }
         isOver = true;

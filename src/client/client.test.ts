@@ -298,3 +298,44 @@ describe("json_schema mode", () => {
 function makeClientFetch(url: string): Client {
   return (paths[0] as [string, (url: string, mode: ChatMode) => Client])[1](url, "json_schema");
 }
+
+describe("parallel_tools mode", () => {
+  const Weather = z.object({ city: z.string(), unit: z.enum(["C", "F"]) });
+  const Search = z.object({ query: z.string() });
+  const base = { id: "chatcmpl-p", object: "chat.completion.chunk", created: 1, model: "test-model" };
+  const call = (index: number, fields: Record<string, unknown>) => ({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index, ...fields }] }, finish_reason: null }] });
+  // Three calls whose argument deltas interleave: Weather (0), Search (1), Weather (2).
+  const chunks = [
+    call(0, { id: "call_0", type: "function", function: { name: "Weather", arguments: "" } }),
+    call(1, { id: "call_1", type: "function", function: { name: "Search", arguments: '{"query": "best ' } }),
+    call(0, { function: { arguments: '{"city": "Zürich", ' } }),
+    call(2, { id: "call_2", type: "function", function: { name: "Weather", arguments: '{"city": "Oslo", "unit": "C"}' } }),
+    call(1, { function: { arguments: 'fondue"}' } }),
+    call(0, { function: { arguments: '"unit": "F"}' } }),
+    { ...base, choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] },
+  ];
+
+  it.each(paths)("reads every call by the schema its name points to, each item as it closes (%s)", async (_path, makeClient) => {
+    const { url, requests } = await serve(() => sse(sseTranscript(chunks)));
+    const client = makeClient(url, "parallel_tools");
+    const items: unknown[] = [];
+    const stream = client.chat.completions.createIterable({ model: "m", messages, response_model: [{ schema: Weather, name: "Weather" }, { schema: Search, name: "Search" }] });
+    for await (const item of stream) items.push(item);
+    expect(items).toEqual([{ city: "Oslo", unit: "C" }, { query: "best fondue" }, { city: "Zürich", unit: "F" }]);
+    const body = requests[0]?.body as { tools: { function: { name: string } }[]; tool_choice: unknown };
+    expect(body.tools.map((tool) => tool.function.name)).toEqual(["Weather", "Search"]);
+    expect(body.tool_choice).toBe("required");
+  });
+
+  it("ends with ValidationError when the model calls a tool that was not offered", async () => {
+    const { url } = await serve(() => sse(sseTranscript([call(0, { id: "c", type: "function", function: { name: "Delete", arguments: "{}" } })])));
+    const stream = makeClientFetchMode(url, "parallel_tools").chat.completions.createIterable({ model: "m", messages, response_model: [{ schema: Search, name: "Search" }] });
+    await expect(async () => {
+      for await (const item of stream) void item;
+    }).rejects.toMatchObject({ code: "validation-failed", issues: [{ message: expect.stringContaining('"Delete", which was not offered') }] });
+  });
+});
+
+function makeClientFetchMode(url: string, mode: ChatMode): Client {
+  return (paths[0] as [string, (url: string, mode: ChatMode) => Client])[1](url, mode);
+}

@@ -7,6 +7,7 @@ import type { DeepPartial } from "../stream/deep-partial.js";
 import { iterableStream, type ItemStream } from "../stream/iterable-stream.js";
 import { partialStream, type PartialStream } from "../stream/partial-stream.js";
 import { answerText, AttemptRecord, type ChatTransport } from "./attempt.js";
+import { parallelToolItems, type ToolCallItems } from "./parallel-tools.js";
 import { Hooks, type HookHandler, type HookName } from "./hooks.js";
 import { describeAnswerError, StructuredStream, type CallResult } from "./structured-stream.js";
 
@@ -45,6 +46,10 @@ export interface StructuredCompletions {
   create<S extends SchemaLike>(params: StructuredParams<S> & { readonly stream: true }): Promise<StructuredStream<Output<S>, PartialOf<S>>>;
   create<S extends SchemaLike>(params: StructuredParams<S> & { readonly stream?: false }): Promise<Output<S>>;
   createPartial<S extends SchemaLike>(params: StructuredParams<S>): StructuredStream<Output<S>, PartialOf<S>>;
+  /** parallel_tools mode: several named schemas; each tool call is read by the one it names. */
+  createIterable<const M extends readonly (ResponseModel<SchemaLike> & { readonly name: string })[]>(
+    params: Omit<IterableParams<SchemaLike>, "response_model"> & { readonly response_model: M },
+  ): ToolCallItems<InferOutput<M[number]["schema"]>>;
   createIterable<S extends SchemaLike>(params: IterableParams<S>): ItemStream<Output<S>, PartialOf<S>>;
   createWithCompletion<S extends SchemaLike>(params: StructuredParams<S>): Promise<CallResult<Output<S>>>;
 }
@@ -126,6 +131,20 @@ export function createStructuredCompletions(transport: ChatTransport, mode: Chat
     );
   }
 
+  function createToolCalls(params: IterableParams<SchemaLike>) {
+    const models = params.response_model as unknown as readonly ResponseModel<SchemaLike>[];
+    if (mode !== "parallel_tools" || !Array.isArray(models) || models.some((model) => model.name === undefined)) {
+      throw new TypeError('formwork: parallel tool calls take mode "parallel_tools" and response_model as an array of { schema, name }');
+    }
+    const call = split({ ...params, response_model: models[0] });
+    const [first, ...more] = models.map((model) => requestSchema(model, false));
+    const body = buildChatBody(call.rest, mode, first as RequestSchema, { more });
+    hooks.emit("attempt:start", { attempt: 1, error: undefined });
+    const tools = new Map(models.map((model) => [model.name as string, model.schema]));
+    const attempt = { transport, body, record: new AttemptRecord(1, "parallel"), hooks, signal: call.signal, maxTransportRetries: call.maxTransportRetries };
+    return parallelToolItems(tools, attempt, { ...readOptions, onInvalid: params.on_invalid ?? "throw" });
+  }
+
   const completions = {
     async create(params: StructuredParams<SchemaLike>) {
       const stream = createPartial(params);
@@ -133,6 +152,7 @@ export function createStructuredCompletions(transport: ChatTransport, mode: Chat
     },
     createPartial,
     createIterable(params: IterableParams<SchemaLike>) {
+      if (mode === "parallel_tools" || Array.isArray(params.response_model)) return createToolCalls(params);
       const call = split(params);
       const schema = prepareSchema(mode, requestSchema(call.model, true));
       const body = buildChatBody(call.rest, mode, schema);

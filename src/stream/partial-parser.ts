@@ -74,6 +74,11 @@ export class PartialParser<Partial = unknown> {
     return this.tracker.hasChanged;
   }
 
+  /** True once the whole value has closed (more text may follow, such as whitespace). */
+  get isComplete(): boolean {
+    return this.tracker.isComplete;
+  }
+
   /** True when a value closed since the last update() (a field's state changed). */
   get hasCompleted(): boolean {
     return this.tracker.hasCompleted;

@@ -4,7 +4,7 @@ import { toStrictSchema } from "./strict-schema.js";
 // answer's errors back to the model in the form that suits the mode.
 
 /** How the model is asked for structured output. */
-export type ChatMode = "tools" | "json_schema" | "json" | "md_json";
+export type ChatMode = "tools" | "json_schema" | "json" | "md_json" | "parallel_tools";
 
 /** The schema as the provider sees it. */
 export interface RequestSchema {
@@ -30,7 +30,7 @@ export function sendsAbsentAsNull(mode: ChatMode): boolean {
 
 /** Where a mode's answer arrives: the forced tool's arguments, or the message content. */
 export function answerChannel(mode: ChatMode): "tool" | "content" {
-  return mode === "tools" ? "tool" : "content";
+  return mode === "tools" || mode === "parallel_tools" ? "tool" : "content";
 }
 
 function schemaInstructions(schema: RequestSchema, fenced: boolean): string {
@@ -45,7 +45,12 @@ function schemaInstructions(schema: RequestSchema, fenced: boolean): string {
  * The request body for a streamed structured call. `params` are the caller's own fields, passed
  * through unchanged but for what the mode must set.
  */
-export function buildChatBody(params: Record<string, unknown>, mode: ChatMode, schema: RequestSchema): Record<string, unknown> {
+export function buildChatBody(
+  params: Record<string, unknown>,
+  mode: ChatMode,
+  schema: RequestSchema,
+  options: { readonly more?: readonly RequestSchema[] } = {},
+): Record<string, unknown> {
   const messages = Array.isArray(params["messages"]) ? (params["messages"] as Message[]) : [];
   const streamOptions = typeof params["stream_options"] === "object" && params["stream_options"] !== null ? params["stream_options"] : {};
   const body: Record<string, unknown> = { ...params, stream: true, stream_options: { ...streamOptions, include_usage: true } };
@@ -58,6 +63,14 @@ export function buildChatBody(params: Record<string, unknown>, mode: ChatMode, s
         },
       ];
       body["tool_choice"] = { type: "function", function: { name: schema.name } };
+      break;
+    case "parallel_tools":
+      // One tool per schema; the model may call any of them, any number of times, in parallel.
+      body["tools"] = [schema, ...(options.more ?? [])].map((tool) => ({
+        type: "function",
+        function: { name: tool.name, ...(tool.description === undefined ? {} : { description: tool.description }), parameters: tool.jsonSchema },
+      }));
+      body["tool_choice"] = "required";
       break;
     case "json_schema":
       body["response_format"] = {
@@ -86,7 +99,7 @@ export function buildChatBody(params: Record<string, unknown>, mode: ChatMode, s
  */
 export function feedbackMessages(mode: ChatMode, answer: { text: string; toolCallId: string | undefined; toolName: string }, errors: string): Message[] {
   const request = `Your answer did not fit the schema:\n${errors}\nAnswer again, fixing every error.`;
-  if (mode === "tools") {
+  if (mode === "tools" || mode === "parallel_tools") {
     const id = answer.toolCallId ?? "call_0";
     return [
       { role: "assistant", content: null, tool_calls: [{ id, type: "function", function: { name: answer.toolName, arguments: answer.text } }] },
