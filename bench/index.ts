@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark, in one process, printed as markdown.
 import { benchJsonParsers } from "./json-parsers.js";
+import { benchEndToEnd } from "./end-to-end.js";
 import { benchMemory } from "./memory.js";
 import { benchSchemaStreams } from "./schema-streams.js";
 import { machineSummary } from "./measure.js";
@@ -9,3 +10,4 @@ const only = process.argv[2];
 if (only === undefined || only === "json") console.log(await benchJsonParsers(), "\n");
 if (only === undefined || only === "memory") console.log(await benchMemory(), "\n");
 if (only === undefined || only === "schema") console.log(await benchSchemaStreams(), "\n");
+if (only === undefined || only === "end-to-end") console.log(await benchEndToEnd(), "\n");

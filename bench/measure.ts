@@ -8,8 +8,10 @@ export async function medianMs(
   // Warm up for a while rather than a number of runs, so that small inputs are measured with
   // optimised code too, and large ones are not run needlessly often.
   const warming = performance.now();
-  do await task();
-  while (performance.now() - warming < warmupMs);
+  if (warmupMs > 0) {
+    do await task();
+    while (performance.now() - warming < warmupMs);
+  }
   const times: number[] = [];
   const started = performance.now();
   while (times.length < minRuns || (times.length < maxRuns && performance.now() - started < budgetMs)) {

@@ -339,3 +339,69 @@ describe("parallel_tools mode", () => {
 function makeClientFetchMode(url: string, mode: ChatMode): Client {
   return (paths[0] as [string, (url: string, mode: ChatMode) => Client])[1](url, mode);
 }
+
+describe("transport and cancellation", () => {
+  it.each(paths)("sends the request again when the connection drops before any output (%s)", async (_path, makeClient) => {
+    const { url, requests } = await serve((index) => (index === 0 ? { pieces: [": opening\n\n"], drop: true } : sse(sseTranscript(toolCallChunks("Response", [userJson])))));
+    expect(await makeClient(url, "tools").chat.completions.create({ model: "m", messages, response_model: User })).toEqual(expectedUser);
+    expect(requests).toHaveLength(2);
+  });
+
+  it.each(paths)("create with stream: true resolves to the partial stream (%s)", async (_path, makeClient) => {
+    const { url } = await serve(() => sse(sseTranscript(toolCallChunks("Response", deltas(userJson, 5)))));
+    const stream = await makeClient(url, "tools").chat.completions.create({ model: "m", messages, response_model: User, stream: true });
+    let last: unknown;
+    for await (const partial of stream) last = partial;
+    expect(last).toEqual(expectedUser);
+    expect(await stream.final).toEqual(expectedUser);
+  });
+
+  it.each(paths)("timeout and signal cancel the request (%s)", async (_path, makeClient) => {
+    const slow = () => ({ pieces: deltas(sseTranscript(toolCallChunks("Response", deltas(userJson, 2))), 30), pauseMs: 20 });
+    const { url, requests } = await serve(slow);
+    const timedOut = await makeClient(url, "tools").chat.completions.create({ model: "m", messages, response_model: User, timeout: 60 }).catch((caught: unknown) => caught);
+    expect(timedOut).toMatchObject({ code: "aborted" });
+    expect(await requests[0]?.closed).toBe("client-closed");
+    const controller = new AbortController();
+    const pending = makeClient(url, "tools").chat.completions.create({ model: "m", messages, response_model: User, signal: controller.signal });
+    setTimeout(() => controller.abort("user left"), 30);
+    await expect(pending).rejects.toMatchObject({ code: "aborted" });
+    expect(await requests[1]?.closed).toBe("client-closed");
+  });
+});
+
+describe("hooks in streaming calls", () => {
+  it.each(paths)("completion:error and completion:last_attempt fire while streaming (%s)", async (_path, makeClient) => {
+    const { url } = await serve(() => ({ status: 503, headers: { "content-type": "application/json" }, pieces: ['{"error": {"message": "overloaded", "type": "server_error"}}'] }));
+    const client = makeClient(url, "tools");
+    const fired: [string, number][] = [];
+    client.on("completion:error", (payload: never) => fired.push(["completion:error", (payload as { attempt: number }).attempt]));
+    client.on("completion:last_attempt", (payload: never) => fired.push(["completion:last_attempt", (payload as { attempt: number }).attempt]));
+    const stream = client.chat.completions.createPartial({ model: "m", messages, response_model: User, max_transport_retries: 1 });
+    await expect(async () => {
+      for await (const partial of stream) void partial;
+    }).rejects.toMatchObject({ status: 503 });
+    expect(fired).toEqual([["completion:error", 1], ["completion:error", 1], ["completion:last_attempt", 1]]);
+  });
+});
+
+describe("fromProvider options", () => {
+  it("sends through the fetch given, with the headers given and the key as a bearer token", async () => {
+    const { url, requests } = await serve(() => sse(sseTranscript(toolCallChunks("Response", [userJson]))));
+    const calls: string[] = [];
+    const client = fromProvider({
+      provider: "custom",
+      baseURL: url,
+      apiKey: API_KEY,
+      headers: { "x-team": "formwork" },
+      fetch: (input, init) => {
+        calls.push(String(input));
+        return fetch(input, init);
+      },
+    });
+    expect(await client.chat.completions.create({ model: "m", messages, response_model: User })).toEqual(expectedUser);
+    expect(calls).toEqual([`${url}/chat/completions`]);
+    expect(requests[0]?.headers["x-team"]).toBe("formwork");
+    expect(requests[0]?.headers["authorization"]).toBe(`Bearer ${API_KEY}`);
+  });
+});
