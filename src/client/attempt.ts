@@ -9,10 +9,13 @@ import { RefusalError } from "../errors/refusal-error.js";
 import { NO_USAGE, type Usage, type WireEvent } from "../providers/wire-event.js";
 import type { Hooks } from "./hooks.js";
 
-/** How the client reaches a provider: send a request, get its stream's chunks, decode each. */
+/**
+ * How the client reaches a provider: send a request, get its stream's chunks (in batches: all
+ * that one network read brought, where the transport can tell), decode each.
+ */
 export interface ChatTransport {
   readonly provider: string;
-  send(body: Record<string, unknown>, signal: AbortSignal): Promise<AsyncIterable<unknown>>;
+  send(body: Record<string, unknown>, signal: AbortSignal): Promise<AsyncIterable<readonly unknown[]>>;
   decode(chunk: unknown): WireEvent[];
 }
 
@@ -91,21 +94,22 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /** The text of the answer, as it arrives. Ends with the provider's own ending as a typed error. */
 export async function* answerText(options: AttemptOptions): AsyncGenerator<string> {
-  for await (const { text } of attemptEvents(options)) if (text !== undefined) yield text;
+  for await (const { text } of attemptEvents(options)) if (text !== "") yield text;
 }
 
 /**
- * Every wire event of the attempt, with the answer text it carries for the attempt's channel.
- * The record is kept up to date; the ending is the provider's own, as a typed error.
+ * The wire events of the attempt, a batch at a time, with the answer text the batch carries
+ * for the attempt's channel (joined: one delta per network read rather than per token). The
+ * record is kept up to date; the ending is the provider's own, as a typed error.
  */
-export async function* attemptEvents(options: AttemptOptions): AsyncGenerator<{ readonly event: WireEvent; readonly text: string | undefined }> {
+export async function* attemptEvents(options: AttemptOptions): AsyncGenerator<{ readonly events: readonly WireEvent[]; readonly text: string }> {
   const { transport, record, hooks } = options;
   // Our own controller, so that leaving early (break, abort, an error) closes the request.
   const controller = new AbortController();
   const onAbort = () => controller.abort(options.signal.reason);
   if (options.signal.aborted) onAbort();
   else options.signal.addEventListener("abort", onAbort, { once: true });
-  let chunks: AsyncIterator<unknown> | undefined;
+  let chunks: AsyncIterator<readonly unknown[]> | undefined;
   let isOver = false;
   try {
     for (let retry = 0; ; retry++) {
@@ -114,11 +118,16 @@ export async function* attemptEvents(options: AttemptOptions): AsyncGenerator<{ 
       try {
         chunks = (await transport.send(options.body, controller.signal))[Symbol.asyncIterator]();
         for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) {
-          for (const event of transport.decode(next.value)) {
-            const text = take(event, options.channel, record);
-            hasOutput ||= event.type === "content-delta" || event.type === "tool-delta";
-            yield { event, text };
+          const events: WireEvent[] = [];
+          let text = "";
+          for (const chunk of next.value) {
+            for (const event of transport.decode(chunk)) {
+              text += take(event, options.channel, record) ?? "";
+              hasOutput ||= event.type === "content-delta" || event.type === "tool-delta";
+              events.push(event);
+            }
           }
+          yield { events, text };
         }
         isOver = true;
         break;
@@ -157,11 +166,13 @@ export async function* attemptEvents(options: AttemptOptions): AsyncGenerator<{ 
 }
 
 // True when the stream was read to its end (the completion is whole).
-async function readTail(chunks: AsyncIterator<unknown>, transport: ChatTransport, record: AttemptRecord): Promise<boolean> {
+async function readTail(chunks: AsyncIterator<readonly unknown[]>, transport: ChatTransport, record: AttemptRecord): Promise<boolean> {
   for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) {
-    for (const event of transport.decode(next.value)) {
-      if (event.type === "content-delta" || event.type === "tool-delta" || event.type === "error") return false;
-      take(event, "content", record);
+    for (const chunk of next.value) {
+      for (const event of transport.decode(chunk)) {
+        if (event.type === "content-delta" || event.type === "tool-delta" || event.type === "error") return false;
+        take(event, "content", record);
+      }
     }
   }
   return true;

@@ -11,7 +11,8 @@ import { fromOpenAI } from "./from-openai.js";
 import { fromProvider } from "./from-provider.js";
 import type { HookName } from "./hooks.js";
 import type { StructuredCompletions } from "./structured-client.js";
-import { contentChunks, cutBytes, sseTranscript, startReplayServer, toolCallChunks, type ReplayServer, type ScriptedResponse } from "./test-support/replay-server.js";
+import { splitAt } from "../json/test-support/feed.js";
+import { contentChunks, sseTranscript, startReplayServer, toolCallChunks, type ReplayServer, type ScriptedResponse } from "./test-support/replay-server.js";
 
 const API_KEY = "sk-test-SECRET-never-shown-0123456789";
 const User = z.object({ name: z.string(), age: z.number().int(), bio: z.string() });
@@ -37,13 +38,15 @@ async function serve(script: (index: number, body: Record<string, unknown>) => S
 }
 
 const sse = (text: string, extra: Partial<ScriptedResponse> = {}): ScriptedResponse => ({ pieces: [text], ...extra });
+// Each event in a network write of its own, as a model streams: the client shows each as it comes.
+const streamed = (chunks: readonly unknown[]): ScriptedResponse => ({ pieces: sseTranscript(chunks).split(/(?<=\n\n)/), pauseMs: 1 });
 
 // Splits text into pieces of `size` characters (the deltas a model sends).
 const deltas = (text: string, size: number) => Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, i * size + size));
 
 describe.each(paths)("the %s path", (_path, makeClient) => {
   it("tools mode: reads the forced tool call's arguments, gives partials, the value and the usage", async () => {
-    const { url, requests } = await serve(() => sse(sseTranscript(toolCallChunks("User", deltas(userJson, 4)))));
+    const { url, requests } = await serve(() => streamed(toolCallChunks("User", deltas(userJson, 4))));
     const client = makeClient(url, "tools");
     const stream = client.chat.completions.createPartial({ model: "m", messages, response_model: { schema: User, name: "User" } });
     const partials: unknown[] = [];
@@ -90,7 +93,7 @@ describe.each(paths)("the %s path", (_path, makeClient) => {
       emoji + 3,
     ].filter((cut) => cut > 0);
     for (const cut of [...cuts, ...Array.from({ length: 12 }, (_, i) => Math.floor(((i + 1) * bytes.length) / 13))]) {
-      const { url } = await serve(() => ({ pieces: cutBytes(bytes, [cut]), pauseMs: 1 }));
+      const { url } = await serve(() => ({ pieces: splitAt(bytes, [cut]), pauseMs: 1 }));
       const client = makeClient(url, "tools");
       expect(await client.chat.completions.create({ model: "m", messages, response_model: User })).toEqual(expectedUser);
       await server?.close();
@@ -184,7 +187,7 @@ describe.each(paths)("the %s path", (_path, makeClient) => {
   it("fixes an invalid first answer with a retry that feeds the errors back, in streaming too", async () => {
     const { url, requests } = await serve((index) =>
       // The first answer misses a field: found when it closes, so its usage is still read.
-      sse(sseTranscript(toolCallChunks("Response", deltas(index === 0 ? '{"name": "Ada", "age": 36}' : userJson, 8)))),
+      streamed(toolCallChunks("Response", deltas(index === 0 ? '{"name": "Ada", "age": 36}' : userJson, 8))),
     );
     const client = makeClient(url, "tools");
     const fired: string[] = [];

@@ -44,9 +44,10 @@ function toProviderError(error: unknown, provider: string, isMidAnswer: boolean)
 }
 
 // The SDK throws its own errors while a stream is read too (an error event, a dropped socket).
-async function* providerErrors(chunks: AsyncIterable<unknown>, provider: string): AsyncGenerator<unknown> {
+// It gives one chunk at a time: each is a batch of one.
+async function* providerErrors(chunks: AsyncIterable<unknown>, provider: string): AsyncGenerator<unknown[]> {
   try {
-    yield* chunks;
+    for await (const chunk of chunks) yield [chunk];
   } catch (error) {
     throw toProviderError(error, provider, true);
   }

@@ -98,7 +98,7 @@ function parsePreset(preset: string): ProviderOptions {
 
 async function passthrough(endpoint: ChatEndpoint, params: Record<string, unknown>): Promise<unknown> {
   const { signal, ...body } = params as { signal?: AbortSignal } & Record<string, unknown>;
-  if (body["stream"] === true) return fetchChatChunks(endpoint, body, signal ?? new AbortController().signal);
+  if (body["stream"] === true) return chunksOneByOne(await fetchChatChunks(endpoint, body, signal ?? new AbortController().signal));
   const headers: Record<string, string> = { "content-type": "application/json", ...endpoint.headers };
   if (endpoint.apiKey !== undefined && endpoint.apiKey !== "") headers["authorization"] = `Bearer ${endpoint.apiKey}`;
   const response = await (endpoint.fetch ?? globalThis.fetch)(`${endpoint.baseURL.replace(/\/+$/, "")}/chat/completions`, {
@@ -116,4 +116,9 @@ async function passthrough(endpoint: ChatEndpoint, params: Record<string, unknow
   }
   if (!response.ok) throw chatError(parsed, endpoint.provider, response.status, retryAfterMs(response.headers));
   return parsed;
+}
+
+// A passthrough stream gives the chunks as the server sent them, one at a time.
+async function* chunksOneByOne(batches: AsyncIterable<readonly unknown[]>): AsyncGenerator<unknown> {
+  for await (const batch of batches) yield* batch;
 }

@@ -34,20 +34,21 @@ export function parallelToolItems<T>(
 
   async function* items(): AsyncGenerator<T> {
     const events = attemptEvents({ ...attempt, channel: "tool", signal: AbortSignal.any([attempt.signal, cancel.signal]), partial: () => undefined });
-    for await (const { event } of events) {
-      if (event.type === "tool-call-start") {
-        const schema = tools.get(event.name);
-        if (schema === undefined) {
-          const offered = [...tools.keys()].join(", ");
-          throw new ValidationError({ path: [event.index], issues: [{ path: [event.index], message: `The model called "${event.name}", which was not offered (offered: ${offered})` }], text: "" });
+    for await (const batch of events) {
+      for (const event of batch.events) {
+        if (event.type === "tool-call-start") {
+          const schema = tools.get(event.name);
+          if (schema === undefined) {
+            const offered = [...tools.keys()].join(", ");
+            throw new ValidationError({ path: [event.index], issues: [{ path: [event.index], message: `The model called "${event.name}", which was not offered (offered: ${offered})` }], text: "" });
+          }
+          calls.set(event.index, { name: event.name, parser: new PartialParser(schema, options), text: "", isDone: false });
+        } else if (event.type === "tool-delta") {
+          const call = calls.get(event.index) ?? missingStart(event.index);
+          const value = await read(call, event.index, event.text);
+          if (value !== NOTHING) yield value as T;
         }
-        calls.set(event.index, { name: event.name, parser: new PartialParser(schema, options), text: "", isDone: false });
-        continue;
       }
-      if (event.type !== "tool-delta") continue;
-      const call = calls.get(event.index) ?? missingStart(event.index);
-      const value = await read(call, event.index, event.text);
-      if (value !== NOTHING) yield value as T;
     }
     for (const [index, call] of calls) {
       if (!call.isDone) {

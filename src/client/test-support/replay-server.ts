@@ -77,19 +77,6 @@ export function sseTranscript(chunks: readonly unknown[], { lineEnd = "\n", done
   return events.join("") + (done ? `data: [DONE]${lineEnd}${lineEnd}` : "");
 }
 
-/** Splits bytes at the given offsets. */
-export function cutBytes(bytes: Uint8Array, offsets: readonly number[]): Uint8Array[] {
-  const points = [...new Set(offsets)].filter((offset) => offset > 0 && offset < bytes.length).sort((a, b) => a - b);
-  const pieces: Uint8Array[] = [];
-  let start = 0;
-  for (const point of points) {
-    pieces.push(bytes.subarray(start, point));
-    start = point;
-  }
-  pieces.push(bytes.subarray(start));
-  return pieces;
-}
-
 type Chunk = Record<string, unknown>;
 
 /** Chat Completions chunks of a forced tool call whose arguments arrive in `pieces`. */

@@ -9,16 +9,16 @@ export function chunksOf(text: string, size: number): string[] {
   return chunks;
 }
 
-/** Splits text at the given cut points (sorted or not, duplicates allowed). */
-export function splitAt(text: string, cuts: readonly number[]): string[] {
+/** Splits text (or bytes) at the given cut points (sorted or not, duplicates allowed). */
+export function splitAt<T extends string | Uint8Array>(text: T, cuts: readonly number[]): T[] {
   const points = [...new Set(cuts.map((cut) => Math.max(0, Math.min(text.length, cut))))].sort((a, b) => a - b);
-  const chunks: string[] = [];
+  const chunks: T[] = [];
   let start = 0;
   for (const point of points) {
-    chunks.push(text.slice(start, point));
+    chunks.push(text.slice(start, point) as T);
     start = point;
   }
-  chunks.push(text.slice(start));
+  chunks.push(text.slice(start) as T);
   return chunks;
 }
 

@@ -24,8 +24,11 @@ export function retryAfterMs(headers: Headers): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-/** Posts a streamed chat request and gives its chunks, parsed. HTTP errors become ProviderError. */
-export async function fetchChatChunks(endpoint: ChatEndpoint, body: Record<string, unknown>, signal: AbortSignal): Promise<AsyncIterable<unknown>> {
+/**
+ * Posts a streamed chat request and gives its chunks, parsed, in one batch per network read.
+ * HTTP errors become ProviderError.
+ */
+export async function fetchChatChunks(endpoint: ChatEndpoint, body: Record<string, unknown>, signal: AbortSignal): Promise<AsyncIterable<unknown[]>> {
   const url = `${endpoint.baseURL.replace(/\/+$/, "")}/chat/completions`;
   const headers: Record<string, string> = { "content-type": "application/json", accept: "text/event-stream", ...endpoint.headers };
   if (endpoint.apiKey !== undefined && endpoint.apiKey !== "") headers["authorization"] = `Bearer ${endpoint.apiKey}`;
