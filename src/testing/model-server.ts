@@ -1,0 +1,346 @@
+// The offline model server: a real HTTP server on loopback that speaks the OpenAI Chat
+// Completions wire, streaming and not, with tools, response_format and usage. It is an offline
+// stand-in that fills in schemas, not a model that understands prompts: its answers are
+// schema-valid sample data, the same for the same seed and request. Faults come on request, by
+// a header (`x-formwork-fault`) or a suffix on the model name (`gpt-4o-mini+invalid-first`).
+// Node only.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { JsonParser } from "../json/json-parser.js";
+import { sampleValue, seededRandom } from "./sample-data.js";
+
+/** Misbehaviour on request. */
+export type ModelFault =
+  /** The first attempt's answer breaks the schema (a retry with the errors fed back is answered well). */
+  | "invalid-first"
+  /** The answer stops at the token limit (`finish_reason: "length"`). */
+  | "length"
+  /** The connection drops mid-answer. */
+  | "drop"
+  /** An error event arrives mid-stream, after a 200. */
+  | "error"
+  /** The first request is answered 429 with Retry-After; the same request again succeeds. */
+  | "429"
+  /** The first token comes only after a pause (1.5 s). */
+  | "slow-first-token";
+
+const FAULTS: readonly ModelFault[] = ["invalid-first", "length", "drop", "error", "429", "slow-first-token"];
+
+/** A scripted answer: when `match` fits the last user message, `text` is streamed exactly. */
+export interface ScriptedAnswer {
+  readonly match: string | RegExp | ((request: Record<string, unknown>) => boolean);
+  readonly text: string;
+}
+
+export interface ModelServerOptions {
+  /** Default 0: any free port. */
+  readonly port?: number;
+  /** Seeds the sample data; default 1. */
+  readonly seed?: number;
+  /** Streaming rate; default 0: as fast as the socket takes it. */
+  readonly tokensPerSecond?: number;
+  readonly scripts?: readonly ScriptedAnswer[];
+  /** The pause of the slow-first-token fault, in ms; default 1500. */
+  readonly slowFirstTokenMs?: number;
+}
+
+export interface ModelServer {
+  /** The base URL to give a client (`…/v1`). */
+  readonly url: string;
+  readonly port: number;
+  /** Stops accepting requests and closes open connections. */
+  close(): Promise<void>;
+}
+
+type Json = Record<string, unknown>;
+
+interface Answer {
+  /** The tool calls to make (name and arguments text), or undefined for a content answer. */
+  readonly tools: readonly { readonly name: string; readonly text: string }[] | undefined;
+  readonly content: string;
+}
+
+class RequestError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly param?: string,
+  ) {
+    super(message);
+  }
+}
+
+function hash(text: string): number {
+  let value = 2166136261;
+  for (let i = 0; i < text.length; i++) value = Math.imul(value ^ text.charCodeAt(i), 16777619);
+  return value >>> 0;
+}
+
+function messageText(message: unknown): string {
+  const content = (message as Json | undefined)?.["content"];
+  if (typeof content === "string") return content;
+  if (Array.isArray(content)) return content.map((part) => (typeof (part as Json)["text"] === "string" ? (part as Json)["text"] : "")).join("");
+  return "";
+}
+
+// The JSON Schema that formwork (or a user) put into a system message for the prompt modes.
+function schemaInPrompt(messages: readonly Json[]): Json | undefined {
+  for (const message of messages) {
+    if (message["role"] !== "system" && message["role"] !== "developer") continue;
+    const text = messageText(message);
+    const start = text.indexOf("{");
+    if (start < 0 || !/schema/i.test(text)) continue;
+    const parser = new JsonParser({ lenient: true });
+    try {
+      parser.write(text.slice(start));
+      const value = parser.end();
+      if (typeof value === "object" && value !== null) return value as Json;
+    } catch {
+      // Not a schema after all: look further.
+    }
+  }
+  return undefined;
+}
+
+// A value that breaks its schema, for the invalid-first fault: a number field given text, or a
+// string field given a number, or a required field left out.
+function breakValue(value: unknown, schema: Json): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return 12345;
+  const properties = (schema["properties"] as Record<string, Json> | undefined) ?? {};
+  const broken: Json = { ...(value as Json) };
+  for (const [key, property] of Object.entries(properties)) {
+    const type = Array.isArray(property["type"]) ? property["type"][0] : property["type"];
+    if (type === "integer" || type === "number") return { ...broken, [key]: "thirty-six" };
+  }
+  for (const [key, property] of Object.entries(properties)) {
+    if (property["type"] === "string") return { ...broken, [key]: 12345 };
+  }
+  const required = (schema["required"] as string[] | undefined) ?? [];
+  if (required[0] !== undefined) delete broken[required[0]];
+  return broken;
+}
+
+// True while the conversation holds no feedback on an earlier answer: no tool result, and no
+// assistant turn after the first user message (few-shot examples before it do not count).
+function isFirstAttempt(messages: readonly Json[]): boolean {
+  const firstUser = messages.findIndex((message) => message["role"] === "user");
+  return !messages.some((message, index) => message["role"] === "tool" || (message["role"] === "assistant" && index > firstUser));
+}
+
+function faultsOf(request: IncomingMessage, model: string): Set<ModelFault> {
+  const named = [String(request.headers["x-formwork-fault"] ?? ""), ...model.split("+").slice(1)]
+    .flatMap((item) => item.split(","))
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+  for (const fault of named) {
+    if (!FAULTS.includes(fault as ModelFault)) throw new RequestError(400, `Unknown fault "${fault}" (known: ${FAULTS.join(", ")})`, "model");
+  }
+  return new Set(named as ModelFault[]);
+}
+
+function answerFor(body: Json, seed: number, faults: ReadonlySet<ModelFault>, scripts: readonly ScriptedAnswer[]): Answer {
+  const messages = body["messages"] as Json[];
+  const lastUser = messageText([...messages].reverse().find((message) => message["role"] === "user"));
+  const script = scripts.find(({ match }) => (typeof match === "function" ? match(body) : typeof match === "string" ? lastUser.includes(match) : match.test(lastUser)));
+  const tools = Array.isArray(body["tools"]) ? (body["tools"] as Json[]).map((tool) => tool["function"] as Json) : [];
+  const choice = body["tool_choice"];
+  const forced = typeof choice === "object" && choice !== null ? ((choice as Json)["function"] as Json | undefined)?.["name"] : undefined;
+  const called = forced !== undefined ? tools.filter((tool) => tool["name"] === forced) : choice === "required" || choice === undefined ? tools : [];
+  // The same request gives the same answer; another prompt another one.
+  const next = seededRandom(hash(`${seed}:${JSON.stringify(messages)}`));
+  const shouldBreak = faults.has("invalid-first") && isFirstAttempt(messages);
+  const fill = (schema: Json) => JSON.stringify(shouldBreak ? breakValue(sampleValue(schema, next), schema) : sampleValue(schema, next));
+  if (script !== undefined) {
+    return called.length > 0 ? { tools: [{ name: String(called[0]?.["name"]), text: script.text }], content: "" } : { tools: undefined, content: script.text };
+  }
+  if (called.length > 0) {
+    // A forced tool is called once; with "required", every offered tool once, in order.
+    return { tools: called.map((tool) => ({ name: String(tool["name"]), text: fill((tool["parameters"] as Json | undefined) ?? {}) })), content: "" };
+  }
+  const format = body["response_format"] as Json | undefined;
+  if (format?.["type"] === "json_schema") return { tools: undefined, content: fill(((format["json_schema"] as Json)["schema"] as Json | undefined) ?? {}) };
+  const prompted = schemaInPrompt(messages);
+  if (prompted !== undefined) {
+    const json = fill(prompted);
+    const isFenced = messages.some((message) => /```json/.test(messageText(message)));
+    return { tools: undefined, content: isFenced && format?.["type"] !== "json_object" ? `Here is the answer:\n\`\`\`json\n${json}\n\`\`\`\n` : json };
+  }
+  return {
+    tools: undefined,
+    content: "I am formwork's offline model: I fill in the schema of a request with sample data, and I do not understand prompts.",
+  };
+}
+
+// Token-sized pieces of 1 to 8 characters, never splitting a surrogate pair.
+function tokens(text: string, next: () => number): string[] {
+  const pieces: string[] = [];
+  for (let i = 0; i < text.length; ) {
+    let end = Math.min(text.length, i + 1 + Math.floor(next() * 8));
+    const last = text.charCodeAt(end - 1);
+    if (last >= 0xd800 && last <= 0xdbff && end < text.length) end++;
+    pieces.push(text.slice(i, end));
+    i = end;
+  }
+  return pieces;
+}
+
+function sendError(response: ServerResponse, status: number, message: string, type: string, param: string | null = null, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { "content-type": "application/json", ...headers });
+  response.end(JSON.stringify({ error: { message, type, param, code: null } }));
+}
+
+/**
+ * Starts the offline model server on loopback.
+ *
+ * @example
+ * const server = await startModelServer({ seed: 7 });
+ * const client = fromProvider({ baseURL: server.url, apiKey: "offline" });
+ * // ... then await server.close();
+ */
+export async function startModelServer(options: ModelServerOptions = {}): Promise<ModelServer> {
+  const seed = options.seed ?? 1;
+  const interval = options.tokensPerSecond !== undefined && options.tokensPerSecond > 0 ? 1000 / options.tokensPerSecond : 0;
+  const seen429 = new Set<number>();
+  let completions = 0;
+
+  async function stream(response: ServerResponse, body: Json, answer: Answer, faults: ReadonlySet<ModelFault>, id: string): Promise<void> {
+    const model = String(body["model"]).split("+")[0];
+    const base = { id, object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model };
+    const next = seededRandom(hash(id));
+    const send = (chunk: Json) => response.write(`data: ${JSON.stringify(chunk)}\n\n`);
+    const choice = (delta: Json, finish: string | null = null) => ({ ...base, choices: [{ index: 0, delta, finish_reason: finish }] });
+    const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+    const deltas: Json[] = [];
+    if (answer.tools === undefined) {
+      deltas.push({ role: "assistant", content: "" });
+      for (const piece of tokens(answer.content, next)) deltas.push({ content: piece });
+    } else {
+      answer.tools.forEach((tool, index) => {
+        deltas.push({ ...(index === 0 ? { role: "assistant", content: null } : {}), tool_calls: [{ index, id: `call_${id.slice(-6)}_${index}`, type: "function", function: { name: tool.name, arguments: "" } }] });
+        for (const piece of tokens(tool.text, next)) deltas.push({ tool_calls: [{ index, function: { arguments: piece } }] });
+      });
+    }
+    // Where a mid-answer fault strikes: about half way.
+    const cut = Math.max(2, Math.floor(deltas.length * 0.55));
+    if (faults.has("slow-first-token")) await wait(options.slowFirstTokenMs ?? 1500);
+    for (let index = 0; index < deltas.length; index++) {
+      if (response.destroyed) return;
+      if (index === cut && faults.has("drop")) {
+        response.socket?.destroy();
+        return;
+      }
+      if (index === cut && faults.has("error")) {
+        send({ error: { message: "The offline model had an error mid-answer (the error fault)", type: "server_error", param: null, code: null } });
+        response.end();
+        return;
+      }
+      if (index === cut && faults.has("length")) break;
+      send(choice(deltas[index] as Json));
+      if (interval > 0) await wait(interval);
+    }
+    const finish = faults.has("length") ? "length" : answer.tools === undefined ? "stop" : forcedFinish(body);
+    send(choice({}, finish));
+    if ((body["stream_options"] as Json | undefined)?.["include_usage"] === true) {
+      const completionTokens = Math.min(deltas.length, faults.has("length") ? cut : deltas.length);
+      const promptTokens = Math.ceil(JSON.stringify(body["messages"]).length / 4);
+      send({ ...base, choices: [], usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens } });
+    }
+    response.write("data: [DONE]\n\n");
+    response.end();
+  }
+
+  function complete(response: ServerResponse, body: Json, answer: Answer, id: string): void {
+    const message: Json =
+      answer.tools === undefined
+        ? { role: "assistant", content: answer.content, refusal: null }
+        : {
+            role: "assistant",
+            content: null,
+            tool_calls: answer.tools.map((tool, index) => ({ id: `call_${id.slice(-6)}_${index}`, type: "function", function: { name: tool.name, arguments: tool.text } })),
+          };
+    const promptTokens = Math.ceil(JSON.stringify(body["messages"]).length / 4);
+    const completionTokens = Math.ceil((answer.content.length + (answer.tools ?? []).reduce((sum, tool) => sum + tool.text.length, 0)) / 4);
+    response.writeHead(200, { "content-type": "application/json" });
+    response.end(
+      JSON.stringify({
+        id,
+        object: "chat.completion",
+        created: Math.floor(Date.now() / 1000),
+        model: String(body["model"]).split("+")[0],
+        choices: [{ index: 0, message, finish_reason: answer.tools === undefined ? "stop" : forcedFinish(body), logprobs: null }],
+        usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+      }),
+    );
+  }
+
+  async function handle(request: IncomingMessage, response: ServerResponse, text: string): Promise<void> {
+    const path = (request.url ?? "").split("?")[0];
+    if (request.method === "GET" && path === "/v1/models") {
+      response.writeHead(200, { "content-type": "application/json" });
+      response.end(JSON.stringify({ object: "list", data: [{ id: "formwork-offline", object: "model", created: 0, owned_by: "formwork" }] }));
+      return;
+    }
+    if (request.method !== "POST" || path !== "/v1/chat/completions") {
+      sendError(response, 404, `Unknown route: ${request.method} ${request.url} (the offline model serves POST /v1/chat/completions)`, "invalid_request_error");
+      return;
+    }
+    let body: Json;
+    try {
+      body = JSON.parse(text) as Json;
+    } catch (error) {
+      throw new RequestError(400, `The request body is not JSON: ${(error as Error).message}`);
+    }
+    if (typeof body !== "object" || body === null || Array.isArray(body)) throw new RequestError(400, "The request body must be a JSON object");
+    if (typeof body["model"] !== "string" || body["model"] === "") throw new RequestError(400, "you must provide a model parameter", "model");
+    if (!Array.isArray(body["messages"]) || body["messages"].length === 0) throw new RequestError(400, "'messages' must be a non-empty array", "messages");
+    const faults = faultsOf(request, body["model"]);
+    if (faults.has("429")) {
+      const key = hash(text);
+      if (!seen429.has(key)) {
+        seen429.add(key);
+        sendError(response, 429, "Rate limit reached (the 429 fault): retry after 200 ms", "rate_limit_error", null, { "retry-after-ms": "200", "retry-after": "1" });
+        return;
+      }
+    }
+    const answer = answerFor(body, seed, faults, options.scripts ?? []);
+    const id = `chatcmpl-offline${String(++completions).padStart(6, "0")}`;
+    if (body["stream"] === true) await stream(response, body, answer, faults, id);
+    else complete(response, body, answer, id);
+  }
+
+  const server: Server = createServer((request, response) => {
+    const parts: Buffer[] = [];
+    request.on("data", (part: Buffer) => parts.push(part));
+    request.on("end", () => {
+      handle(request, response, Buffer.concat(parts).toString("utf8")).catch((error: unknown) => {
+        if (response.headersSent) {
+          response.destroy();
+          return;
+        }
+        if (error instanceof RequestError) sendError(response, error.status, error.message, "invalid_request_error", error.param ?? null);
+        else sendError(response, 500, `The offline model failed: ${(error as Error).message}`, "server_error");
+      });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function forcedFinish(body: Json): string {
+  const choice = body["tool_choice"];
+  // OpenAI ends a forced function call with "stop", and free tool calls with "tool_calls".
+  return typeof choice === "object" && choice !== null ? "stop" : "tool_calls";
+}
