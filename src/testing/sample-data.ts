@@ -32,7 +32,7 @@ function sentence(next: () => number, words: number): string {
   const parts = Array.from({ length: words }, () => pick(next, WORDS));
   const text = parts.join(" ");
   // Now and then a character that JSON must escape, so that clients meet escapes too.
-  const extra = next() < 0.3 ? ` She said "it works"\\n` : next() < 0.2 ? " 😀" : "";
+  const extra = next() < 0.3 ? ` She said "it works"\n` : next() < 0.2 ? " 😀" : "";
   return text.charAt(0).toUpperCase() + text.slice(1) + "." + extra;
 }
 
@@ -151,8 +151,9 @@ export function sampleValue(schema: unknown, next: () => number, root: Schema = 
     case "array": {
       const minItems = constraint(s, "minItems");
       const maxItems = constraint(s, "maxItems");
-      const min = typeof minItems === "number" ? minItems : depth > 3 ? 0 : 1;
-      const max = typeof maxItems === "number" ? maxItems : Math.max(min, 3);
+      // Several items near the top (a list the user asked for), fewer deeper down.
+      const min = typeof minItems === "number" ? minItems : depth > 3 ? 0 : depth > 1 ? 1 : 2;
+      const max = typeof maxItems === "number" ? maxItems : Math.max(min, depth > 1 ? 3 : 4);
       const count = min + Math.floor(next() * (max - min + 1));
       const prefix = (s["prefixItems"] as unknown[] | undefined) ?? [];
       return Array.from({ length: Math.max(count, prefix.length) }, (_, index) => sampleValue(prefix[index] ?? s["items"], next, root, key, depth + 1));

@@ -1,0 +1,90 @@
+// Every example runs against the offline model server, so none can rot.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Output } from "./support/connect.js";
+
+function captured(): Output & { lines: string[] } {
+  const lines: string[] = [];
+  return { isTerminal: false, lines, line: (text) => lines.push(text), redraw: (text) => lines.push(text), done: () => undefined };
+}
+
+// The examples use a real provider when these are set; the tests must not.
+const saved = { key: process.env["OPENAI_API_KEY"], base: process.env["OPENAI_BASE_URL"], local: process.env["LOCAL_BASE_URL"] };
+beforeAll(() => {
+  delete process.env["OPENAI_API_KEY"];
+  delete process.env["OPENAI_BASE_URL"];
+  delete process.env["LOCAL_BASE_URL"];
+});
+afterAll(() => {
+  if (saved.key !== undefined) process.env["OPENAI_API_KEY"] = saved.key;
+  if (saved.base !== undefined) process.env["OPENAI_BASE_URL"] = saved.base;
+  if (saved.local !== undefined) process.env["LOCAL_BASE_URL"] = saved.local;
+});
+
+describe("examples", () => {
+  it("streaming-basics (npm start) runs every section of Instructor's page, and the retry", async () => {
+    const output = captured();
+    await (await import("./streaming-basics.js")).main(output);
+    const text = output.lines.join("\n");
+    expect(text).toContain("offline model server");
+    for (const section of ["1. create with stream: true", "2. createPartial", "3. A progress tracker", "4. Async iteration", "5. createIterable", "6. A retry"]) expect(text).toContain(section);
+    expect(text).toMatch(/final: \{"name":/);
+    expect(text).toContain("100%");
+    expect(text).toMatch(/user 2: /);
+    expect(text).toContain("attempt 1 did not validate");
+    expect(text).toMatch(/valid after 2 attempt\(s\)/);
+  });
+
+  it("partial shows each field's state, ending with every field done", async () => {
+    const output = captured();
+    await (await import("./partial.js")).main(output);
+    expect(output.lines.some((line) => line.includes("title: streaming"))).toBe(true);
+    expect(output.lines.at(-2)).toBe("title: done | priority: done | estimateHours: done | steps: done");
+    expect(output.lines.at(-1)).toMatch(/^ticket: \{"title":/);
+  });
+
+  it("iterable prints tasks one at a time", async () => {
+    const output = captured();
+    await (await import("./iterable.js")).main(output);
+    expect(output.lines.length).toBeGreaterThanOrEqual(2);
+    output.lines.forEach((line, index) => expect(line).toMatch(new RegExp(`^task ${index + 1}: `)));
+  });
+
+  it("progress reaches every field", async () => {
+    const output = captured();
+    await (await import("./progress.js")).main(output);
+    expect(output.lines).toContain("[####################] 100% 6/6 fields, writing nothing");
+    expect(output.lines.at(-1)).toMatch(/^report by /);
+  });
+
+  it("retries-and-hooks retries once, and every hook speaks", async () => {
+    const output = captured();
+    await (await import("./retries-and-hooks.js")).main(output);
+    const text = output.lines.join("\n");
+    for (const hook of ["completion:kwargs  attempt 1", "parse:error        attempt 1", "attempt:start      attempt 2", "completion:response attempt 2"]) expect(text).toContain(hook);
+    expect(output.lines.at(-1)).toMatch(/^invoice after 2 attempt\(s\)/);
+  });
+
+  it("modes answers in every mode, parallel tool calls included", async () => {
+    const output = captured();
+    await (await import("./modes.js")).main(output);
+    for (const mode of ["tools", "json_schema", "json", "md_json"]) expect(output.lines.some((line) => line.startsWith(mode))).toBe(true);
+    expect(output.lines.filter((line) => line.startsWith("parallel_tools"))).toHaveLength(2);
+  });
+
+  it("local-server works over plain fetch", async () => {
+    const output = captured();
+    await (await import("./local-server.js")).main(output);
+    expect(output.lines.at(-1)).toMatch(/minutes, \d+ ingredients \(from the offline model server\)$/);
+  });
+});
+
+describe("the parser example", () => {
+  it("shows the value growing and ends with the document", async () => {
+    const output = captured();
+    const value = await (await import("./json-parser.js")).main(output, 0);
+    expect(output.lines).toContain('{"title":"Field"}');
+    expect(output.lines).toContain('  closed rating = 4.5');
+    expect(output.lines.some((line) => line.includes('"rating":4}'))).toBe(false); // never 4 before 4.5
+    expect(value).toMatchObject({ rating: 4.5, author: { verified: true } });
+  });
+});

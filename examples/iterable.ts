@@ -1,0 +1,25 @@
+// A list, one complete and validated item at a time: createIterable.
+import { pathToFileURL } from "node:url";
+import { z } from "zod";
+import { fromOpenAI } from "../src/index.js";
+import { connect, consoleOutput, type Output } from "./support/connect.js";
+
+const Task = z.object({ title: z.string(), owner: z.string(), done: z.boolean() });
+
+export async function main(output: Output = consoleOutput()): Promise<void> {
+  const connection = await connect();
+  try {
+    const client = fromOpenAI(connection.openai);
+    const tasks = client.chat.completions.createIterable({
+      model: connection.model,
+      messages: [{ role: "user", content: "Plan the launch of a small open-source library as a list of tasks." }],
+      response_model: { schema: Task, name: "Task" },
+    });
+    let count = 0;
+    for await (const task of tasks) output.line(`task ${++count}: ${task.title} (${task.owner})${task.done ? " ✓" : ""}`);
+  } finally {
+    await connection.close();
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -1,0 +1,30 @@
+// Retries with the errors fed back, observed through Instructor's hooks.
+import { pathToFileURL } from "node:url";
+import { z } from "zod";
+import { fromOpenAI } from "../src/index.js";
+import { connect, consoleOutput, type Output } from "./support/connect.js";
+
+const Invoice = z.object({ customer: z.string(), total: z.number().min(0), currency: z.enum(["EUR", "USD", "CHF"]) });
+
+export async function main(output: Output = consoleOutput()): Promise<void> {
+  const connection = await connect();
+  try {
+    const client = fromOpenAI(connection.openai);
+    client.on("completion:kwargs", ({ attempt, body }) => output.line(`hook completion:kwargs  attempt ${attempt}, ${(body["messages"] as unknown[]).length} messages`));
+    client.on("parse:error", ({ attempt, error }) => output.line(`hook parse:error        attempt ${attempt}: ${(error as Error).message}`));
+    client.on("attempt:start", ({ attempt }) => output.line(`hook attempt:start      attempt ${attempt}`));
+    client.on("completion:response", ({ attempt }) => output.line(`hook completion:response attempt ${attempt}`));
+    const { data, attempts, usage } = await client.chat.completions.createWithCompletion({
+      // Offline, the invalid-first fault makes the first answer break the schema.
+      model: connection.isOffline ? `${connection.model}+invalid-first` : connection.model,
+      messages: [{ role: "user", content: "Extract the invoice: ACME owes 1,250.00 EUR." }],
+      response_model: { schema: Invoice, name: "Invoice" },
+      max_retries: 2,
+    });
+    output.line(`invoice after ${attempts} attempt(s), ${usage.totalTokens} tokens: ${JSON.stringify(data)}`);
+  } finally {
+    await connection.close();
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
