@@ -157,6 +157,9 @@ export class JsonParser {
   private key = "";
   private shownLength = 0;
   private pieces = 0; // how many pieces the string was built from (see detach)
+  // Where the string value being read is shown: its container (undefined at the root) and key.
+  private slot: Record<string, unknown> | unknown[] | undefined = undefined;
+  private slotKey: string | number = 0;
 
   private numberState = 0;
   private numberText = ""; // the number's text read in earlier chunks
@@ -228,11 +231,31 @@ export class JsonParser {
     if (this.base + length > this.maxLength) {
       this.fail("max-length", this.maxLength, "more text", `at most ${this.maxLength} characters in all`);
     }
+    if (this.state === STRING && !this.isKey && this.continuesString(chunk)) {
+      this.base += length;
+      return;
+    }
     this.read(chunk);
     if (this.state >= STRING && this.state <= HELD_HIGH && !this.isKey) this.showString();
     // A number still open keeps its text so far: it may go on in the next chunk (rule 2).
     else if (this.state === NUMBER) this.numberText += chunk.slice(Math.max(this.numberStart - this.base, 0));
     this.base += length;
+  }
+
+  // The commonest chunk of all, more of a string value with no quote, backslash or control
+  // character (and no high surrogate at its end), is appended and shown without the state
+  // machine. False, having done nothing, for any other chunk.
+  private continuesString(chunk: string): boolean {
+    const length = chunk.length;
+    for (let i = 0; i < length; i++) {
+      const c = chunk.charCodeAt(i);
+      if (c === 0x22 || c === 0x5c || c < 0x20) return false;
+    }
+    const last = chunk.charCodeAt(length - 1);
+    if (length === 0 || (last >= 0xd800 && last <= 0xdbff)) return false;
+    this.appendText(chunk, this.base);
+    this.showString();
+    return true;
   }
 
   /** Declares the end of the text and returns the complete value. Throws if it is incomplete. */
@@ -506,6 +529,8 @@ export class JsonParser {
       this.shownLength = 0;
       this.isKey = false;
       this.attach("");
+      this.slot = this.depth === 0 ? undefined : this.containers[this.depth - 1];
+      this.slotKey = this.depth === 0 ? 0 : (this.keys[this.depth - 1] as string | number);
       this.state = STRING;
       this.emitStart("string");
     } else if (c === 0x7b || c === 0x5b) {
@@ -569,16 +594,11 @@ export class JsonParser {
     }
   }
 
-  // Replaces the current child's value (a string that grew or closed).
-  private update(value: unknown): void {
-    const depth = this.depth;
-    if (depth === 0) {
-      this.root = value;
-      return;
-    }
-    const container = this.containers[depth - 1] as Record<string, unknown> | unknown[];
-    if (this.isInArray) (container as unknown[])[(container as unknown[]).length - 1] = value;
-    else setMember(container as Record<string, unknown>, this.key, value);
+  // Shows the string value being read as it now stands (it grew or closed).
+  private update(value: string): void {
+    const slot = this.slot;
+    if (slot === undefined) this.root = value;
+    else setMember(slot as Record<string, unknown>, this.slotKey as string, value);
   }
 
   private appendText(piece: string, offset: number): void {
