@@ -19,21 +19,35 @@ export function seededRandom(seed: number): () => number {
 const FIRST = ["Ada", "Grace", "Alan", "Zoë", "José", "Søren", "Amaka", "Hiroshi", "Li Wei", "Chloé"];
 const LAST = ["Lovelace", "Hopper", "Turing", "Müller", "García", "Kierkegaard", "Okafor", "Tanaka", "Zhang", "Dubois"];
 const CITIES = ["Zürich", "São Paulo", "Kraków", "Reykjavík", "Tōkyō", "Nairobi", "Montréal", "Oslo"];
-const WORDS = [
-  "the", "model", "writes", "a", "structured", "answer", "while", "it", "streams", "tokens", "into", "your", "schema",
-  "café", "naïve", "résumé", "“quoted”", "data", "→", "form", "fields", "fill", "in", "as", "they", "arrive",
+const ROLES = ["software engineer", "data scientist", "product designer", "researcher", "teacher", "chef", "architect", "journalist"];
+const TOPICS = ["compilers", "coffee roasting", "typography", "distributed systems", "urban gardening", "jazz piano", "mountain trails", "open data"];
+const THINGS = ["a small café", "a research lab", "an open-source project", "a design studio", "a public library", "a startup"];
+const ADJECTIVES = ["curious", "patient", "meticulous", "cheerful", "thoughtful", "restless", "naïve", "bold"];
+const NOTES = [" She said \"it works\" and meant it.", " Favourite symbol: →.", " Motto: “less, but better”.", " 😀", "", "", ""];
+// Short sentences a model might write, with non-ASCII text and, now and then, characters that
+// JSON must escape (quotes, a line break), so that clients meet escapes too.
+const TEMPLATES: readonly ((next: () => number) => string)[] = [
+  (next) => `A ${pick(next, ADJECTIVES)} ${pick(next, ROLES)} from ${pick(next, CITIES)} who spends weekends on ${pick(next, TOPICS)}.`,
+  (next) => `Works at ${pick(next, THINGS)} in ${pick(next, CITIES)}, mostly on ${pick(next, TOPICS)}.`,
+  (next) => `Writes about ${pick(next, TOPICS)} and ${pick(next, TOPICS)}; once ran ${pick(next, THINGS)}.`,
+  (next) => `Known for a ${pick(next, ADJECTIVES)} approach to ${pick(next, TOPICS)}.\nCurrently learning ${pick(next, TOPICS)}.`,
 ];
+const WORDS = ["notes", "plan", "draft", "summary", "launch", "review", "café", "résumé", "roadmap", "Zürich"];
 
 function pick<T>(next: () => number, items: readonly T[]): T {
   return items[Math.floor(next() * items.length)] as T;
 }
 
-function sentence(next: () => number, words: number): string {
-  const parts = Array.from({ length: words }, () => pick(next, WORDS));
-  const text = parts.join(" ");
-  // Now and then a character that JSON must escape, so that clients meet escapes too.
-  const extra = next() < 0.3 ? ` She said "it works"\n` : next() < 0.2 ? " 😀" : "";
-  return text.charAt(0).toUpperCase() + text.slice(1) + "." + extra;
+// Prose of about `sentences` sentences.
+function prose(next: () => number, sentences: number): string {
+  const parts = Array.from({ length: sentences }, () => pick(next, TEMPLATES)(next));
+  return parts.join(" ") + pick(next, NOTES);
+}
+
+// A short label: a few words, capitalised.
+function label(next: () => number): string {
+  const text = `${pick(next, ADJECTIVES)} ${pick(next, WORDS)} on ${pick(next, TOPICS)}`;
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 // A constraint from its keyword, or from the description where a strict provider mode moved it
@@ -94,8 +108,8 @@ function stringFor(key: string, schema: Schema, next: () => number): string {
   let text: string;
   if (/name$/.test(lower) && !/file|user/.test(lower)) text = `${pick(next, FIRST)} ${pick(next, LAST)}`;
   else if (/city|place|location/.test(lower)) text = pick(next, CITIES);
-  else if (/bio|description|summary|body|text|content|reason|notes?$/.test(lower)) text = sentence(next, 12 + Math.floor(next() * 14));
-  else text = sentence(next, 2 + Math.floor(next() * 4)).replace(/\.$/, "");
+  else if (/bio|description|summary|body|text|content|reason|notes?$/.test(lower)) text = prose(next, 1 + Math.floor(next() * 2));
+  else text = label(next);
   const minLength = constraint(schema, "minLength");
   const maxLength = constraint(schema, "maxLength");
   const min = typeof minLength === "number" ? minLength : 0;
@@ -121,7 +135,7 @@ function numberFor(key: string, schema: Schema, isInteger: boolean, next: () => 
 
 /** A value that fits `schema` (a JSON Schema), the same for the same seed. */
 export function sampleValue(schema: unknown, next: () => number, root: Schema = schema as Schema, key = "", depth = 0): unknown {
-  if (schema === true || schema === undefined || schema === null) return sentence(next, 3);
+  if (schema === true || schema === undefined || schema === null) return label(next);
   const s = schema as Schema;
   if (typeof s["$ref"] === "string") return sampleValue(resolveRef(root, s["$ref"]), next, root, key, depth);
   if ("const" in s) return s["const"];
