@@ -25,7 +25,7 @@ export interface PartialParserOptions {
 export interface PartialUpdate<Partial> {
   /** The partial value (a snapshot: never mutated, unchanged subtrees keep their identity). */
   readonly value: Partial | undefined;
-  /** Leaf fields done out of all; see ShapeTracker for how they are counted. */
+  /** Leaf fields done out of all (an array is one field, done when it closes): see {@link Progress}. */
   readonly progress: Progress;
   /** Paths of the values that closed since the previous record. */
   readonly completed: readonly JsonPath[];

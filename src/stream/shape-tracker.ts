@@ -17,7 +17,13 @@ export class ShapeViolation {
 /** Where a field stands: not begun, being written, or complete. */
 export type FieldState = "pending" | "streaming" | "done";
 
-/** How far the value is: leaf fields done out of all (see {@link ShapeTracker}). */
+/**
+ * How far the value is: the schema's leaf fields done out of all. A leaf field is each scalar
+ * field of an object at any depth outside arrays; an array counts as one field, done when it
+ * closes, whatever its elements (so `ratio` never goes back when another element begins); a
+ * union counts as its largest option. Fields the model leaves out count as done when their
+ * object closes, so `done` reaches `total` exactly when the value is complete.
+ */
 export interface Progress {
   readonly done: number;
   readonly total: number;
