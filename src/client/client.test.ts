@@ -408,3 +408,13 @@ describe("fromProvider options", () => {
     expect(requests[0]?.headers["authorization"]).toBe(`Bearer ${API_KEY}`);
   });
 });
+
+describe("parallel tool calls need their mode", () => {
+  it("refuses several schemas in a single-tool mode, and one schema in parallel_tools", () => {
+    const Search = z.object({ query: z.string() });
+    const tools = makeClientFetchMode("http://127.0.0.1:9/v1", "tools");
+    expect(() => tools.chat.completions.createIterable({ model: "m", messages, response_model: [{ schema: Search, name: "Search" }] })).toThrow(/several tools take a mode that calls several tools/);
+    const parallel = makeClientFetchMode("http://127.0.0.1:9/v1", "parallel_tools");
+    expect(() => parallel.chat.completions.createIterable({ model: "m", messages, response_model: Search })).toThrow(/array of \{ schema, name \}/);
+  });
+});

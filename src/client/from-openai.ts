@@ -1,8 +1,8 @@
 // fromOpenAI: formwork's methods on the official OpenAI SDK client the user already has. A call
 // without response_model, and every other method of the client, reaches the SDK unchanged.
 import { ProviderError } from "../errors/provider-error.js";
-import type { ChatMode } from "../providers/openai/chat-request.js";
-import { chatError, decodeChatChunk } from "../providers/openai/decode-chat-chunk.js";
+import { openAIChatProtocol, type ChatMode } from "../providers/openai/chat-request.js";
+import { chatError } from "../providers/openai/decode-chat-chunk.js";
 import { retryAfterMs } from "../providers/openai/fetch-chat.js";
 import type { ChatTransport } from "./attempt.js";
 import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
@@ -74,10 +74,10 @@ export function fromOpenAI<C extends OpenAILike>(client: C, options: { readonly 
         throw toProviderError(error, provider, false);
       }
     },
-    decode: (chunk) => decodeChatChunk(chunk, provider),
+    decode: (chunk) => openAIChatProtocol.decode(chunk, provider),
   };
   const hooks = new Hooks();
-  const structured = createStructuredCompletions(transport, options.mode ?? "tools", hooks);
+  const structured = createStructuredCompletions(openAIChatProtocol, transport, options.mode ?? "tools", hooks);
   const completions = new Proxy(sdkCompletions, {
     get(target, property, receiver) {
       if (property === "create") {

@@ -1,6 +1,6 @@
 // fromProvider: the client over plain fetch, for any OpenAI-compatible server. No SDK needed.
-import type { ChatMode } from "../providers/openai/chat-request.js";
-import { chatError, decodeChatChunk } from "../providers/openai/decode-chat-chunk.js";
+import { openAIChatProtocol, type ChatMode } from "../providers/openai/chat-request.js";
+import { chatError } from "../providers/openai/decode-chat-chunk.js";
 import { fetchChatChunks, retryAfterMs, type ChatEndpoint } from "../providers/openai/fetch-chat.js";
 import type { ChatTransport } from "./attempt.js";
 import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
@@ -71,10 +71,10 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
   const transport: ChatTransport = {
     provider,
     send: (body, signal) => fetchChatChunks(endpoint, withModel(body), signal),
-    decode: (chunk) => decodeChatChunk(chunk, provider),
+    decode: (chunk) => openAIChatProtocol.decode(chunk, provider),
   };
   const hooks = new Hooks();
-  const structured = createStructuredCompletions(transport, given.mode ?? "tools", hooks);
+  const structured = createStructuredCompletions(openAIChatProtocol, transport, given.mode ?? "tools", hooks);
   const completions = {
     ...structured,
     // Without a response_model the call goes to the server as it is.

@@ -1,7 +1,7 @@
 // The Instructor-style client over any chat transport: `create`, `createPartial`,
 // `createIterable` and `createWithCompletion` with a response_model, retries with error
 // feedback, hooks and usage. The transport (an SDK or plain fetch) is all that differs.
-import { answerChannel, buildChatBody, feedbackMessages, prepareSchema, sendsAbsentAsNull, type ChatMode, type RequestSchema } from "../providers/openai/chat-request.js";
+import type { ProviderProtocol, RequestSchema } from "../providers/provider-protocol.js";
 import { toSchemaAdapter, type InferInput, type InferOutput, type SchemaLike } from "../schema/schema-adapter.js";
 import type { DeepPartial } from "../stream/deep-partial.js";
 import { iterableStream, type ItemStream } from "../stream/iterable-stream.js";
@@ -91,10 +91,10 @@ function requestSchema(model: ResponseModel<SchemaLike>, wrapAsList: boolean): R
   };
 }
 
-/** Builds the structured methods over a transport. */
-export function createStructuredCompletions(transport: ChatTransport, mode: ChatMode, hooks: Hooks): StructuredCompletions {
-  const channel = answerChannel(mode);
-  const readOptions = { lenient: mode === "json" || mode === "md_json", nullAsAbsent: sendsAbsentAsNull(mode) };
+/** Builds the structured methods over a provider's protocol and a transport to it. */
+export function createStructuredCompletions<Mode extends string>(protocol: ProviderProtocol<Mode>, transport: ChatTransport, mode: Mode, hooks: Hooks): StructuredCompletions {
+  const channel = protocol.answerChannel(mode);
+  const readOptions = { lenient: protocol.readsLeniently(mode), nullAsAbsent: protocol.sendsAbsentAsNull(mode) };
 
   function split(params: Record<string, unknown>) {
     const rest: Record<string, unknown> = { ...params };
@@ -112,11 +112,11 @@ export function createStructuredCompletions(transport: ChatTransport, mode: Chat
 
   function createPartial(params: StructuredParams<SchemaLike>): StructuredStream<unknown, unknown> {
     const call = split(params);
-    const schema = prepareSchema(mode, requestSchema(call.model, false));
+    const schema = protocol.prepareSchema(mode, requestSchema(call.model, false));
     const messages = Array.isArray(call.rest["messages"]) ? (call.rest["messages"] as Record<string, unknown>[]) : [];
     return new StructuredStream<unknown, unknown>(
       (attempt, feedback) => {
-        const body = buildChatBody({ ...call.rest, messages: [...messages, ...feedback] }, mode, schema);
+        const body = protocol.buildRequest({ ...call.rest, messages: [...messages, ...feedback] }, mode, schema);
         const record = new AttemptRecord(attempt, schema.name);
         // Cancelling the call closes this attempt's request at once; an invalid answer does not
         // (its tail still holds the usage).
@@ -127,18 +127,18 @@ export function createStructuredCompletions(transport: ChatTransport, mode: Chat
         const stream = partialStream(call.model.schema, source, { ...readOptions, signal: call.signal }) as PartialStream<unknown, unknown>;
         return { stream, record, cancel: (reason: unknown) => cancel.abort(reason) };
       },
-      { maxRetries: call.maxRetries, hooks, feedback: (record, error) => feedbackMessages(mode, { text: record.text, toolCallId: record.toolCallId, toolName: record.toolName }, describeAnswerError(error)) },
+      { maxRetries: call.maxRetries, hooks, feedback: (record, error) => protocol.feedback(mode, { text: record.text, toolCallId: record.toolCallId, toolName: record.toolName }, describeAnswerError(error)) },
     );
   }
 
   function createToolCalls(params: IterableParams<SchemaLike>) {
     const models = params.response_model as unknown as readonly ResponseModel<SchemaLike>[];
-    if (mode !== "parallel_tools" || !Array.isArray(models) || models.some((model) => model.name === undefined)) {
-      throw new TypeError('formwork: parallel tool calls take mode "parallel_tools" and response_model as an array of { schema, name }');
+    if (!protocol.callsSeveralTools(mode) || !Array.isArray(models) || models.some((model) => model.name === undefined)) {
+      throw new TypeError(`formwork: several tools take a mode that calls several tools (such as "parallel_tools"; this client's is "${mode}") and response_model as an array of { schema, name }`);
     }
     const call = split({ ...params, response_model: models[0] });
     const [first, ...more] = models.map((model) => requestSchema(model, false));
-    const body = buildChatBody(call.rest, mode, first as RequestSchema, { more });
+    const body = protocol.buildRequest(call.rest, mode, first as RequestSchema, { more });
     hooks.emit("attempt:start", { attempt: 1, error: undefined });
     const tools = new Map(models.map((model) => [model.name as string, model.schema]));
     const attempt = { transport, body, record: new AttemptRecord(1, "parallel"), hooks, signal: call.signal, maxTransportRetries: call.maxTransportRetries };
@@ -152,10 +152,10 @@ export function createStructuredCompletions(transport: ChatTransport, mode: Chat
     },
     createPartial,
     createIterable(params: IterableParams<SchemaLike>) {
-      if (mode === "parallel_tools" || Array.isArray(params.response_model)) return createToolCalls(params);
+      if (Array.isArray(params.response_model) || protocol.callsSeveralTools(mode)) return createToolCalls(params);
       const call = split(params);
-      const schema = prepareSchema(mode, requestSchema(call.model, true));
-      const body = buildChatBody(call.rest, mode, schema);
+      const schema = protocol.prepareSchema(mode, requestSchema(call.model, true));
+      const body = protocol.buildRequest(call.rest, mode, schema);
       const record = new AttemptRecord(1, schema.name);
       hooks.emit("attempt:start", { attempt: 1, error: undefined });
       // Items already shown cannot be taken back, so an iterable is not retried on invalid

@@ -1,3 +1,5 @@
+import type { FailedAnswer, ProviderProtocol, RequestSchema } from "../provider-protocol.js";
+import { decodeChatChunk } from "./decode-chat-chunk.js";
 import { toStrictSchema } from "./strict-schema.js";
 
 // Builds the Chat Completions request body for each mode, and the messages that feed a failed
@@ -6,12 +8,7 @@ import { toStrictSchema } from "./strict-schema.js";
 /** How the model is asked for structured output. */
 export type ChatMode = "tools" | "json_schema" | "json" | "md_json" | "parallel_tools";
 
-/** The schema as the provider sees it. */
-export interface RequestSchema {
-  readonly name: string;
-  readonly description: string | undefined;
-  readonly jsonSchema: Record<string, unknown>;
-}
+export type { RequestSchema };
 
 type Message = Record<string, unknown>;
 
@@ -97,7 +94,7 @@ export function buildChatBody(
  * The messages that tell the model what was wrong with its answer: in tools mode the tool call
  * and a tool result naming the errors; in the JSON modes the answer and a user message.
  */
-export function feedbackMessages(mode: ChatMode, answer: { text: string; toolCallId: string | undefined; toolName: string }, errors: string): Message[] {
+export function feedbackMessages(mode: ChatMode, answer: FailedAnswer, errors: string): Message[] {
   const request = `Your answer did not fit the schema:\n${errors}\nAnswer again, fixing every error.`;
   if (mode === "tools" || mode === "parallel_tools") {
     const id = answer.toolCallId ?? "call_0";
@@ -111,3 +108,15 @@ export function feedbackMessages(mode: ChatMode, answer: { text: string; toolCal
     { role: "user", content: request },
   ];
 }
+
+/** The OpenAI Chat Completions protocol, for OpenAI and every compatible server. */
+export const openAIChatProtocol: ProviderProtocol<ChatMode> = {
+  prepareSchema,
+  buildRequest: buildChatBody,
+  feedback: feedbackMessages,
+  answerChannel,
+  callsSeveralTools: (mode) => mode === "parallel_tools",
+  readsLeniently: (mode) => mode === "json" || mode === "md_json",
+  sendsAbsentAsNull,
+  decode: decodeChatChunk,
+};

@@ -1,0 +1,37 @@
+// What a provider's wire protocol gives the client: how to ask for structured output in each
+// mode, how to tell the model what was wrong with an answer, where the answer arrives, and how
+// to decode the stream. The client reads only this interface, never a provider's name.
+import type { WireEvent } from "./wire-event.js";
+
+/** The schema as the provider sees it. */
+export interface RequestSchema {
+  readonly name: string;
+  readonly description: string | undefined;
+  readonly jsonSchema: Record<string, unknown>;
+}
+
+/** What the model answered in a failed attempt, for the feedback messages. */
+export interface FailedAnswer {
+  readonly text: string;
+  readonly toolCallId: string | undefined;
+  readonly toolName: string;
+}
+
+export interface ProviderProtocol<Mode extends string = string> {
+  /** The schema as `mode` sends it (a strict subset, say). Throws UnsupportedSchemaError. */
+  prepareSchema(mode: Mode, schema: RequestSchema): RequestSchema;
+  /** The request body of a streamed structured call; `more` are further tools (parallel modes). */
+  buildRequest(params: Record<string, unknown>, mode: Mode, schema: RequestSchema, options?: { readonly more?: readonly RequestSchema[] }): Record<string, unknown>;
+  /** The messages that feed an answer's errors back, in the form that suits the mode. */
+  feedback(mode: Mode, answer: FailedAnswer, errors: string): Record<string, unknown>[];
+  /** Whether `mode` offers several tools and reads every call (parallel tool calls). */
+  callsSeveralTools(mode: Mode): boolean;
+  /** Where the answer arrives: tool call arguments, or the message content. */
+  answerChannel(mode: Mode): "tool" | "content";
+  /** Whether the answer may come wrapped in prose or a fence (read leniently). */
+  readsLeniently(mode: Mode): boolean;
+  /** Whether absent optional fields come as null (see PartialParserOptions.nullAsAbsent). */
+  sendsAbsentAsNull(mode: Mode): boolean;
+  /** The wire events of one stream chunk; `provider` names the server in errors. */
+  decode(chunk: unknown, provider: string): WireEvent[];
+}
