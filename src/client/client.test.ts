@@ -418,3 +418,15 @@ describe("parallel tool calls need their mode", () => {
     expect(() => parallel.chat.completions.createIterable({ model: "m", messages, response_model: Search })).toThrow(/array of \{ schema, name \}/);
   });
 });
+
+describe("a preset's model", () => {
+  it("is sent, and reported by completion:kwargs, when a call names none", async () => {
+    const { url, requests } = await serve(() => sse(sseTranscript(toolCallChunks("Response", [userJson]))));
+    const client = fromProvider("ollama/llama3.2", { baseURL: url });
+    const reported: unknown[] = [];
+    client.on("completion:kwargs", ({ body }) => reported.push(body["model"]));
+    expect(await client.chat.completions.create({ messages, response_model: User })).toEqual(expectedUser);
+    expect(requests[0]?.body["model"]).toBe("llama3.2");
+    expect(reported).toEqual(["llama3.2"]);
+  });
+});

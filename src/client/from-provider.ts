@@ -67,20 +67,27 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
     headers: given.headers,
     fetch: given.fetch,
   };
-  const withModel = (body: Record<string, unknown>) => (body["model"] === undefined && given.model !== undefined ? { ...body, model: given.model } : body);
+  // The model of "provider/model", where a call names none; added before anything reports the
+  // request, so that hooks see exactly what is sent.
+  const withModel = <P>(params: P): P => {
+    const fields = params as Record<string, unknown>;
+    return (fields["model"] === undefined && given.model !== undefined ? { ...fields, model: given.model } : params) as P;
+  };
   const transport: ChatTransport = {
     provider,
-    send: (body, signal) => fetchChatChunks(endpoint, withModel(body), signal),
+    send: (body, signal) => fetchChatChunks(endpoint, body, signal),
     decode: (chunk) => openAIChatProtocol.decode(chunk, provider),
   };
   const hooks = new Hooks();
   const structured = createStructuredCompletions(openAIChatProtocol, transport, given.mode ?? "tools", hooks);
   const completions = {
-    ...structured,
     // Without a response_model the call goes to the server as it is.
     create: (params: Record<string, unknown>) =>
-      params["response_model"] === undefined ? passthrough(endpoint, withModel(params)) : structured.create(params as never),
-  } as StructuredCompletions;
+      params["response_model"] === undefined ? passthrough(endpoint, withModel(params)) : structured.create(withModel(params) as never),
+    createPartial: (params: never) => structured.createPartial(withModel(params)),
+    createIterable: (params: never) => structured.createIterable(withModel(params)),
+    createWithCompletion: (params: never) => structured.createWithCompletion(withModel(params)),
+  } as unknown as StructuredCompletions; // the same overloads as `structured`
   return {
     chat: { completions },
     provider,
