@@ -2,7 +2,13 @@
 // ReadableStream of either. Bytes are decoded as UTF-8, a character split across chunks
 // included; invalid bytes become U+FFFD, as fetch's own decoding does.
 
-/** What the streams read from. */
+/**
+ * What the streams read from. Cancelling a stream cancels its source at once: a ReadableStream
+ * is cancelled, an async iterator's `return()` is called. (An async generator suspended in an
+ * `await` of its own, such as a network read, runs that `return()` only when the await settles:
+ * JavaScript cannot interrupt it. Give its producer the stream's AbortSignal to stop it sooner,
+ * as formwork's clients do with their HTTP requests.)
+ */
 export type TextSource = AsyncIterable<string | Uint8Array> | ReadableStream<string> | ReadableStream<Uint8Array>;
 
 /** An opened source: `next` gives the next piece of text, `cancel` stops the producer. */
