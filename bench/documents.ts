@@ -1,5 +1,6 @@
 // Generated LLM-like documents for the benchmarks: prose with escapes and non-ASCII text,
 // numbers, nested objects and arrays of objects. Deterministic, so runs compare.
+import { seededRandom } from "../src/testing/sample-data.js";
 
 const WORDS = [
   "the", "model", "streams", "tokens", "into", "a", "schema", "while", "users", "wait", "for",
@@ -7,17 +8,8 @@ const WORDS = [
   "back\\slash", "tab\there", "line\nbreak", "ünïcödé", "façade", "→", "€42", "𝔘𝔫𝔦",
 ];
 
-/** A small deterministic generator (mulberry32), so documents are the same on every run. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same seeded generator as the offline model server's sample data. */
+export const random = seededRandom;
 
 function sentence(next: () => number, words: number): string {
   const parts: string[] = [];

@@ -2,13 +2,12 @@
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
 import { fromOpenAI } from "../src/index.js";
-import { connect, consoleOutput, type Output } from "./support/connect.js";
+import { consoleOutput, type Output, withConnection } from "./support/connect.js";
 
 const Task = z.object({ title: z.string(), owner: z.string(), done: z.boolean() });
 
 export async function main(output: Output = consoleOutput()): Promise<void> {
-  const connection = await connect();
-  try {
+  await withConnection(async (connection) => {
     const client = fromOpenAI(connection.openai);
     const tasks = client.chat.completions.createIterable({
       model: connection.model,
@@ -17,9 +16,7 @@ export async function main(output: Output = consoleOutput()): Promise<void> {
     });
     let count = 0;
     for await (const task of tasks) output.line(`task ${++count}: ${task.title} (${task.owner})${task.done ? " ✓" : ""}`);
-  } finally {
-    await connection.close();
-  }
+  });
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -2,7 +2,7 @@
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
 import { fromOpenAI } from "../src/index.js";
-import { connect, consoleOutput, type Output } from "./support/connect.js";
+import { consoleOutput, type Output, withConnection } from "./support/connect.js";
 
 const Ticket = z.object({
   title: z.string(),
@@ -12,8 +12,7 @@ const Ticket = z.object({
 });
 
 export async function main(output: Output = consoleOutput()): Promise<void> {
-  const connection = await connect();
-  try {
+  await withConnection(async (connection) => {
     const client = fromOpenAI(connection.openai);
     const stream = client.chat.completions.createPartial({
       model: connection.model,
@@ -26,9 +25,7 @@ export async function main(output: Output = consoleOutput()): Promise<void> {
     }
     output.done();
     output.line(`ticket: ${JSON.stringify(await stream.final)}`);
-  } finally {
-    await connection.close();
-  }
+  });
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -2,7 +2,7 @@
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
 import { fromOpenAI } from "../src/index.js";
-import { connect, consoleOutput, progressBar, type Output } from "./support/connect.js";
+import { consoleOutput, progressBar, type Output, withConnection } from "./support/connect.js";
 
 const Report = z.object({
   headline: z.string(),
@@ -13,8 +13,7 @@ const Report = z.object({
 });
 
 export async function main(output: Output = consoleOutput()): Promise<void> {
-  const connection = await connect();
-  try {
+  await withConnection(async (connection) => {
     const client = fromOpenAI(connection.openai);
     const stream = client.chat.completions.createPartial({
       model: connection.model,
@@ -26,9 +25,7 @@ export async function main(output: Output = consoleOutput()): Promise<void> {
     }
     output.done();
     output.line(`report by ${(await stream.final).author.name}`);
-  } finally {
-    await connection.close();
-  }
+  });
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -2,13 +2,12 @@
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
 import { fromOpenAI } from "../src/index.js";
-import { connect, consoleOutput, type Output } from "./support/connect.js";
+import { consoleOutput, type Output, withConnection } from "./support/connect.js";
 
 const Invoice = z.object({ customer: z.string(), total: z.number().min(0), currency: z.enum(["EUR", "USD", "CHF"]) });
 
 export async function main(output: Output = consoleOutput()): Promise<void> {
-  const connection = await connect();
-  try {
+  await withConnection(async (connection) => {
     const client = fromOpenAI(connection.openai);
     client.on("completion:kwargs", ({ attempt, body }) => output.line(`hook completion:kwargs  attempt ${attempt}, ${(body["messages"] as unknown[]).length} messages`));
     client.on("parse:error", ({ attempt, error }) => output.line(`hook parse:error        attempt ${attempt}: ${(error as Error).message}`));
@@ -22,9 +21,7 @@ export async function main(output: Output = consoleOutput()): Promise<void> {
       max_retries: 2,
     });
     output.line(`invoice after ${attempts} attempt(s), ${usage.totalTokens} tokens: ${JSON.stringify(data)}`);
-  } finally {
-    await connection.close();
-  }
+  });
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

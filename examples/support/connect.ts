@@ -67,3 +67,13 @@ export async function connect(options: { readonly tokensPerSecond?: number } = {
   const server = await startModelServer({ tokensPerSecond: options.tokensPerSecond ?? (process.stdout.isTTY === true ? 120 : 4000) });
   return { openai: new OpenAI({ apiKey: "offline", baseURL: server.url }), baseURL: server.url, model, isOffline: true, close: () => server.close() };
 }
+
+/** Runs `body` with a connection, closing it (and the offline server) afterwards. */
+export async function withConnection<T>(body: (connection: Connection) => Promise<T>, options?: { readonly tokensPerSecond?: number }): Promise<T> {
+  const connection = await connect(options);
+  try {
+    return await body(connection);
+  } finally {
+    await connection.close();
+  }
+}
