@@ -287,6 +287,17 @@ describe("json_schema mode", () => {
     expect(format.json_schema.schema["required"]).toEqual(["name", "nickname", "level", "manager"]);
   });
 
+  it.each(paths)("gives absent fields back as absent in the items of createIterable too (%s)", async (_path, makeClient) => {
+    const answer = '{"items": [{"name": "Ada", "nickname": null, "level": 3, "manager": null}, {"name": "Alan", "nickname": "Al", "level": null, "manager": "Ada"}]}';
+    const { url } = await serve(() => sse(sseTranscript(contentChunks(deltas(answer, 4)))));
+    const items: unknown[] = [];
+    for await (const item of makeClient(url, "json_schema").chat.completions.createIterable({ model: "m", messages, response_model: { schema: Profile, name: "Profile" } })) items.push(item);
+    expect(items).toEqual([
+      { name: "Ada", level: 3, manager: null },
+      { name: "Alan", nickname: "Al", level: 1, manager: "Ada" },
+    ]);
+  });
+
   it("rejects a schema strict mode cannot express before sending anything", async () => {
     const { url, requests } = await serve(() => sse(""));
     const Scores = z.object({ scores: z.record(z.string(), z.number()) });

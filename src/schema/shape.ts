@@ -219,25 +219,14 @@ export function countLeaves(shape: Shape, seen: Set<Shape> = new Set()): number 
 }
 
 /**
- * Deletes, in place, each `null` standing for an absent field: a key the model may leave out
- * whose schema does not accept null. `isDeep` false: only this object's own keys. Providers whose strict mode wants every key present
- * (OpenAI's) are sent such fields as nullable; this gives them back as absent.
+ * Deletes, in place, each key of `object` whose `null` stands for an absent field: a key the
+ * model may leave out whose schema does not accept null. Providers whose strict mode wants every
+ * key present (OpenAI's) are sent such fields as nullable; this gives them back as absent. The
+ * stream layer calls it as each object closes, so nested objects are already done by then.
  */
-export function removeAbsentNulls(value: unknown, shape: Shape, isDeep = true): void {
-  const kind = kindOf(value);
-  if (kind !== "object" && kind !== "array") return;
-  const resolved = resolve(shape, kind);
-  if (resolved === undefined) return;
-  if (kind === "array" && resolved.kind === "array") {
-    if (isDeep) (value as unknown[]).forEach((item, index) => removeAbsentNulls(item, resolved.prefix[index] ?? resolved.items));
-  } else if (kind === "object" && resolved.kind === "object") {
-    const object = value as Record<string, unknown>;
-    for (const key of Object.keys(object)) {
-      const property = resolved.properties.get(key) ?? resolved.rest;
-      if (property === undefined) continue;
-      if (object[key] === null && isAbsentWhenNull(resolved, key)) delete object[key];
-      else if (isDeep) removeAbsentNulls(object[key], property);
-    }
+export function removeAbsentNulls(object: Record<string, unknown>, shape: ObjectShape): void {
+  for (const key of Object.keys(object)) {
+    if (object[key] === null && isAbsentWhenNull(shape, key)) delete object[key];
   }
 }
 

@@ -2,7 +2,7 @@ import { ValidationError, type ValidationIssue } from "../errors/validation-erro
 import { JsonParser, type JsonValueKind } from "../json/json-parser.js";
 import type { JsonPath } from "../json/json-path.js";
 import { toSchemaAdapter, type InferInput, type InferOutput, type SchemaAdapter, type SchemaLike, type ValidationResult } from "../schema/schema-adapter.js";
-import { removeAbsentNulls, resolve, type Shape } from "../schema/shape.js";
+import { resolve, type Shape } from "../schema/shape.js";
 import type { DeepPartial } from "./deep-partial.js";
 import type { PartialStreamOptions } from "./partial-stream.js";
 import { ShapeTracker, ShapeViolation } from "./shape-tracker.js";
@@ -224,8 +224,10 @@ export class ItemStream<T, Partial = DeepPartial<T>> extends StreamPump implemen
     const layout = this.layout;
     if (layout.kind !== "items") return;
     if (path.length < layout.depth || !this.isUnderWrapper(path, layout) || this.tracker === undefined) return;
+    // The item's own close goes to its tracker too (it removes absent nulls; the item's check is
+    // the whole validation below).
+    if (!this.isSkippingItem) this.guard(path, () => this.tracker?.end(path, value));
     if (path.length > layout.depth) {
-      if (!this.isSkippingItem) this.guard(path, () => this.tracker?.end(path, value));
       this.hasPartialChanged ||= this.tracker?.hasChanged === true;
       return;
     }
@@ -239,7 +241,6 @@ export class ItemStream<T, Partial = DeepPartial<T>> extends StreamPump implemen
       this.waiting.push({ invalid: true });
       return;
     }
-    if (this.isNullAbsent) removeAbsentNulls(value, this.itemShape);
     const result = this.adapter.validate(value);
     if (result instanceof Promise) {
       this.waiting.push(result.then((settled) => this.settle(settled, path, index)));

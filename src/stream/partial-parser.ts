@@ -2,7 +2,6 @@ import { JsonParser, type JsonParserOptions } from "../json/json-parser.js";
 import type { JsonPath } from "../json/json-path.js";
 import { toSchemaAdapter, type InferInput, type SchemaAdapter, type SchemaLike } from "../schema/schema-adapter.js";
 import type { DeepPartial } from "./deep-partial.js";
-import { removeAbsentNulls } from "../schema/shape.js";
 import { ShapeTracker, type FieldState, type Progress } from "./shape-tracker.js";
 
 /** Options of {@link PartialParser}. */
@@ -15,7 +14,8 @@ export interface PartialParserOptions {
   readonly limits?: Pick<JsonParserOptions, "maxDepth" | "maxStringLength" | "maxLength">;
   /**
    * A null at a key the model may leave out, whose schema refuses null, means the key is
-   * absent: it is not shown and is removed before validation. For providers whose strict mode
+   * absent: it is not shown, and is removed from its object as the object closes (so before
+   * any validation). For providers whose strict mode
    * sends optional fields as nullable (OpenAI's json_schema). Default false.
    */
   readonly nullAsAbsent?: boolean;
@@ -52,13 +52,11 @@ export class PartialParser<Partial = unknown> {
   readonly adapter: SchemaAdapter;
   private readonly parser: JsonParser;
   private readonly tracker: ShapeTracker;
-  private readonly isNullAbsent: boolean;
 
   constructor(schema: SchemaLike, options: PartialParserOptions = {}) {
     this.adapter = toSchemaAdapter(schema);
     this.parser = new JsonParser({ ...options.limits, lenient: options.lenient === true });
-    this.isNullAbsent = options.nullAsAbsent === true;
-    const tracker = (this.tracker = new ShapeTracker(this.adapter.shape, { baseDepth: 0, validate: options.validate !== "final", nullAsAbsent: this.isNullAbsent }));
+    const tracker = (this.tracker = new ShapeTracker(this.adapter.shape, { baseDepth: 0, validate: options.validate !== "final", nullAsAbsent: options.nullAsAbsent === true }));
     this.parser.on("value-start", ({ path, kind }) => tracker.start(path, kind));
     this.parser.on("string-grow", ({ path, value }) => tracker.grow(path, value));
     this.parser.on("value-end", ({ path, value }) => tracker.end(path, value));
@@ -105,9 +103,7 @@ export class PartialParser<Partial = unknown> {
 
   /** Declares the end of the text; returns the value as written (validate it with `adapter.validate`). */
   end(): unknown {
-    const value = this.parser.end();
-    if (this.isNullAbsent) removeAbsentNulls(value, this.adapter.shape);
-    return value;
+    return this.parser.end();
   }
 }
 

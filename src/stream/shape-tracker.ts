@@ -231,7 +231,7 @@ export class ShapeTracker {
     this.frames[depth + 1] = undefined;
     if (frame.isIgnored) return;
     // Absent fields sent as null leave before the object is judged (its children already did).
-    if (this.isNullAbsent && frame.shape.kind === "object") removeAbsentNulls(value, frame.shape, false);
+    if (this.isNullAbsent && frame.shape.kind === "object") removeAbsentNulls(value as Record<string, unknown>, frame.shape);
     if (this.isStreamingValidation && (depth > 0 || this.isRootChecked)) {
       const check = frame.pendingUnion?.check ?? frame.shape.check;
       const issues = check?.(value);
