@@ -441,3 +441,21 @@ describe("a preset's model", () => {
     expect(reported).toEqual(["llama3.2"]);
   });
 });
+
+describe("a structured stream settles whoever reads it", () => {
+  it.each(paths)("final settles after a reader stops pulling without return() (%s)", async (_path, makeClient) => {
+    const { url } = await serve(() => streamed(toolCallChunks("Response", deltas(userJson, 3))));
+    const stream = makeClient(url, "tools").chat.completions.createPartial({ model: "m", messages, response_model: User });
+    const iterator = stream[Symbol.asyncIterator]();
+    expect((await iterator.next()).done).toBe(false);
+    expect(await stream.final).toEqual(expectedUser); // no more pulls: the call still runs to its end
+    expect(() => stream.updates()).toThrow(/already being read/);
+  });
+
+  it.each(paths)("a retry runs to its end without a reader (%s)", async (_path, makeClient) => {
+    const { url, requests } = await serve((index) => streamed(toolCallChunks("Response", deltas(index === 0 ? '{"name": "Ada"}' : userJson, 6))));
+    const stream = makeClient(url, "tools").chat.completions.createPartial({ model: "m", messages, response_model: User, max_retries: 1 });
+    expect(await stream.result).toMatchObject({ data: expectedUser, attempts: 2 });
+    expect(requests).toHaveLength(2);
+  });
+});

@@ -52,11 +52,20 @@ export function describeAnswerError(error: unknown): string {
  * updates() for records with progress; a record with `value` undefined and a new `attempt`
  * number says a retry began. `final` is the validated value; `result` adds the completion,
  * the total usage and the number of attempts.
+ *
+ * The attempts run on their own once anything asks for the stream (as the stream layer's pump
+ * does): a consumer takes the latest update when it is ready, so a slow one gets coalesced
+ * updates, and `final` settles whether or not anyone is still reading.
  */
 export class StructuredStream<T, Partial> implements AsyncIterable<Partial> {
-  private readonly run: AsyncGenerator<PartialUpdate<Partial>>;
+  private hasStarted = false;
+  private isRead = false;
+  private pending: PartialUpdate<Partial> | undefined;
+  private isFinished = false;
+  private failure: unknown = undefined;
+  private hasReportedFailure = false;
+  private waiters: (() => void)[] = [];
   private current: StartedAttempt<T, Partial> | undefined;
-  private isDriven = false;
   private isAborted = false;
   private abortReason: unknown;
   private readonly resultPromise: Promise<CallResult<T>>;
@@ -72,27 +81,22 @@ export class StructuredStream<T, Partial> implements AsyncIterable<Partial> {
   ) {
     this.resultPromise = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
     this.resultPromise.catch(() => undefined); // never an unhandled rejection if nobody awaits it
-    this.run = this.attempts();
   }
 
-  /** The validated value. Awaiting it without iterating runs the call to its end. */
+  /** The validated value. Reading it starts the call if nothing iterates it. */
   get final(): Promise<T> {
     return this.result.then((result) => result.data);
   }
 
   /** The validated value with the completion, the total usage and the attempts made. */
   get result(): Promise<CallResult<T>> {
-    if (!this.isDriven) {
-      this.isDriven = true;
-      void (async () => {
-        for await (const update of this.run) void update;
-      })().catch(() => undefined); // the error is the result's rejection
-    }
+    this.start();
     return this.resultPromise;
   }
 
   /** Cancels the call: the request is closed and the stream ends with AbortError. */
   abort(reason?: unknown): void {
+    if (this.isAborted) return;
     this.isAborted = true;
     this.abortReason = reason;
     this.current?.cancel(reason);
@@ -101,13 +105,15 @@ export class StructuredStream<T, Partial> implements AsyncIterable<Partial> {
 
   [Symbol.asyncIterator](): AsyncIterator<Partial> {
     const updates = this.updates();
+    let last: Partial | undefined;
     return {
       next: async () => {
         for (;;) {
           const next = await updates.next();
           if (next.done === true) return { done: true, value: undefined };
-          // A record that only announces a new attempt carries no value to show.
-          if (next.value.value !== undefined) return { done: false, value: next.value.value };
+          // A record that only announces a new attempt, or only that a field closed, shows
+          // nothing new.
+          if (next.value.value !== undefined && next.value.value !== last) return { done: false, value: (last = next.value.value) };
         }
       },
       return: async () => {
@@ -117,16 +123,30 @@ export class StructuredStream<T, Partial> implements AsyncIterable<Partial> {
     };
   }
 
-  /** The call as update records, attempt by attempt. */
+  /** The call as update records, attempt by attempt. One reader at a time. */
   updates(): AsyncIterator<PartialUpdate<Partial>> & AsyncIterable<PartialUpdate<Partial>> {
-    if (this.isDriven) throw new TypeError("formwork: this stream is already being read (iterate it once, or await final alone)");
-    this.isDriven = true;
-    const run = this.run;
+    if (this.isRead) throw new TypeError("formwork: this stream is already being read (read it through one iterator)");
+    this.isRead = true;
     const iterator = {
-      next: () => run.next(),
+      next: async (): Promise<IteratorResult<PartialUpdate<Partial>>> => {
+        this.start();
+        for (;;) {
+          const update = this.pending;
+          if (update !== undefined) {
+            this.pending = undefined;
+            return { done: false, value: update };
+          }
+          if (this.failure !== undefined) {
+            if (this.hasReportedFailure) return { done: true, value: undefined };
+            this.hasReportedFailure = true;
+            throw this.failure;
+          }
+          if (this.isFinished) return { done: true, value: undefined };
+          await new Promise<void>((resolve) => this.waiters.push(resolve));
+        }
+      },
       return: async (): Promise<IteratorResult<PartialUpdate<Partial>>> => {
-        this.abort("the consumer stopped reading");
-        await run.return(undefined);
+        if (!this.isFinished && this.failure === undefined) this.abort("the consumer stopped reading");
         return { done: true, value: undefined };
       },
       [Symbol.asyncIterator]: () => iterator,
@@ -134,50 +154,68 @@ export class StructuredStream<T, Partial> implements AsyncIterable<Partial> {
     return iterator;
   }
 
-  private async *attempts(): AsyncGenerator<PartialUpdate<Partial>> {
-    try {
-      yield* this.runAttempts();
-    } finally {
-      // Left early (a break): the call ends as aborted; settling twice is harmless.
-      this.settle.reject(new AbortError(this.abortReason ?? "the consumer stopped reading"));
-    }
+  private start(): void {
+    if (this.hasStarted) return;
+    this.hasStarted = true;
+    void this.run();
   }
 
-  private async *runAttempts(): AsyncGenerator<PartialUpdate<Partial>> {
+  // Keeps the latest update for the reader; what closed in between is carried over.
+  private push(update: PartialUpdate<Partial>): void {
+    const skipped = this.pending;
+    this.pending = skipped === undefined ? update : { ...update, completed: [...skipped.completed, ...update.completed] };
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  private end(error?: unknown): void {
+    if (error === undefined) this.isFinished = true;
+    else {
+      this.failure = error;
+      this.settle.reject(error);
+    }
+    this.wake();
+  }
+
+  private async run(): Promise<void> {
     const errors: unknown[] = [];
     const feedback: Record<string, unknown>[] = [];
     let usage = NO_USAGE;
     for (let attempt = 1; ; attempt++) {
-      const previous = errors.at(-1);
       let started: StartedAttempt<T, Partial>;
       try {
-        this.options.hooks.emit("attempt:start", { attempt, error: previous });
-        if (attempt > 1) yield newAttempt<Partial>(attempt);
+        this.options.hooks.emit("attempt:start", { attempt, error: errors.at(-1) });
+        if (attempt > 1) this.push(newAttempt<Partial>(attempt));
         if (this.isAborted) throw new AbortError(this.abortReason);
         started = this.startAttempt(attempt, feedback);
       } catch (error) {
-        this.settle.reject(error);
-        throw error;
+        return this.end(error);
       }
       this.current = started;
+      if (this.isAborted) started.stream.abort(this.abortReason);
       try {
-        for await (const update of started.stream.updates()) yield { ...update, attempt };
+        for await (const update of started.stream.updates()) this.push({ ...update, attempt });
         const data = await started.stream.final;
         usage = addUsage(usage, started.record.usage);
         this.settle.resolve({ data, completion: started.record.completion(), usage, attempts: attempt });
-        return;
+        return this.end();
       } catch (error) {
         await started.record.settled; // the usage of a failed answer arrives after it
         usage = addUsage(usage, started.record.usage);
         errors.push(error);
         const canRetry = isAnswerError(error) && attempt <= this.options.maxRetries && !this.isAborted;
-        if (isAnswerError(error)) this.options.hooks.emit("parse:error", { attempt, error });
-        if (!canRetry) {
-          this.options.hooks.emit("completion:last_attempt", { attempt, error });
-          const ending = errors.length > 1 ? new RetryError({ errors, usage }) : withUsage(error, usage);
-          this.settle.reject(ending);
-          throw ending;
+        try {
+          if (isAnswerError(error)) this.options.hooks.emit("parse:error", { attempt, error });
+          if (!canRetry) this.options.hooks.emit("completion:last_attempt", { attempt, error });
+        } catch (hookError) {
+          return this.end(hookError);
         }
+        if (!canRetry) return this.end(errors.length > 1 ? new RetryError({ errors, usage }) : withUsage(error, usage));
         feedback.push(...this.options.feedback(started.record, error));
       }
     }
