@@ -204,6 +204,12 @@ function take(event: WireEvent, channel: "tool" | "content", record: AttemptReco
     case "usage":
       record.usage = event.usage;
       return undefined;
+    case "usage-part": {
+      const inputTokens = event.inputTokens ?? record.usage.inputTokens;
+      const outputTokens = event.outputTokens ?? record.usage.outputTokens;
+      record.usage = { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
+      return undefined;
+    }
     case "finish":
       record.finishReason = event.reason;
       return undefined;

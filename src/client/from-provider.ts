@@ -1,5 +1,7 @@
 // fromProvider: the client over plain fetch, for any OpenAI-compatible server. No SDK needed.
+import { anthropicMessagesProtocol, type AnthropicMode } from "../providers/anthropic/messages-protocol.js";
 import { openAIChatProtocol, type ChatMode } from "../providers/openai/chat-request.js";
+import type { ProviderProtocol } from "../providers/provider-protocol.js";
 import { chatError } from "../providers/openai/decode-chat-chunk.js";
 import { fetchChatChunks, retryAfterMs, type ChatEndpoint } from "../providers/openai/fetch-chat.js";
 import type { ChatTransport } from "./attempt.js";
@@ -8,6 +10,7 @@ import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCo
 /** Known OpenAI-compatible servers: their usual base URL and the variable that holds the key. */
 export const PROVIDER_PRESETS: Readonly<Record<string, { readonly baseURL: string; readonly apiKeyVariable: string | undefined }>> = {
   openai: { baseURL: "https://api.openai.com/v1", apiKeyVariable: "OPENAI_API_KEY" },
+  anthropic: { baseURL: "https://api.anthropic.com/v1", apiKeyVariable: "ANTHROPIC_API_KEY" },
   groq: { baseURL: "https://api.groq.com/openai/v1", apiKeyVariable: "GROQ_API_KEY" },
   openrouter: { baseURL: "https://openrouter.ai/api/v1", apiKeyVariable: "OPENROUTER_API_KEY" },
   together: { baseURL: "https://api.together.xyz/v1", apiKeyVariable: "TOGETHER_API_KEY" },
@@ -28,8 +31,8 @@ export interface ProviderOptions {
   readonly apiKey?: string;
   readonly headers?: Readonly<Record<string, string>>;
   readonly fetch?: typeof globalThis.fetch;
-  /** How the model is asked for structure; default `"tools"`. */
-  readonly mode?: ChatMode;
+  /** How the model is asked for structure; default `"tools"`. Anthropic takes tools, json and md_json. */
+  readonly mode?: ChatMode | AnthropicMode;
   /** The model used when a call names none (set by `"provider/model"`). */
   readonly model?: string;
 }
@@ -60,12 +63,20 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
   const known = PROVIDER_PRESETS[provider];
   const baseURL = given.baseURL ?? known?.baseURL;
   if (baseURL === undefined) throw new TypeError(`formwork: no baseURL for provider "${provider}" (known presets: ${Object.keys(PROVIDER_PRESETS).join(", ")})`);
+  // Anthropic speaks its own Messages protocol; every other preset and server, OpenAI's.
+  const protocol = (provider === "anthropic" ? anthropicMessagesProtocol : openAIChatProtocol) as ProviderProtocol<string>;
+  const mode = given.mode ?? "tools";
+  if (provider === "anthropic" && !["tools", "json", "md_json"].includes(mode)) {
+    throw new TypeError(`formwork: the anthropic provider takes the modes tools, json and md_json, not "${mode}"`);
+  }
   const endpoint: ChatEndpoint = {
     provider,
     baseURL,
     apiKey: given.apiKey ?? environment(known?.apiKeyVariable),
     headers: given.headers,
     fetch: given.fetch,
+    path: protocol.path,
+    authHeaders: (key) => protocol.authHeaders(key),
   };
   // The model of "provider/model", where a call names none; added before anything reports the
   // request, so that hooks see exactly what is sent.
@@ -76,10 +87,10 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
   const transport: ChatTransport = {
     provider,
     send: (body, signal) => fetchChatChunks(endpoint, body, signal),
-    decode: (chunk) => openAIChatProtocol.decode(chunk, provider),
+    decode: (chunk) => protocol.decode(chunk, provider),
   };
   const hooks = new Hooks();
-  const structured = createStructuredCompletions(openAIChatProtocol, transport, given.mode ?? "tools", hooks);
+  const structured = createStructuredCompletions(protocol, transport, mode, hooks);
   const completions = {
     // Without a response_model the call goes to the server as it is.
     create: (params: Record<string, unknown>) =>
@@ -106,9 +117,8 @@ function parsePreset(preset: string): ProviderOptions {
 async function passthrough(endpoint: ChatEndpoint, params: Record<string, unknown>): Promise<unknown> {
   const { signal, ...body } = params as { signal?: AbortSignal } & Record<string, unknown>;
   if (body["stream"] === true) return chunksOneByOne(await fetchChatChunks(endpoint, body, signal ?? new AbortController().signal));
-  const headers: Record<string, string> = { "content-type": "application/json", ...endpoint.headers };
-  if (endpoint.apiKey !== undefined && endpoint.apiKey !== "") headers["authorization"] = `Bearer ${endpoint.apiKey}`;
-  const response = await (endpoint.fetch ?? globalThis.fetch)(`${endpoint.baseURL.replace(/\/+$/, "")}/chat/completions`, {
+  const headers: Record<string, string> = { "content-type": "application/json", ...endpoint.headers, ...endpoint.authHeaders?.(endpoint.apiKey) };
+  const response = await (endpoint.fetch ?? globalThis.fetch)(`${endpoint.baseURL.replace(/\/+$/, "")}${endpoint.path ?? "/chat/completions"}`, {
     method: "POST",
     headers,
     body: JSON.stringify(body),

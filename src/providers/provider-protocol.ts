@@ -18,6 +18,10 @@ export interface FailedAnswer {
 }
 
 export interface ProviderProtocol<Mode extends string = string> {
+  /** Where a streamed call is posted, after the base URL (`/chat/completions`, `/messages`). */
+  readonly path: string;
+  /** The headers that carry the API key (and any version the API wants). */
+  authHeaders(apiKey: string | undefined): Record<string, string>;
   /** The schema as `mode` sends it (a strict subset, say). Throws UnsupportedSchemaError. */
   prepareSchema(mode: Mode, schema: RequestSchema): RequestSchema;
   /** The request body of a streamed structured call; `more` are further tools (parallel modes). */

@@ -25,6 +25,8 @@ export type WireEvent =
   | { readonly type: "tool-delta"; readonly index: number; readonly text: string }
   | { readonly type: "refusal-delta"; readonly text: string }
   | { readonly type: "usage"; readonly usage: Usage }
+  /** Part of the usage (a provider that reports input and output tokens in different events). */
+  | { readonly type: "usage-part"; readonly inputTokens?: number; readonly outputTokens?: number }
   | { readonly type: "finish"; readonly reason: string }
   | { readonly type: "response-id"; readonly id: string; readonly model: string | undefined }
   | { readonly type: "error"; readonly error: ProviderError };

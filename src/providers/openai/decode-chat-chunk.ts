@@ -9,7 +9,7 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Error types after which asking again may help. */
-const RETRYABLE_TYPES = new Set(["server_error", "overloaded_error", "rate_limit_error", "rate_limit_exceeded", "timeout"]);
+const RETRYABLE_TYPES = new Set(["server_error", "api_error", "overloaded_error", "rate_limit_error", "rate_limit_exceeded", "timeout"]);
 
 /** The ProviderError of an `{"error": {...}}` body, in a stream or an HTTP response. */
 export function chatError(body: unknown, provider: string, status?: number, retryAfterMs?: number): ProviderError {

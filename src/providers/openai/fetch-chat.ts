@@ -3,13 +3,17 @@ import { ProviderError } from "../../errors/provider-error.js";
 import { chatError } from "./decode-chat-chunk.js";
 import { readSseJson } from "./read-sse.js";
 
-/** Where and how to call an OpenAI-compatible server. */
+/** Where and how to call a provider's HTTP API. */
 export interface ChatEndpoint {
   readonly provider: string;
   readonly baseURL: string;
   readonly apiKey: string | undefined;
   readonly headers: Readonly<Record<string, string>> | undefined;
   readonly fetch: typeof globalThis.fetch | undefined;
+  /** Where streamed calls are posted after the base URL; default `/chat/completions`. */
+  readonly path?: string;
+  /** The headers that carry the key; default `authorization: Bearer <key>`. */
+  readonly authHeaders?: (apiKey: string | undefined) => Record<string, string>;
 }
 
 /** Milliseconds from a Retry-After header (seconds or an HTTP date), or retry-after-ms. */
@@ -29,9 +33,9 @@ export function retryAfterMs(headers: Headers): number | undefined {
  * HTTP errors become ProviderError.
  */
 export async function fetchChatChunks(endpoint: ChatEndpoint, body: Record<string, unknown>, signal: AbortSignal): Promise<AsyncIterable<unknown[]>> {
-  const url = `${endpoint.baseURL.replace(/\/+$/, "")}/chat/completions`;
-  const headers: Record<string, string> = { "content-type": "application/json", accept: "text/event-stream", ...endpoint.headers };
-  if (endpoint.apiKey !== undefined && endpoint.apiKey !== "") headers["authorization"] = `Bearer ${endpoint.apiKey}`;
+  const url = `${endpoint.baseURL.replace(/\/+$/, "")}${endpoint.path ?? "/chat/completions"}`;
+  const auth = endpoint.authHeaders ?? ((key: string | undefined): Record<string, string> => (key === undefined || key === "" ? {} : { authorization: `Bearer ${key}` }));
+  const headers: Record<string, string> = { "content-type": "application/json", accept: "text/event-stream", ...endpoint.headers, ...auth(endpoint.apiKey) };
   let response: Response;
   try {
     response = await (endpoint.fetch ?? globalThis.fetch)(url, { method: "POST", headers, body: JSON.stringify(body), signal });

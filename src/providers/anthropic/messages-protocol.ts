@@ -1,0 +1,141 @@
+// The Anthropic Messages protocol (POST /v1/messages, streamed as server-sent events).
+// Modes: `tools` (one forced tool; its input streams as `input_json_delta` fragments after an
+// empty `input: {}` placeholder at block start), and the prompt modes `json` and `md_json`.
+import { JsonParser } from "../../json/json-parser.js";
+import { chatError } from "../openai/decode-chat-chunk.js";
+import type { FailedAnswer, ProviderProtocol, RequestSchema } from "../provider-protocol.js";
+import type { WireEvent } from "../wire-event.js";
+
+export type AnthropicMode = "tools" | "json" | "md_json";
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** The API version formwork speaks. */
+export const ANTHROPIC_VERSION = "2023-06-01";
+// The Messages API requires max_tokens; used when a call gives none.
+const DEFAULT_MAX_TOKENS = 4096;
+
+function instructions(schema: RequestSchema, fenced: boolean): string {
+  const shape = JSON.stringify(schema.jsonSchema, null, 2);
+  const described = schema.description === undefined ? "" : `\n${schema.description}`;
+  return fenced
+    ? `Answer with one JSON value that fits this JSON Schema (${schema.name}), in a \`\`\`json fenced block:${described}\n${shape}`
+    : `Answer with one JSON object that fits this JSON Schema (${schema.name}), and nothing else:${described}\n${shape}`;
+}
+
+function text(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (Array.isArray(content)) return content.map((part) => (isObject(part) && typeof part["text"] === "string" ? part["text"] : "")).join("");
+  return "";
+}
+
+function buildRequest(params: Json, mode: AnthropicMode, schema: RequestSchema): Json {
+  const messages = Array.isArray(params["messages"]) ? (params["messages"] as Json[]) : [];
+  // Anthropic takes system text as a top-level field, not as messages.
+  const systems = messages.filter((message) => message["role"] === "system" || message["role"] === "developer").map((message) => text(message["content"]));
+  const given = params["system"] === undefined ? [] : [text(params["system"])];
+  const prompt = mode === "tools" ? [] : [instructions(schema, mode === "md_json")];
+  const system = [...given, ...systems, ...prompt].filter((item) => item !== "").join("\n\n");
+  const body: Json = {
+    ...params,
+    max_tokens: params["max_tokens"] ?? DEFAULT_MAX_TOKENS,
+    messages: messages.filter((message) => message["role"] !== "system" && message["role"] !== "developer"),
+    stream: true,
+  };
+  if (system === "") delete body["system"];
+  else body["system"] = system;
+  if (mode === "tools") {
+    body["tools"] = [{ name: schema.name, ...(schema.description === undefined ? {} : { description: schema.description }), input_schema: schema.jsonSchema }];
+    body["tool_choice"] = { type: "tool", name: schema.name };
+  }
+  return body;
+}
+
+// The failed tool input, as the object the API wants back (what could be read of it).
+function inputOf(answer: string): Json {
+  const parser = new JsonParser({ lenient: true });
+  try {
+    parser.write(answer);
+    const value = parser.end();
+    return isObject(value) ? value : {};
+  } catch {
+    return isObject(parser.value) ? (parser.value as Json) : {};
+  }
+}
+
+function feedback(mode: AnthropicMode, answer: FailedAnswer, errors: string): Json[] {
+  const request = `Your answer did not fit the schema:\n${errors}\nAnswer again, fixing every error.`;
+  if (mode === "tools") {
+    const id = answer.toolCallId ?? "toolu_0";
+    return [
+      { role: "assistant", content: [{ type: "tool_use", id, name: answer.toolName, input: inputOf(answer.text) }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: id, content: request, is_error: true }] },
+    ];
+  }
+  return [
+    { role: "assistant", content: answer.text },
+    { role: "user", content: request },
+  ];
+}
+
+/** The wire events of one Messages stream event. */
+export function decodeMessagesEvent(event: unknown, provider: string): WireEvent[] {
+  if (!isObject(event)) return [{ type: "error", error: chatError(`not an event object: ${JSON.stringify(event)}`, provider) }];
+  switch (event["type"]) {
+    case "message_start": {
+      const message = isObject(event["message"]) ? event["message"] : {};
+      const usage = isObject(message["usage"]) ? message["usage"] : {};
+      const events: WireEvent[] = [];
+      if (typeof message["id"] === "string") events.push({ type: "response-id", id: message["id"], model: typeof message["model"] === "string" ? message["model"] : undefined });
+      events.push({ type: "usage-part", inputTokens: Number(usage["input_tokens"] ?? 0), outputTokens: Number(usage["output_tokens"] ?? 0) });
+      return events;
+    }
+    case "content_block_start": {
+      const block = isObject(event["content_block"]) ? event["content_block"] : {};
+      const index = Number(event["index"] ?? 0);
+      // A tool_use block starts with an empty `input: {}` placeholder: the input streams after.
+      if (block["type"] === "tool_use") return [{ type: "tool-call-start", index, id: String(block["id"] ?? `toolu_${index}`), name: String(block["name"] ?? "") }];
+      if (block["type"] === "text" && typeof block["text"] === "string" && block["text"] !== "") return [{ type: "content-delta", text: block["text"] }];
+      return [];
+    }
+    case "content_block_delta": {
+      const delta = isObject(event["delta"]) ? event["delta"] : {};
+      const index = Number(event["index"] ?? 0);
+      if (delta["type"] === "input_json_delta" && typeof delta["partial_json"] === "string" && delta["partial_json"] !== "") return [{ type: "tool-delta", index, text: delta["partial_json"] }];
+      if (delta["type"] === "text_delta" && typeof delta["text"] === "string" && delta["text"] !== "") return [{ type: "content-delta", text: delta["text"] }];
+      return [];
+    }
+    case "message_delta": {
+      const delta = isObject(event["delta"]) ? event["delta"] : {};
+      const usage = isObject(event["usage"]) ? event["usage"] : {};
+      const events: WireEvent[] = [];
+      // output_tokens is cumulative: the last message_delta counts.
+      if (usage["output_tokens"] !== undefined) events.push({ type: "usage-part", outputTokens: Number(usage["output_tokens"]) });
+      const reason = delta["stop_reason"];
+      if (reason === "refusal") events.push({ type: "refusal-delta", text: "The model declined to answer (stop_reason: refusal)" });
+      if (typeof reason === "string") events.push({ type: "finish", reason: reason === "max_tokens" ? "length" : reason });
+      return events;
+    }
+    case "error":
+      return [{ type: "error", error: chatError(event, provider) }];
+    default:
+      // ping, content_block_stop, message_stop, and events added later.
+      return [];
+  }
+}
+
+/** The Anthropic Messages protocol. */
+export const anthropicMessagesProtocol: ProviderProtocol<AnthropicMode> = {
+  path: "/messages",
+  authHeaders: (apiKey) => ({ "anthropic-version": ANTHROPIC_VERSION, ...(apiKey === undefined || apiKey === "" ? {} : { "x-api-key": apiKey }) }),
+  prepareSchema: (_mode, schema) => schema,
+  buildRequest: (params, mode, schema) => buildRequest(params, mode, schema),
+  feedback,
+  callsSeveralTools: () => false,
+  answerChannel: (mode) => (mode === "tools" ? "tool" : "content"),
+  readsLeniently: (mode) => mode !== "tools",
+  sendsAbsentAsNull: () => false,
+  decode: decodeMessagesEvent,
+};
