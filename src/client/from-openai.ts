@@ -1,9 +1,7 @@
 // fromOpenAI: formwork's methods on the official OpenAI SDK client the user already has. A call
 // without response_model, and every other method of the client, reaches the SDK unchanged.
-import { ProviderError } from "../errors/provider-error.js";
 import { openAIChatProtocol, type ChatMode } from "../providers/openai/chat-request.js";
-import { chatError } from "../providers/openai/decode-chat-chunk.js";
-import { retryAfterMs } from "../providers/openai/fetch-chat.js";
+import { providerErrors, reach, toProviderError } from "./sdk-errors.js";
 import type { ChatTransport } from "./attempt.js";
 import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
 
@@ -24,34 +22,6 @@ export type FormworkOpenAI<C extends OpenAILike> = Omit<C, "chat"> &
         StructuredCompletions & { create: C["chat"]["completions"]["create"] & StructuredCompletions["create"] };
     };
   };
-
-// The SDK's errors carry `status` and `headers`; they become ProviderError (without headers:
-// nothing of the request's authorisation is kept).
-function toProviderError(error: unknown, provider: string, isMidAnswer: boolean): unknown {
-  if (typeof error !== "object" || error === null || ProviderError.isInstance(error)) return error;
-  const name = (error as { name?: string }).name;
-  if (name === "APIUserAbortError" || name === "AbortError") return error;
-  const status = (error as { status?: unknown }).status;
-  const body = (error as { error?: unknown }).error;
-  // An APIError: an HTTP status, or (status undefined) an error event inside the stream.
-  if (typeof status === "number" || (body !== undefined && "status" in error)) {
-    const headers = (error as { headers?: unknown }).headers;
-    const wait = headers instanceof Headers ? retryAfterMs(headers) : undefined;
-    return chatError({ error: body ?? { message: (error as Error).message } }, provider, typeof status === "number" ? status : undefined, wait);
-  }
-  const what = isMidAnswer ? `The connection to ${provider} dropped mid-answer` : `Could not reach ${provider}`;
-  return new ProviderError({ message: `${what}: ${(error as Error).message}`, provider, isRetryable: true, cause: error });
-}
-
-// The SDK throws its own errors while a stream is read too (an error event, a dropped socket).
-// It gives one chunk at a time: each is a batch of one.
-async function* providerErrors(chunks: AsyncIterable<unknown>, provider: string): AsyncGenerator<unknown[]> {
-  try {
-    for await (const chunk of chunks) yield [chunk];
-  } catch (error) {
-    throw toProviderError(error, provider, true);
-  }
-}
 
 /**
  * Wraps an `openai` SDK client.
@@ -85,15 +55,13 @@ export function fromOpenAI<C extends OpenAILike>(client: C, options: { readonly 
           params["response_model"] === undefined ? target.create(params as never, requestOptions as never) : structured.create(params as never);
       }
       if (property in structured) return (structured as unknown as Record<PropertyKey, unknown>)[property];
-      const value: unknown = Reflect.get(target, property, receiver);
-      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      return reach(target, property, receiver);
     },
   });
   const chat = new Proxy(client.chat, {
     get(target, property, receiver) {
       if (property === "completions") return completions;
-      const value: unknown = Reflect.get(target, property, receiver);
-      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      return reach(target, property, receiver);
     },
   });
   const methods: HookMethods = {
@@ -105,8 +73,7 @@ export function fromOpenAI<C extends OpenAILike>(client: C, options: { readonly 
     get(target, property, receiver) {
       if (property === "chat") return chat;
       if (property in methods) return methods[property as keyof HookMethods];
-      const value: unknown = Reflect.get(target, property, receiver);
-      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      return reach(target, property, receiver);
     },
   }) as unknown as FormworkOpenAI<C>;
 }

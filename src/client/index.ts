@@ -1,5 +1,7 @@
 export { fromOpenAI } from "./from-openai.js";
 export type { FormworkOpenAI, OpenAILike } from "./from-openai.js";
+export { fromAnthropic } from "./from-anthropic.js";
+export type { AnthropicLike, FormworkAnthropic } from "./from-anthropic.js";
 export { fromProvider, PROVIDER_PRESETS } from "./from-provider.js";
 export type { ProviderClient, ProviderOptions } from "./from-provider.js";
 export type { StructuredCompletions, StructuredParams, IterableParams, ResponseModel, HookMethods } from "./structured-client.js";
@@ -7,4 +9,5 @@ export { StructuredStream } from "./structured-stream.js";
 export type { CallResult } from "./structured-stream.js";
 export type { HookName, HookPayloads, HookHandler } from "./hooks.js";
 export type { ChatMode } from "../providers/openai/chat-request.js";
+export type { AnthropicMode } from "../providers/anthropic/messages-protocol.js";
 export type { Usage } from "../providers/wire-event.js";

@@ -1,8 +1,11 @@
 // The Anthropic Messages protocol through fromProvider, replayed byte for byte by a loopback
 // server, also cut at awkward places.
+import Anthropic from "@anthropic-ai/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { fromAnthropic } from "../../client/from-anthropic.js";
 import { fromProvider } from "../../client/from-provider.js";
+import type { StructuredCompletions } from "../../client/structured-client.js";
 import { IncompleteOutputError } from "../../errors/incomplete-output-error.js";
 import { ProviderError } from "../../errors/provider-error.js";
 import { splitAt } from "../../json/test-support/feed.js";
@@ -43,9 +46,16 @@ async function serve(script: (index: number, body: Record<string, unknown>) => S
   server = await startReplayServer(script);
   return server;
 }
-const client = (url: string, mode: "tools" | "json" | "md_json" = "tools") => fromProvider({ provider: "anthropic", baseURL: url, apiKey: KEY, mode });
+type Mode = "tools" | "json" | "md_json";
+const paths: [string, (url: string, mode: Mode) => { chat: { completions: StructuredCompletions } }][] = [
+  ["fetch", (url, mode) => fromProvider({ provider: "anthropic", baseURL: url, apiKey: KEY, mode })],
+  // The SDK adds /v1/messages to its base URL.
+  ["sdk", (url, mode) => fromAnthropic(new Anthropic({ apiKey: KEY, baseURL: url.replace(/\/v1$/, "") }), { mode })],
+];
 
-describe("the Anthropic Messages protocol", () => {
+describe.each(paths)("the Anthropic Messages protocol, %s path", (_path, makeClient) => {
+  const client = (url: string, mode: Mode = "tools") => makeClient(url, mode);
+
   it("tools mode: reads input_json_delta fragments after the empty input placeholder, with usage from message_start and message_delta", async () => {
     const { url, requests } = await serve(() => ({ pieces: transcript(deltas(userJson, 5)).split(/(?<=\n\n)/), pauseMs: 1 }));
     const stream = client(url).chat.completions.createPartial({ model: "claude-test", messages, response_model: { schema: User, name: "User" } });
@@ -55,9 +65,11 @@ describe("the Anthropic Messages protocol", () => {
     expect(await stream.result).toMatchObject({ data: expectedUser, usage: { inputTokens: 25, outputTokens: 42, totalTokens: 67 } });
     const request = requests[0] as ReplayServer["requests"][number];
     expect(request.url).toBe("/v1/messages");
-    expect(request.headers["x-api-key"]).toBe(KEY);
-    expect(request.headers["anthropic-version"]).toBe("2023-06-01");
-    expect(request.headers["authorization"]).toBeUndefined();
+    // formwork's fetch path sends x-api-key and 2023-06-01; the SDK uses its own (a bearer token
+    // and a newer version in 1.12).
+    expect(request.headers["x-api-key"] ?? request.headers["authorization"]?.replace(/^Bearer /, "")).toBe(KEY);
+    expect(request.headers["anthropic-version"]).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    if (_path === "fetch") expect(request.headers["anthropic-version"]).toBe("2023-06-01");
     expect(request.body).toMatchObject({
       max_tokens: 4096,
       stream: true,
@@ -135,7 +147,18 @@ describe("the Anthropic Messages protocol", () => {
     expect(retry.at(-1)).toMatchObject({ role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_01", is_error: true, content: expect.stringContaining("$.bio") }] });
   });
 
+});
+
+describe("the anthropic provider's modes", () => {
   it("refuses a mode it does not have", () => {
     expect(() => fromProvider({ provider: "anthropic", mode: "json_schema", apiKey: "x" })).toThrow(/takes the modes tools, json and md_json/);
+  });
+
+  it("keeps every other method of the SDK client reachable", () => {
+    const sdk = new Anthropic({ apiKey: KEY });
+    const client = fromAnthropic(sdk);
+    expect(client.messages).toBe(sdk.messages);
+    expect(typeof client.models.list).toBe("function");
+    expect(typeof client.chat.completions.createPartial).toBe("function");
   });
 });

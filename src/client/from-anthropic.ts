@@ -1,0 +1,53 @@
+// fromAnthropic: formwork's structured calls on the official Anthropic SDK client the user
+// already has. Every method of the client stays reachable; formwork adds
+// `chat.completions` (the same Instructor-style API as on every provider) and the hooks.
+import { anthropicMessagesProtocol, type AnthropicMode } from "../providers/anthropic/messages-protocol.js";
+import type { ChatTransport } from "./attempt.js";
+import { providerErrors, reach, toProviderError } from "./sdk-errors.js";
+import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
+
+/** The part of an `@anthropic-ai/sdk` client formwork calls. */
+export interface AnthropicLike {
+  readonly messages: {
+    create(body: never, options?: { signal?: AbortSignal; maxRetries?: number }): PromiseLike<unknown>;
+  };
+}
+
+/** The wrapped client: the SDK's own, with formwork's structured calls and hooks. */
+export type FormworkAnthropic<C extends AnthropicLike> = C & HookMethods & { readonly chat: { readonly completions: StructuredCompletions } };
+
+/**
+ * Wraps an `@anthropic-ai/sdk` client.
+ *
+ * @example
+ * const client = fromAnthropic(new Anthropic(), { mode: "tools" });
+ * const user = await client.chat.completions.create({ model: "claude-sonnet-4-5", max_tokens: 1024, messages, response_model: User });
+ */
+export function fromAnthropic<C extends AnthropicLike>(client: C, options: { readonly mode?: AnthropicMode; readonly provider?: string } = {}): FormworkAnthropic<C> {
+  const provider = options.provider ?? "anthropic";
+  const messages = client.messages;
+  const transport: ChatTransport = {
+    provider,
+    async send(body, signal) {
+      try {
+        // Retries are formwork's own (they honour Retry-After and never repeat shown output).
+        const events = (await messages.create(body as never, { signal, maxRetries: 0 })) as AsyncIterable<unknown>;
+        return providerErrors(events, provider);
+      } catch (error) {
+        throw toProviderError(error, provider, false);
+      }
+    },
+    decode: (event) => anthropicMessagesProtocol.decode(event, provider),
+  };
+  const hooks = new Hooks();
+  const completions = createStructuredCompletions(anthropicMessagesProtocol, transport, options.mode ?? "tools", hooks);
+  const added: Record<PropertyKey, unknown> = {
+    chat: { completions },
+    on: hooks.on.bind(hooks),
+    off: hooks.off.bind(hooks),
+    clear: hooks.clear.bind(hooks),
+  };
+  return new Proxy(client, {
+    get: (target, property, receiver) => (property in added ? added[property] : reach(target, property, receiver)),
+  }) as FormworkAnthropic<C>;
+}
