@@ -1,6 +1,8 @@
+import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { fromAnthropic } from "../client/from-anthropic.js";
 import { fromOpenAI } from "../client/from-openai.js";
 import { fromProvider } from "../client/from-provider.js";
 import { IncompleteOutputError } from "../errors/incomplete-output-error.js";
@@ -161,5 +163,52 @@ describe("the offline model server", () => {
       expect(body.error.type).toBe("invalid_request_error");
     }
     expect(User.safeParse(await client().chat.completions.create({ model: "offline", messages, response_model: User })).success).toBe(true);
+  });
+});
+
+describe("the offline model server's Anthropic wire", () => {
+  const anthropicClients = (mode: "tools" | "json" | "md_json" = "tools") => [
+    fromProvider({ provider: "anthropic", baseURL: server.url, apiKey: "offline", mode }),
+    fromAnthropic(new Anthropic({ apiKey: "offline", baseURL: server.url.replace(/\/v1$/, "") }), { mode }),
+  ];
+
+  it.each(["tools", "json", "md_json"] as const)("answers %s mode with schema-valid data, over fetch and through the SDK", async (mode) => {
+    for (const client of anthropicClients(mode)) {
+      const stream = client.chat.completions.createPartial({ model: "claude-offline", messages, response_model: { schema: User, name: "User" } });
+      let count = 0;
+      for await (const partial of stream) if (partial !== undefined) count++;
+      const { data, usage } = await stream.result;
+      expect(User.safeParse(data).success).toBe(true);
+      expect(count).toBeGreaterThan(1);
+      expect(usage.inputTokens).toBeGreaterThan(0);
+      expect(usage.outputTokens).toBeGreaterThan(0);
+    }
+  });
+
+  it("breaks the first attempt on request, and a tool_result with the errors fixes it", async () => {
+    for (const client of anthropicClients()) {
+      const result = await client.chat.completions.createWithCompletion({ model: "claude-offline+invalid-first", messages, response_model: User, max_retries: 1 });
+      expect(result.attempts).toBe(2);
+      expect(User.safeParse(result.data).success).toBe(true);
+    }
+  });
+
+  it("stops at max_tokens, sends overloaded_error or drops the connection on request", async () => {
+    const [client] = anthropicClients();
+    const cut = await client?.chat.completions.create({ model: "claude-offline+length", messages, response_model: User }).catch((error: unknown) => error);
+    expect(cut).toMatchObject({ code: "incomplete-output", finishReason: "length" });
+    for (const fault of ["error", "drop"]) {
+      const error = await client?.chat.completions.create({ model: `claude-offline+${fault}`, messages, response_model: User, max_transport_retries: 0 }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ProviderError);
+    }
+  });
+
+  it("answers plain and malformed Messages requests as the API would", async () => {
+    const sdk = new Anthropic({ apiKey: "offline", baseURL: server.url.replace(/\/v1$/, "") });
+    const message = await sdk.messages.create({ model: "claude-offline", max_tokens: 100, messages: [{ role: "user", content: "hi" }] });
+    expect(message.content[0]).toMatchObject({ type: "text", text: expect.stringContaining("offline model") });
+    const response = await fetch(`${server.url}/messages`, { method: "POST", body: JSON.stringify({ model: "m", messages }) });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ type: "error", error: { type: "invalid_request_error", message: "max_tokens: Field required" } });
   });
 });

@@ -1,5 +1,6 @@
 // The offline model server: a real HTTP server on loopback that speaks the OpenAI Chat
-// Completions wire, streaming and not, with tools, response_format and usage. It is an offline
+// Completions wire (and Anthropic's Messages wire), streaming and not, with tools,
+// response_format and usage. It is an offline
 // stand-in that fills in schemas, not a model that understands prompts: its answers are
 // schema-valid sample data, the same for the same seed and request. Faults come on request, by
 // a header (`x-formwork-fault`) or a suffix on the model name (`gpt-4o-mini+invalid-first`).
@@ -7,6 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { JsonParser } from "../json/json-parser.js";
+import { anthropicError, chatRequestOf, completeMessage, streamMessages } from "./anthropic-wire.js";
 import { sampleValue, seededRandom } from "./sample-data.js";
 
 /** Misbehaviour on request. */
@@ -281,8 +283,9 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
       response.end(JSON.stringify({ object: "list", data: [{ id: "formwork-offline", object: "model", created: 0, owned_by: "formwork" }] }));
       return;
     }
-    if (request.method !== "POST" || path !== "/v1/chat/completions") {
-      sendError(response, 404, `Unknown route: ${request.method} ${request.url} (the offline model serves POST /v1/chat/completions)`, "invalid_request_error");
+    const isMessages = path === "/v1/messages";
+    if (request.method !== "POST" || (path !== "/v1/chat/completions" && !isMessages)) {
+      sendError(response, 404, `Unknown route: ${request.method} ${request.url} (the offline model serves POST /v1/chat/completions and /v1/messages)`, "invalid_request_error");
       return;
     }
     let body: Json;
@@ -294,17 +297,32 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     if (typeof body !== "object" || body === null || Array.isArray(body)) throw new RequestError(400, "The request body must be a JSON object");
     if (typeof body["model"] !== "string" || body["model"] === "") throw new RequestError(400, "you must provide a model parameter", "model");
     if (!Array.isArray(body["messages"]) || body["messages"].length === 0) throw new RequestError(400, "'messages' must be a non-empty array", "messages");
+    if (isMessages && typeof body["max_tokens"] !== "number") throw new RequestError(400, "max_tokens: Field required", "max_tokens");
     const faults = faultsOf(request, body["model"]);
     if (faults.has("429")) {
       const key = hash(text);
       if (!seen429.has(key)) {
         seen429.add(key);
-        sendError(response, 429, "Rate limit reached (the 429 fault): retry after 200 ms", "rate_limit_error", null, { "retry-after-ms": "200", "retry-after": "1" });
+        const message = "Rate limit reached (the 429 fault): retry after 200 ms";
+        const headers = { "content-type": "application/json", "retry-after-ms": "200", "retry-after": "1" };
+        if (isMessages) {
+          response.writeHead(429, headers);
+          response.end(anthropicError("rate_limit_error", message));
+        } else {
+          sendError(response, 429, message, "rate_limit_error", null, headers);
+        }
         return;
       }
     }
-    const answer = answerFor(body, seed, faults, options.scripts ?? []);
-    const id = `chatcmpl-offline${String(++completions).padStart(6, "0")}`;
+    const answer = answerFor(isMessages ? chatRequestOf(body) : body, seed, faults, options.scripts ?? []);
+    const id = `${isMessages ? "msg_offline" : "chatcmpl-offline"}${String(++completions).padStart(6, "0")}`;
+    if (isMessages) {
+      if (body["stream"] !== true) return completeMessage(response, body, answer, id);
+      if (faults.has("slow-first-token")) await new Promise((resolve) => setTimeout(resolve, options.slowFirstTokenMs ?? 1500));
+      const next = seededRandom(hash(id));
+      const fault = faults.has("drop") ? "drop" : faults.has("error") ? "error" : faults.has("length") ? "length" : undefined;
+      return streamMessages(response, body, answer, { id, pieces: (piece) => tokens(piece, next), interval, fault });
+    }
     if (body["stream"] === true) await stream(response, body, answer, faults, id);
     else complete(response, body, answer, id);
   }
@@ -318,8 +336,16 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
           response.destroy();
           return;
         }
-        if (error instanceof RequestError) sendError(response, error.status, error.message, "invalid_request_error", error.param ?? null);
-        else sendError(response, 500, `The offline model failed: ${(error as Error).message}`, "server_error");
+        const isMessages = (request.url ?? "").startsWith("/v1/messages");
+        const status = error instanceof RequestError ? error.status : 500;
+        const message = error instanceof RequestError ? error.message : `The offline model failed: ${(error as Error).message}`;
+        const type = error instanceof RequestError ? "invalid_request_error" : isMessages ? "api_error" : "server_error";
+        if (isMessages) {
+          response.writeHead(status, { "content-type": "application/json" });
+          response.end(anthropicError(type, message));
+        } else {
+          sendError(response, status, message, type, error instanceof RequestError ? (error.param ?? null) : null);
+        }
       });
     });
   });
