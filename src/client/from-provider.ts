@@ -1,5 +1,6 @@
 // fromProvider: the client over plain fetch, for any OpenAI-compatible server. No SDK needed.
 import { anthropicMessagesProtocol, type AnthropicMode } from "../providers/anthropic/messages-protocol.js";
+import { ollamaNativeProtocol, type OllamaMode } from "../providers/ollama/native-protocol.js";
 import { openAIChatProtocol, type ChatMode } from "../providers/openai/chat-request.js";
 import type { ProviderProtocol } from "../providers/provider-protocol.js";
 import { chatError } from "../providers/openai/decode-chat-chunk.js";
@@ -17,6 +18,7 @@ export const PROVIDER_PRESETS: Readonly<Record<string, { readonly baseURL: strin
   deepseek: { baseURL: "https://api.deepseek.com/v1", apiKeyVariable: "DEEPSEEK_API_KEY" },
   mistral: { baseURL: "https://api.mistral.ai/v1", apiKeyVariable: "MISTRAL_API_KEY" },
   ollama: { baseURL: "http://localhost:11434/v1", apiKeyVariable: undefined },
+  "ollama-native": { baseURL: "http://localhost:11434", apiKeyVariable: undefined },
   vllm: { baseURL: "http://localhost:8000/v1", apiKeyVariable: undefined },
   llamacpp: { baseURL: "http://localhost:8080/v1", apiKeyVariable: undefined },
   lmstudio: { baseURL: "http://localhost:1234/v1", apiKeyVariable: undefined },
@@ -32,7 +34,7 @@ export interface ProviderOptions {
   readonly headers?: Readonly<Record<string, string>>;
   readonly fetch?: typeof globalThis.fetch;
   /** How the model is asked for structure; default `"tools"`. Anthropic takes tools, json and md_json. */
-  readonly mode?: ChatMode | AnthropicMode;
+  readonly mode?: ChatMode | AnthropicMode | OllamaMode;
   /** The model used when a call names none (set by `"provider/model"`). */
   readonly model?: string;
 }
@@ -63,11 +65,12 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
   const known = PROVIDER_PRESETS[provider];
   const baseURL = given.baseURL ?? known?.baseURL;
   if (baseURL === undefined) throw new TypeError(`formwork: no baseURL for provider "${provider}" (known presets: ${Object.keys(PROVIDER_PRESETS).join(", ")})`);
-  // Anthropic speaks its own Messages protocol; every other preset and server, OpenAI's.
-  const protocol = (provider === "anthropic" ? anthropicMessagesProtocol : openAIChatProtocol) as ProviderProtocol<string>;
-  const mode = given.mode ?? "tools";
-  if (provider === "anthropic" && !["tools", "json", "md_json"].includes(mode)) {
-    throw new TypeError(`formwork: the anthropic provider takes the modes tools, json and md_json, not "${mode}"`);
+  // Anthropic and Ollama's native API speak their own protocols; every other server OpenAI's.
+  const protocol = (provider === "anthropic" ? anthropicMessagesProtocol : provider === "ollama-native" ? ollamaNativeProtocol : openAIChatProtocol) as ProviderProtocol<string>;
+  const mode = given.mode ?? (provider === "ollama-native" ? "json_schema" : "tools");
+  const modes = NATIVE_MODES[provider];
+  if (modes !== undefined && !modes.includes(mode)) {
+    throw new TypeError(`formwork: the ${provider} provider takes the modes ${modes.join(", ")}, not "${mode}"`);
   }
   const endpoint: ChatEndpoint = {
     provider,
@@ -77,6 +80,7 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
     fetch: given.fetch,
     path: protocol.path,
     authHeaders: (key) => protocol.authHeaders(key),
+    framing: protocol.framing,
   };
   // The model of "provider/model", where a call names none; added before anything reports the
   // request, so that hooks see exactly what is sent.
@@ -108,6 +112,12 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
     clear: (name) => hooks.clear(name),
   };
 }
+
+// The modes of the providers with a protocol of their own.
+const NATIVE_MODES: Readonly<Record<string, readonly string[]>> = {
+  anthropic: ["tools", "json", "md_json"],
+  "ollama-native": ["json_schema", "tools", "json", "md_json"],
+};
 
 function parsePreset(preset: string): ProviderOptions {
   const slash = preset.indexOf("/");

@@ -22,6 +22,8 @@ export interface ProviderProtocol<Mode extends string = string> {
   readonly path: string;
   /** The headers that carry the API key (and any version the API wants). */
   authHeaders(apiKey: string | undefined): Record<string, string>;
+  /** How the stream is framed: server-sent events, or one JSON value a line. */
+  readonly framing: "sse" | "ndjson";
   /** The schema as `mode` sends it (a strict subset, say). Throws UnsupportedSchemaError. */
   prepareSchema(mode: Mode, schema: RequestSchema): RequestSchema;
   /** The request body of a streamed structured call; `more` are further tools (parallel modes). */

@@ -151,7 +151,7 @@ describe.each(paths)("the Anthropic Messages protocol, %s path", (_path, makeCli
 
 describe("the anthropic provider's modes", () => {
   it("refuses a mode it does not have", () => {
-    expect(() => fromProvider({ provider: "anthropic", mode: "json_schema", apiKey: "x" })).toThrow(/takes the modes tools, json and md_json/);
+    expect(() => fromProvider({ provider: "anthropic", mode: "json_schema", apiKey: "x" })).toThrow(/takes the modes tools, json, md_json/);
   });
 
   it("keeps every other method of the SDK client reachable", () => {

@@ -1,7 +1,7 @@
 // The Anthropic Messages protocol (POST /v1/messages, streamed as server-sent events).
 // Modes: `tools` (one forced tool; its input streams as `input_json_delta` fragments after an
 // empty `input: {}` placeholder at block start), and the prompt modes `json` and `md_json`.
-import { JsonParser } from "../../json/json-parser.js";
+import { failedInput } from "../failed-input.js";
 import { chatError } from "../openai/decode-chat-chunk.js";
 import type { FailedAnswer, ProviderProtocol, RequestSchema } from "../provider-protocol.js";
 import type { WireEvent } from "../wire-event.js";
@@ -53,24 +53,12 @@ function buildRequest(params: Json, mode: AnthropicMode, schema: RequestSchema):
   return body;
 }
 
-// The failed tool input, as the object the API wants back (what could be read of it).
-function inputOf(answer: string): Json {
-  const parser = new JsonParser({ lenient: true });
-  try {
-    parser.write(answer);
-    const value = parser.end();
-    return isObject(value) ? value : {};
-  } catch {
-    return isObject(parser.value) ? (parser.value as Json) : {};
-  }
-}
-
 function feedback(mode: AnthropicMode, answer: FailedAnswer, errors: string): Json[] {
   const request = `Your answer did not fit the schema:\n${errors}\nAnswer again, fixing every error.`;
   if (mode === "tools") {
     const id = answer.toolCallId ?? "toolu_0";
     return [
-      { role: "assistant", content: [{ type: "tool_use", id, name: answer.toolName, input: inputOf(answer.text) }] },
+      { role: "assistant", content: [{ type: "tool_use", id, name: answer.toolName, input: failedInput(answer.text) }] },
       { role: "user", content: [{ type: "tool_result", tool_use_id: id, content: request, is_error: true }] },
     ];
   }
@@ -129,6 +117,7 @@ export function decodeMessagesEvent(event: unknown, provider: string): WireEvent
 /** The Anthropic Messages protocol. */
 export const anthropicMessagesProtocol: ProviderProtocol<AnthropicMode> = {
   path: "/messages",
+  framing: "sse",
   authHeaders: (apiKey) => ({ "anthropic-version": ANTHROPIC_VERSION, ...(apiKey === undefined || apiKey === "" ? {} : { "x-api-key": apiKey }) }),
   prepareSchema: (_mode, schema) => schema,
   buildRequest: (params, mode, schema) => buildRequest(params, mode, schema),

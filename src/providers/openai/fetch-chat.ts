@@ -1,6 +1,7 @@
 // The Chat Completions call over plain fetch, for any OpenAI-compatible server: no SDK needed.
 import { ProviderError } from "../../errors/provider-error.js";
 import { chatError } from "./decode-chat-chunk.js";
+import { readNdjson } from "../read-ndjson.js";
 import { readSseJson } from "./read-sse.js";
 
 /** Where and how to call a provider's HTTP API. */
@@ -14,6 +15,8 @@ export interface ChatEndpoint {
   readonly path?: string;
   /** The headers that carry the key; default `authorization: Bearer <key>`. */
   readonly authHeaders?: (apiKey: string | undefined) => Record<string, string>;
+  /** How the stream is framed; default server-sent events. */
+  readonly framing?: "sse" | "ndjson";
 }
 
 /** Milliseconds from a Retry-After header (seconds or an HTTP date), or retry-after-ms. */
@@ -35,7 +38,8 @@ export function retryAfterMs(headers: Headers): number | undefined {
 export async function fetchChatChunks(endpoint: ChatEndpoint, body: Record<string, unknown>, signal: AbortSignal): Promise<AsyncIterable<unknown[]>> {
   const url = `${endpoint.baseURL.replace(/\/+$/, "")}${endpoint.path ?? "/chat/completions"}`;
   const auth = endpoint.authHeaders ?? ((key: string | undefined): Record<string, string> => (key === undefined || key === "" ? {} : { authorization: `Bearer ${key}` }));
-  const headers: Record<string, string> = { "content-type": "application/json", accept: "text/event-stream", ...endpoint.headers, ...auth(endpoint.apiKey) };
+  const accept = endpoint.framing === "ndjson" ? "application/x-ndjson" : "text/event-stream";
+  const headers: Record<string, string> = { "content-type": "application/json", accept, ...endpoint.headers, ...auth(endpoint.apiKey) };
   let response: Response;
   try {
     response = await (endpoint.fetch ?? globalThis.fetch)(url, { method: "POST", headers, body: JSON.stringify(body), signal });
@@ -53,5 +57,5 @@ export async function fetchChatChunks(endpoint: ChatEndpoint, body: Record<strin
     }
     throw chatError(parsed, endpoint.provider, response.status, retryAfterMs(response.headers));
   }
-  return readSseJson(response.body, endpoint.provider);
+  return endpoint.framing === "ndjson" ? readNdjson(response.body, endpoint.provider) : readSseJson(response.body, endpoint.provider);
 }

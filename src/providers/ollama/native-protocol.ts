@@ -1,0 +1,98 @@
+// Ollama's native chat API (POST /api/chat, newline-delimited JSON). Modes: `json_schema` (the
+// schema as `format`, which Ollama enforces while decoding), `tools` (one tool; its arguments
+// arrive whole, as an object, in one line), and the prompt modes `json` (format "json") and
+// `md_json`.
+import { ProviderError } from "../../errors/provider-error.js";
+import { failedInput } from "../failed-input.js";
+import type { FailedAnswer, ProviderProtocol, RequestSchema } from "../provider-protocol.js";
+import type { WireEvent } from "../wire-event.js";
+
+export type OllamaMode = "json_schema" | "tools" | "json" | "md_json";
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
+
+function instructions(schema: RequestSchema, fenced: boolean): string {
+  const shape = JSON.stringify(schema.jsonSchema, null, 2);
+  return fenced
+    ? `Answer with one JSON value that fits this JSON Schema (${schema.name}), in a \`\`\`json fenced block:\n${shape}`
+    : `Answer with one JSON object that fits this JSON Schema (${schema.name}), and nothing else:\n${shape}`;
+}
+
+function buildRequest(params: Json, mode: OllamaMode, schema: RequestSchema): Json {
+  const messages = Array.isArray(params["messages"]) ? (params["messages"] as Json[]) : [];
+  const body: Json = { ...params, stream: true };
+  switch (mode) {
+    case "json_schema":
+      body["format"] = schema.jsonSchema;
+      break;
+    case "tools":
+      // Ollama has no way to force a tool: offer the one, and say to call it.
+      body["tools"] = [{ type: "function", function: { name: schema.name, ...(schema.description === undefined ? {} : { description: schema.description }), parameters: schema.jsonSchema } }];
+      body["messages"] = [{ role: "system", content: `Call the ${schema.name} tool with your answer.` }, ...messages];
+      break;
+    case "json":
+      body["format"] = "json";
+      body["messages"] = [{ role: "system", content: instructions(schema, false) }, ...messages];
+      break;
+    case "md_json":
+      body["messages"] = [{ role: "system", content: instructions(schema, true) }, ...messages];
+      break;
+    default: {
+      const unknownMode: never = mode;
+      throw new TypeError(`formwork: unknown Ollama mode ${String(unknownMode)}`);
+    }
+  }
+  return body;
+}
+
+function feedback(mode: OllamaMode, answer: FailedAnswer, errors: string): Json[] {
+  const request = `Your answer did not fit the schema:\n${errors}\nAnswer again, fixing every error.`;
+  if (mode !== "tools") return [{ role: "assistant", content: answer.text }, { role: "user", content: request }];
+  return [
+    { role: "assistant", content: "", tool_calls: [{ function: { name: answer.toolName, arguments: failedInput(answer.text) } }] },
+    { role: "tool", tool_name: answer.toolName, content: request },
+  ];
+}
+
+/** The wire events of one line of Ollama's chat stream. */
+export function decodeOllamaLine(line: unknown, provider: string): WireEvent[] {
+  if (!isObject(line)) return [{ type: "error", error: new ProviderError({ message: `${provider} sent a line that is not an object`, provider, body: line, isRetryable: false }) }];
+  // An error can arrive as a bare line mid-stream, after a 200.
+  if (line["error"] !== undefined) {
+    return [{ type: "error", error: new ProviderError({ message: `${provider} answered in the stream: ${String(line["error"])}`, provider, body: line, isRetryable: true }) }];
+  }
+  const events: WireEvent[] = [];
+  const message = isObject(line["message"]) ? line["message"] : {};
+  if (typeof message["content"] === "string" && message["content"] !== "") events.push({ type: "content-delta", text: message["content"] });
+  const calls = Array.isArray(message["tool_calls"]) ? message["tool_calls"] : [];
+  calls.forEach((call, index) => {
+    const fn = isObject(call) && isObject(call["function"]) ? call["function"] : {};
+    // The arguments come whole, as an object: handed on as their JSON text.
+    events.push({ type: "tool-call-start", index, id: `call_${index}`, name: String(fn["name"] ?? "") });
+    events.push({ type: "tool-delta", index, text: JSON.stringify(fn["arguments"] ?? {}) });
+  });
+  if (line["done"] === true) {
+    const input = Number(line["prompt_eval_count"] ?? 0);
+    const output = Number(line["eval_count"] ?? 0);
+    events.push({ type: "usage", usage: { inputTokens: input, outputTokens: output, totalTokens: input + output } });
+    events.push({ type: "finish", reason: line["done_reason"] === "length" ? "length" : String(line["done_reason"] ?? "stop") });
+  }
+  return events;
+}
+
+/** Ollama's native chat protocol. */
+export const ollamaNativeProtocol: ProviderProtocol<OllamaMode> = {
+  path: "/api/chat",
+  framing: "ndjson",
+  authHeaders: (apiKey) => (apiKey === undefined || apiKey === "" ? {} : { authorization: `Bearer ${apiKey}` }),
+  prepareSchema: (_mode, schema) => schema,
+  buildRequest: (params, mode, schema) => buildRequest(params, mode, schema),
+  feedback,
+  callsSeveralTools: () => false,
+  answerChannel: (mode) => (mode === "tools" ? "tool" : "content"),
+  readsLeniently: (mode) => mode === "json" || mode === "md_json",
+  sendsAbsentAsNull: () => false,
+  decode: decodeOllamaLine,
+};
