@@ -212,3 +212,21 @@ describe("the offline model server's Anthropic wire", () => {
     expect(await response.json()).toEqual({ type: "error", error: { type: "invalid_request_error", message: "max_tokens: Field required" } });
   });
 });
+
+describe("the offline model server's Ollama native wire", () => {
+  const ollama = (mode: "json_schema" | "tools" | "json" | "md_json" = "json_schema") => fromProvider({ provider: "ollama-native", baseURL: server.url.replace(/\/v1$/, ""), mode });
+
+  it.each(["json_schema", "tools", "json", "md_json"] as const)("answers %s mode with schema-valid data", async (mode) => {
+    const stream = ollama(mode).chat.completions.createPartial({ model: "llama3.2", messages, response_model: { schema: User, name: "User" } });
+    for await (const partial of stream) void partial;
+    const { data, usage } = await stream.result;
+    expect(User.safeParse(data).success).toBe(true);
+    expect(usage.totalTokens).toBeGreaterThan(0);
+  });
+
+  it("retries after invalid-first, and ends as asked with length and error", async () => {
+    expect((await ollama().chat.completions.createWithCompletion({ model: "llama3.2+invalid-first", messages, response_model: User, max_retries: 1 })).attempts).toBe(2);
+    await expect(ollama().chat.completions.create({ model: "llama3.2+length", messages, response_model: User })).rejects.toMatchObject({ finishReason: "length" });
+    await expect(ollama().chat.completions.create({ model: "llama3.2+error", messages, response_model: User, max_transport_retries: 0 })).rejects.toBeInstanceOf(ProviderError);
+  });
+});

@@ -1,5 +1,5 @@
 // The offline model server: a real HTTP server on loopback that speaks the OpenAI Chat
-// Completions wire (and Anthropic's Messages wire), streaming and not, with tools,
+// Completions wire (and Anthropic's Messages wire, and Ollama's native chat), streaming and not, with tools,
 // response_format and usage. It is an offline
 // stand-in that fills in schemas, not a model that understands prompts: its answers are
 // schema-valid sample data, the same for the same seed and request. Faults come on request, by
@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { JsonParser } from "../json/json-parser.js";
 import { anthropicError, chatRequestOf, completeMessage, streamMessages } from "./anthropic-wire.js";
+import { chatRequestOfOllama, completeOllama, streamOllama } from "./ollama-wire.js";
 import { sampleValue, seededRandom } from "./sample-data.js";
 
 /** Misbehaviour on request. */
@@ -284,8 +285,9 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
       return;
     }
     const isMessages = path === "/v1/messages";
-    if (request.method !== "POST" || (path !== "/v1/chat/completions" && !isMessages)) {
-      sendError(response, 404, `Unknown route: ${request.method} ${request.url} (the offline model serves POST /v1/chat/completions and /v1/messages)`, "invalid_request_error");
+    const isOllama = path === "/api/chat";
+    if (request.method !== "POST" || (path !== "/v1/chat/completions" && !isMessages && !isOllama)) {
+      sendError(response, 404, `Unknown route: ${request.method} ${request.url} (the offline model serves POST /v1/chat/completions, /v1/messages and /api/chat)`, "invalid_request_error");
       return;
     }
     let body: Json;
@@ -314,14 +316,21 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
         return;
       }
     }
-    const answer = answerFor(isMessages ? chatRequestOf(body) : body, seed, faults, options.scripts ?? []);
+    const answer = answerFor(isMessages ? chatRequestOf(body) : isOllama ? chatRequestOfOllama(body) : body, seed, faults, options.scripts ?? []);
+    const midAnswerFault = faults.has("drop") ? "drop" : faults.has("error") ? "error" : faults.has("length") ? "length" : undefined;
+    if (isOllama) {
+      // Ollama streams unless told not to.
+      if (body["stream"] === false) return completeOllama(response, body, answer);
+      if (faults.has("slow-first-token")) await new Promise((resolve) => setTimeout(resolve, options.slowFirstTokenMs ?? 1500));
+      const next = seededRandom(hash(JSON.stringify(body["messages"])));
+      return streamOllama(response, body, answer, { pieces: (piece) => tokens(piece, next), interval, fault: midAnswerFault });
+    }
     const id = `${isMessages ? "msg_offline" : "chatcmpl-offline"}${String(++completions).padStart(6, "0")}`;
     if (isMessages) {
       if (body["stream"] !== true) return completeMessage(response, body, answer, id);
       if (faults.has("slow-first-token")) await new Promise((resolve) => setTimeout(resolve, options.slowFirstTokenMs ?? 1500));
       const next = seededRandom(hash(id));
-      const fault = faults.has("drop") ? "drop" : faults.has("error") ? "error" : faults.has("length") ? "length" : undefined;
-      return streamMessages(response, body, answer, { id, pieces: (piece) => tokens(piece, next), interval, fault });
+      return streamMessages(response, body, answer, { id, pieces: (piece) => tokens(piece, next), interval, fault: midAnswerFault });
     }
     if (body["stream"] === true) await stream(response, body, answer, faults, id);
     else complete(response, body, answer, id);
