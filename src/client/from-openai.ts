@@ -1,6 +1,8 @@
 // fromOpenAI: formwork's methods on the official OpenAI SDK client the user already has. A call
 // without response_model, and every other method of the client, reaches the SDK unchanged.
 import { openAIChatProtocol, type ChatMode } from "../providers/openai/chat-request.js";
+import { openAIResponsesProtocol, type ResponsesMode } from "../providers/openai/responses-protocol.js";
+import type { ProviderProtocol } from "../providers/provider-protocol.js";
 import { providerErrors, reach, toProviderError } from "./sdk-errors.js";
 import type { ChatTransport } from "./attempt.js";
 import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
@@ -11,6 +13,9 @@ export interface OpenAILike {
     readonly completions: {
       create(body: never, options?: { signal?: AbortSignal; maxRetries?: number }): PromiseLike<unknown>;
     };
+  };
+  readonly responses?: {
+    create(body: never, options?: { signal?: AbortSignal; maxRetries?: number }): PromiseLike<unknown>;
   };
 }
 
@@ -30,24 +35,42 @@ export type FormworkOpenAI<C extends OpenAILike> = Omit<C, "chat"> &
  * const client = fromOpenAI(new OpenAI(), { mode: "tools" });
  * const user = await client.chat.completions.create({ model, messages, response_model: User });
  */
-export function fromOpenAI<C extends OpenAILike>(client: C, options: { readonly mode?: ChatMode; readonly provider?: string } = {}): FormworkOpenAI<C> {
+export function fromOpenAI<C extends OpenAILike>(
+  client: C,
+  options: {
+    /** Default `"tools"`; with `api: "responses"`, `"json_schema"` or `"tools"` (default `"json_schema"`). */
+    readonly mode?: ChatMode | ResponsesMode;
+    readonly provider?: string;
+    /** `"chat"` (default): Chat Completions; `"responses"`: the Responses API. */
+    readonly api?: "chat" | "responses";
+  } = {},
+): FormworkOpenAI<C> {
   const provider = options.provider ?? "openai";
   const sdkCompletions = client.chat.completions;
+  const isResponses = options.api === "responses";
+  const protocol = (isResponses ? openAIResponsesProtocol : openAIChatProtocol) as ProviderProtocol<string>;
+  const mode = options.mode ?? (isResponses ? "json_schema" : "tools");
+  if (isResponses && mode !== "json_schema" && mode !== "tools") {
+    throw new TypeError(`formwork: the Responses API takes the modes json_schema and tools, not "${mode}"`);
+  }
+  const sdkResponses = client.responses;
+  if (isResponses && sdkResponses === undefined) throw new TypeError("formwork: this OpenAI client has no responses API (update the openai package)");
   const transport: ChatTransport = {
     provider,
     async send(body, signal) {
       try {
         // Retries are formwork's own (they honour Retry-After and never repeat shown output).
-        const chunks = (await sdkCompletions.create(body as never, { signal, maxRetries: 0 })) as AsyncIterable<unknown>;
+        const endpoint = isResponses ? (sdkResponses as NonNullable<typeof sdkResponses>) : sdkCompletions;
+        const chunks = (await endpoint.create(body as never, { signal, maxRetries: 0 })) as AsyncIterable<unknown>;
         return providerErrors(chunks, provider);
       } catch (error) {
         throw toProviderError(error, provider, false);
       }
     },
-    decode: (chunk) => openAIChatProtocol.decode(chunk, provider),
+    decode: (chunk) => protocol.decode(chunk, provider),
   };
   const hooks = new Hooks();
-  const structured = createStructuredCompletions(openAIChatProtocol, transport, options.mode ?? "tools", hooks);
+  const structured = createStructuredCompletions(protocol, transport, mode, hooks);
   const completions = new Proxy(sdkCompletions, {
     get(target, property, receiver) {
       if (property === "create") {

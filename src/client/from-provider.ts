@@ -2,6 +2,7 @@
 import { anthropicMessagesProtocol, type AnthropicMode } from "../providers/anthropic/messages-protocol.js";
 import { ollamaNativeProtocol, type OllamaMode } from "../providers/ollama/native-protocol.js";
 import { openAIChatProtocol, type ChatMode } from "../providers/openai/chat-request.js";
+import { openAIResponsesProtocol, type ResponsesMode } from "../providers/openai/responses-protocol.js";
 import type { ProviderProtocol } from "../providers/provider-protocol.js";
 import { chatError } from "../providers/openai/decode-chat-chunk.js";
 import { fetchChatChunks, retryAfterMs, type ChatEndpoint } from "../providers/openai/fetch-chat.js";
@@ -34,7 +35,9 @@ export interface ProviderOptions {
   readonly headers?: Readonly<Record<string, string>>;
   readonly fetch?: typeof globalThis.fetch;
   /** How the model is asked for structure; default `"tools"`. Anthropic takes tools, json and md_json. */
-  readonly mode?: ChatMode | AnthropicMode | OllamaMode;
+  readonly mode?: ChatMode | AnthropicMode | OllamaMode | ResponsesMode;
+  /** For OpenAI-compatible servers: `"chat"` (default, Chat Completions) or `"responses"` (the Responses API). */
+  readonly api?: "chat" | "responses";
   /** The model used when a call names none (set by `"provider/model"`). */
   readonly model?: string;
 }
@@ -66,11 +69,12 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
   const baseURL = given.baseURL ?? known?.baseURL;
   if (baseURL === undefined) throw new TypeError(`formwork: no baseURL for provider "${provider}" (known presets: ${Object.keys(PROVIDER_PRESETS).join(", ")})`);
   // Anthropic and Ollama's native API speak their own protocols; every other server OpenAI's.
-  const protocol = (provider === "anthropic" ? anthropicMessagesProtocol : provider === "ollama-native" ? ollamaNativeProtocol : openAIChatProtocol) as ProviderProtocol<string>;
-  const mode = given.mode ?? (provider === "ollama-native" ? "json_schema" : "tools");
-  const modes = NATIVE_MODES[provider];
+  const kind = provider === "anthropic" || provider === "ollama-native" ? provider : given.api === "responses" ? "responses" : "chat";
+  const protocol = (kind === "anthropic" ? anthropicMessagesProtocol : kind === "ollama-native" ? ollamaNativeProtocol : kind === "responses" ? openAIResponsesProtocol : openAIChatProtocol) as ProviderProtocol<string>;
+  const mode = given.mode ?? (kind === "ollama-native" || kind === "responses" ? "json_schema" : "tools");
+  const modes = NATIVE_MODES[kind];
   if (modes !== undefined && !modes.includes(mode)) {
-    throw new TypeError(`formwork: the ${provider} provider takes the modes ${modes.join(", ")}, not "${mode}"`);
+    throw new TypeError(`formwork: ${kind === "responses" ? "the Responses API" : `the ${provider} provider`} takes the modes ${modes.join(", ")}, not "${mode}"`);
   }
   const endpoint: ChatEndpoint = {
     provider,
@@ -116,6 +120,7 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
 // The modes of the providers with a protocol of their own.
 const NATIVE_MODES: Readonly<Record<string, readonly string[]>> = {
   anthropic: ["tools", "json", "md_json"],
+  responses: ["json_schema", "tools"],
   "ollama-native": ["json_schema", "tools", "json", "md_json"],
 };
 

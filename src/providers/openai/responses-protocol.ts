@@ -1,0 +1,116 @@
+// The OpenAI Responses API (POST /v1/responses, server-sent events). Modes: `json_schema`
+// (`text.format` with OpenAI's strict subset; absent fields come back as null) and `tools` (one
+// forced function tool; its arguments stream as `response.function_call_arguments.delta`,
+// keyed by the output item). The caller's `messages` become the request's `input`.
+import { ProviderError } from "../../errors/provider-error.js";
+import type { FailedAnswer, ProviderProtocol, RequestSchema } from "../provider-protocol.js";
+import type { WireEvent } from "../wire-event.js";
+import { toStrictSchema } from "./strict-schema.js";
+
+export type ResponsesMode = "json_schema" | "tools";
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
+
+const RETRYABLE_CODES = new Set(["server_error", "rate_limit_exceeded", "overloaded", "internal_error"]);
+
+function buildRequest(params: Json, mode: ResponsesMode, schema: RequestSchema): Json {
+  const { messages, ...rest } = params;
+  const body: Json = { ...rest, input: params["input"] ?? messages ?? [], stream: true };
+  if (mode === "json_schema") {
+    const text = isObject(params["text"]) ? params["text"] : {};
+    body["text"] = {
+      ...text,
+      format: { type: "json_schema", name: schema.name, ...(schema.description === undefined ? {} : { description: schema.description }), schema: schema.jsonSchema, strict: true },
+    };
+  } else {
+    body["tools"] = [{ type: "function", name: schema.name, ...(schema.description === undefined ? {} : { description: schema.description }), parameters: schema.jsonSchema, strict: false }];
+    body["tool_choice"] = { type: "function", name: schema.name };
+  }
+  return body;
+}
+
+// The failed answer and its errors, as input items.
+function feedback(mode: ResponsesMode, answer: FailedAnswer, errors: string): Json[] {
+  const request = `Your answer did not fit the schema:\n${errors}\nAnswer again, fixing every error.`;
+  if (mode === "json_schema") return [{ role: "assistant", content: answer.text }, { role: "user", content: request }];
+  const callId = answer.toolCallId ?? "call_0";
+  return [
+    { type: "function_call", call_id: callId, name: answer.toolName, arguments: answer.text },
+    { type: "function_call_output", call_id: callId, output: request },
+  ];
+}
+
+function usageOf(response: Json): WireEvent[] {
+  const usage = isObject(response["usage"]) ? response["usage"] : undefined;
+  if (usage === undefined) return [];
+  const inputTokens = Number(usage["input_tokens"] ?? 0);
+  const outputTokens = Number(usage["output_tokens"] ?? 0);
+  return [{ type: "usage", usage: { inputTokens, outputTokens, totalTokens: Number(usage["total_tokens"] ?? inputTokens + outputTokens) } }];
+}
+
+function failure(provider: string, body: unknown, code: unknown, message: unknown): ProviderError {
+  const text = typeof message === "string" ? message : "no message";
+  return new ProviderError({
+    message: `${provider} answered in the stream: ${text}${typeof code === "string" ? ` (${code})` : ""}`,
+    provider,
+    body,
+    isRetryable: typeof code !== "string" || RETRYABLE_CODES.has(code),
+  });
+}
+
+/** The wire events of one Responses stream event. */
+export function decodeResponsesEvent(event: unknown, provider: string): WireEvent[] {
+  if (!isObject(event)) return [{ type: "error", error: failure(provider, event, undefined, "an event that is not an object") }];
+  const response = isObject(event["response"]) ? event["response"] : {};
+  switch (event["type"]) {
+    case "response.created":
+      return typeof response["id"] === "string" ? [{ type: "response-id", id: response["id"], model: typeof response["model"] === "string" ? response["model"] : undefined }] : [];
+    case "response.output_item.added": {
+      const item = isObject(event["item"]) ? event["item"] : {};
+      if (item["type"] !== "function_call") return [];
+      const index = Number(event["output_index"] ?? 0);
+      const events: WireEvent[] = [{ type: "tool-call-start", index, id: String(item["call_id"] ?? item["id"] ?? `call_${index}`), name: String(item["name"] ?? "") }];
+      if (typeof item["arguments"] === "string" && item["arguments"] !== "") events.push({ type: "tool-delta", index, text: item["arguments"] });
+      return events;
+    }
+    case "response.output_text.delta":
+      return typeof event["delta"] === "string" && event["delta"] !== "" ? [{ type: "content-delta", text: event["delta"] }] : [];
+    case "response.function_call_arguments.delta":
+      return typeof event["delta"] === "string" && event["delta"] !== "" ? [{ type: "tool-delta", index: Number(event["output_index"] ?? 0), text: event["delta"] }] : [];
+    case "response.refusal.delta":
+      return typeof event["delta"] === "string" && event["delta"] !== "" ? [{ type: "refusal-delta", text: event["delta"] }] : [];
+    case "response.completed":
+      return [...usageOf(response), { type: "finish", reason: "stop" }];
+    case "response.incomplete": {
+      const details = isObject(response["incomplete_details"]) ? response["incomplete_details"] : {};
+      const reason = details["reason"] === "max_output_tokens" ? "length" : details["reason"] === "content_filter" ? "content_filter" : String(details["reason"] ?? "incomplete");
+      return [...usageOf(response), { type: "finish", reason }];
+    }
+    case "response.failed": {
+      const error = isObject(response["error"]) ? response["error"] : {};
+      return [{ type: "error", error: failure(provider, event, error["code"], error["message"]) }];
+    }
+    case "error":
+      return [{ type: "error", error: failure(provider, event, event["code"], event["message"]) }];
+    default:
+      // in_progress, content_part, *.done, and events added later.
+      return [];
+  }
+}
+
+/** The OpenAI Responses protocol. */
+export const openAIResponsesProtocol: ProviderProtocol<ResponsesMode> = {
+  path: "/responses",
+  framing: "sse",
+  authHeaders: (apiKey) => (apiKey === undefined || apiKey === "" ? {} : { authorization: `Bearer ${apiKey}` }),
+  prepareSchema: (mode, schema) => (mode === "json_schema" ? { ...schema, jsonSchema: toStrictSchema(schema.jsonSchema) } : schema),
+  buildRequest: (params, mode, schema) => buildRequest(params, mode, schema),
+  feedback,
+  callsSeveralTools: () => false,
+  answerChannel: (mode) => (mode === "tools" ? "tool" : "content"),
+  readsLeniently: () => false,
+  sendsAbsentAsNull: (mode) => mode === "json_schema",
+  decode: decodeResponsesEvent,
+};
