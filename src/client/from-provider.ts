@@ -82,7 +82,7 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
     apiKey: given.apiKey ?? environment(known?.apiKeyVariable),
     headers: given.headers,
     fetch: given.fetch,
-    path: protocol.path,
+    endpoint: (body) => protocol.endpoint(body),
     authHeaders: (key) => protocol.authHeaders(key),
     framing: protocol.framing,
   };
@@ -133,7 +133,8 @@ async function passthrough(endpoint: ChatEndpoint, params: Record<string, unknow
   const { signal, ...body } = params as { signal?: AbortSignal } & Record<string, unknown>;
   if (body["stream"] === true) return chunksOneByOne(await fetchChatChunks(endpoint, body, signal ?? new AbortController().signal));
   const headers: Record<string, string> = { "content-type": "application/json", ...endpoint.headers, ...endpoint.authHeaders?.(endpoint.apiKey) };
-  const response = await (endpoint.fetch ?? globalThis.fetch)(`${endpoint.baseURL.replace(/\/+$/, "")}${endpoint.path ?? "/chat/completions"}`, {
+  const { path } = endpoint.endpoint?.(body) ?? { path: "/chat/completions" };
+  const response = await (endpoint.fetch ?? globalThis.fetch)(`${endpoint.baseURL.replace(/\/+$/, "")}${path}`, {
     method: "POST",
     headers,
     body: JSON.stringify(body),

@@ -18,8 +18,11 @@ export interface FailedAnswer {
 }
 
 export interface ProviderProtocol<Mode extends string = string> {
-  /** Where a streamed call is posted, after the base URL (`/chat/completions`, `/messages`). */
-  readonly path: string;
+  /**
+   * Where a streamed call is posted after the base URL (`/chat/completions`, `/messages`), and
+   * the body as sent (Gemini moves the model into the path).
+   */
+  endpoint(body: Record<string, unknown>): { readonly path: string; readonly body: Record<string, unknown> };
   /** The headers that carry the API key (and any version the API wants). */
   authHeaders(apiKey: string | undefined): Record<string, string>;
   /** How the stream is framed: server-sent events, or one JSON value a line. */

@@ -116,7 +116,7 @@ export function decodeMessagesEvent(event: unknown, provider: string): WireEvent
 
 /** The Anthropic Messages protocol. */
 export const anthropicMessagesProtocol: ProviderProtocol<AnthropicMode> = {
-  path: "/messages",
+  endpoint: (body) => ({ path: "/messages", body }),
   framing: "sse",
   authHeaders: (apiKey) => ({ "anthropic-version": ANTHROPIC_VERSION, ...(apiKey === undefined || apiKey === "" ? {} : { "x-api-key": apiKey }) }),
   prepareSchema: (_mode, schema) => schema,

@@ -84,7 +84,7 @@ export function decodeOllamaLine(line: unknown, provider: string): WireEvent[] {
 
 /** Ollama's native chat protocol. */
 export const ollamaNativeProtocol: ProviderProtocol<OllamaMode> = {
-  path: "/api/chat",
+  endpoint: (body) => ({ path: "/api/chat", body }),
   framing: "ndjson",
   authHeaders: (apiKey) => (apiKey === undefined || apiKey === "" ? {} : { authorization: `Bearer ${apiKey}` }),
   prepareSchema: (_mode, schema) => schema,

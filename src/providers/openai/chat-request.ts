@@ -111,7 +111,7 @@ export function feedbackMessages(mode: ChatMode, answer: FailedAnswer, errors: s
 
 /** The OpenAI Chat Completions protocol, for OpenAI and every compatible server. */
 export const openAIChatProtocol: ProviderProtocol<ChatMode> = {
-  path: "/chat/completions",
+  endpoint: (body) => ({ path: "/chat/completions", body }),
   framing: "sse",
   authHeaders: (apiKey) => (apiKey === undefined || apiKey === "" ? {} : { authorization: `Bearer ${apiKey}` }),
   prepareSchema,

@@ -11,8 +11,8 @@ export interface ChatEndpoint {
   readonly apiKey: string | undefined;
   readonly headers: Readonly<Record<string, string>> | undefined;
   readonly fetch: typeof globalThis.fetch | undefined;
-  /** Where streamed calls are posted after the base URL; default `/chat/completions`. */
-  readonly path?: string;
+  /** Where a call is posted after the base URL, and its body as sent; default `/chat/completions`. */
+  readonly endpoint?: (body: Record<string, unknown>) => { readonly path: string; readonly body: Record<string, unknown> };
   /** The headers that carry the key; default `authorization: Bearer <key>`. */
   readonly authHeaders?: (apiKey: string | undefined) => Record<string, string>;
   /** How the stream is framed; default server-sent events. */
@@ -35,8 +35,9 @@ export function retryAfterMs(headers: Headers): number | undefined {
  * Posts a streamed chat request and gives its chunks, parsed, in one batch per network read.
  * HTTP errors become ProviderError.
  */
-export async function fetchChatChunks(endpoint: ChatEndpoint, body: Record<string, unknown>, signal: AbortSignal): Promise<AsyncIterable<unknown[]>> {
-  const url = `${endpoint.baseURL.replace(/\/+$/, "")}${endpoint.path ?? "/chat/completions"}`;
+export async function fetchChatChunks(endpoint: ChatEndpoint, request: Record<string, unknown>, signal: AbortSignal): Promise<AsyncIterable<unknown[]>> {
+  const { path, body } = endpoint.endpoint?.(request) ?? { path: "/chat/completions", body: request };
+  const url = `${endpoint.baseURL.replace(/\/+$/, "")}${path}`;
   const auth = endpoint.authHeaders ?? ((key: string | undefined): Record<string, string> => (key === undefined || key === "" ? {} : { authorization: `Bearer ${key}` }));
   const accept = endpoint.framing === "ndjson" ? "application/x-ndjson" : "text/event-stream";
   const headers: Record<string, string> = { "content-type": "application/json", accept, ...endpoint.headers, ...auth(endpoint.apiKey) };

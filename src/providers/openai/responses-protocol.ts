@@ -102,7 +102,7 @@ export function decodeResponsesEvent(event: unknown, provider: string): WireEven
 
 /** The OpenAI Responses protocol. */
 export const openAIResponsesProtocol: ProviderProtocol<ResponsesMode> = {
-  path: "/responses",
+  endpoint: (body) => ({ path: "/responses", body }),
   framing: "sse",
   authHeaders: (apiKey) => (apiKey === undefined || apiKey === "" ? {} : { authorization: `Bearer ${apiKey}` }),
   prepareSchema: (mode, schema) => (mode === "json_schema" ? { ...schema, jsonSchema: toStrictSchema(schema.jsonSchema) } : schema),
