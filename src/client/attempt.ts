@@ -27,6 +27,8 @@ export class AttemptRecord {
   toolCallId: string | undefined;
   toolIndex: number | undefined;
   finishReason: string | undefined;
+  /** A safety filter stopped the answer (OpenAI's content_filter, Gemini's SAFETY...). */
+  isFiltered = false;
   usage: Usage = NO_USAGE;
   responseId: string | undefined;
   model: string | undefined;
@@ -148,8 +150,8 @@ export async function* attemptEvents(options: AttemptOptions): AsyncGenerator<{ 
     if (record.finishReason === "length") {
       throw new IncompleteOutputError({ finishReason: "length", partial: options.partial(), text: record.text, usage: record.usage });
     }
-    if (record.finishReason === "content_filter") {
-      throw new ContentFilterError({ provider: transport.provider, finishReason: record.finishReason, text: record.text, partial: options.partial(), usage: record.usage });
+    if (record.isFiltered) {
+      throw new ContentFilterError({ provider: transport.provider, finishReason: record.finishReason ?? "content_filter", text: record.text, partial: options.partial(), usage: record.usage });
     }
   } finally {
     // Stopped early on an invalid answer (not cancelled): the usage still matters, and it comes
@@ -212,6 +214,7 @@ function take(event: WireEvent, channel: "tool" | "content", record: AttemptReco
     }
     case "finish":
       record.finishReason = event.reason;
+      record.isFiltered ||= event.isFiltered === true || event.reason === "content_filter";
       return undefined;
     case "response-id":
       record.responseId ??= event.id;

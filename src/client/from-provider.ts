@@ -1,5 +1,6 @@
 // fromProvider: the client over plain fetch, for any OpenAI-compatible server. No SDK needed.
 import { anthropicMessagesProtocol, type AnthropicMode } from "../providers/anthropic/messages-protocol.js";
+import { geminiProtocol, type GeminiMode } from "../providers/gemini/gemini-protocol.js";
 import { ollamaNativeProtocol, type OllamaMode } from "../providers/ollama/native-protocol.js";
 import { openAIChatProtocol, type ChatMode } from "../providers/openai/chat-request.js";
 import { openAIResponsesProtocol, type ResponsesMode } from "../providers/openai/responses-protocol.js";
@@ -13,6 +14,7 @@ import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCo
 export const PROVIDER_PRESETS: Readonly<Record<string, { readonly baseURL: string; readonly apiKeyVariable: string | undefined }>> = {
   openai: { baseURL: "https://api.openai.com/v1", apiKeyVariable: "OPENAI_API_KEY" },
   anthropic: { baseURL: "https://api.anthropic.com/v1", apiKeyVariable: "ANTHROPIC_API_KEY" },
+  gemini: { baseURL: "https://generativelanguage.googleapis.com/v1beta", apiKeyVariable: "GEMINI_API_KEY" },
   groq: { baseURL: "https://api.groq.com/openai/v1", apiKeyVariable: "GROQ_API_KEY" },
   openrouter: { baseURL: "https://openrouter.ai/api/v1", apiKeyVariable: "OPENROUTER_API_KEY" },
   together: { baseURL: "https://api.together.xyz/v1", apiKeyVariable: "TOGETHER_API_KEY" },
@@ -35,7 +37,7 @@ export interface ProviderOptions {
   readonly headers?: Readonly<Record<string, string>>;
   readonly fetch?: typeof globalThis.fetch;
   /** How the model is asked for structure; default `"tools"`. Anthropic takes tools, json and md_json. */
-  readonly mode?: ChatMode | AnthropicMode | OllamaMode | ResponsesMode;
+  readonly mode?: ChatMode | AnthropicMode | OllamaMode | ResponsesMode | GeminiMode;
   /** For OpenAI-compatible servers: `"chat"` (default, Chat Completions) or `"responses"` (the Responses API). */
   readonly api?: "chat" | "responses";
   /** The model used when a call names none (set by `"provider/model"`). */
@@ -69,9 +71,9 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
   const baseURL = given.baseURL ?? known?.baseURL;
   if (baseURL === undefined) throw new TypeError(`formwork: no baseURL for provider "${provider}" (known presets: ${Object.keys(PROVIDER_PRESETS).join(", ")})`);
   // Anthropic and Ollama's native API speak their own protocols; every other server OpenAI's.
-  const kind = provider === "anthropic" || provider === "ollama-native" ? provider : given.api === "responses" ? "responses" : "chat";
-  const protocol = (kind === "anthropic" ? anthropicMessagesProtocol : kind === "ollama-native" ? ollamaNativeProtocol : kind === "responses" ? openAIResponsesProtocol : openAIChatProtocol) as ProviderProtocol<string>;
-  const mode = given.mode ?? (kind === "ollama-native" || kind === "responses" ? "json_schema" : "tools");
+  const kind = provider === "anthropic" || provider === "ollama-native" || provider === "gemini" ? provider : given.api === "responses" ? "responses" : "chat";
+  const protocol = PROTOCOLS[kind] as ProviderProtocol<string>;
+  const mode = given.mode ?? (kind === "chat" || kind === "anthropic" ? "tools" : "json_schema");
   const modes = NATIVE_MODES[kind];
   if (modes !== undefined && !modes.includes(mode)) {
     throw new TypeError(`formwork: ${kind === "responses" ? "the Responses API" : `the ${provider} provider`} takes the modes ${modes.join(", ")}, not "${mode}"`);
@@ -117,8 +119,18 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
   };
 }
 
+// Which protocol each kind of provider speaks: Chat Completions unless it has its own.
+const PROTOCOLS: Readonly<Record<string, ProviderProtocol<never>>> = {
+  chat: openAIChatProtocol,
+  responses: openAIResponsesProtocol,
+  anthropic: anthropicMessagesProtocol,
+  gemini: geminiProtocol,
+  "ollama-native": ollamaNativeProtocol,
+};
+
 // The modes of the providers with a protocol of their own.
 const NATIVE_MODES: Readonly<Record<string, readonly string[]>> = {
+  gemini: ["json_schema", "tools", "md_json"],
   anthropic: ["tools", "json", "md_json"],
   responses: ["json_schema", "tools"],
   "ollama-native": ["json_schema", "tools", "json", "md_json"],

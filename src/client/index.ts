@@ -1,6 +1,8 @@
 export { fromOpenAI } from "./from-openai.js";
 export type { FormworkOpenAI, OpenAILike } from "./from-openai.js";
 export { fromAnthropic } from "./from-anthropic.js";
+export { fromGemini } from "./from-gemini.js";
+export type { GeminiLike, FormworkGemini } from "./from-gemini.js";
 export type { AnthropicLike, FormworkAnthropic } from "./from-anthropic.js";
 export { fromProvider, PROVIDER_PRESETS } from "./from-provider.js";
 export type { ProviderClient, ProviderOptions } from "./from-provider.js";
@@ -10,4 +12,7 @@ export type { CallResult } from "./structured-stream.js";
 export type { HookName, HookPayloads, HookHandler } from "./hooks.js";
 export type { ChatMode } from "../providers/openai/chat-request.js";
 export type { AnthropicMode } from "../providers/anthropic/messages-protocol.js";
+export type { GeminiMode } from "../providers/gemini/gemini-protocol.js";
+export type { OllamaMode } from "../providers/ollama/native-protocol.js";
+export type { ResponsesMode } from "../providers/openai/responses-protocol.js";
 export type { Usage } from "../providers/wire-event.js";

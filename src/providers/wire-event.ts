@@ -27,6 +27,7 @@ export type WireEvent =
   | { readonly type: "usage"; readonly usage: Usage }
   /** Part of the usage (a provider that reports input and output tokens in different events). */
   | { readonly type: "usage-part"; readonly inputTokens?: number; readonly outputTokens?: number }
-  | { readonly type: "finish"; readonly reason: string }
+  /** How the answer ended; `isFiltered` when a safety filter stopped it (whatever the provider calls it). */
+  | { readonly type: "finish"; readonly reason: string; readonly isFiltered?: boolean }
   | { readonly type: "response-id"; readonly id: string; readonly model: string | undefined }
   | { readonly type: "error"; readonly error: ProviderError };

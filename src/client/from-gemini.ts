@@ -1,0 +1,54 @@
+// fromGemini: formwork's structured calls on the official Google Gen AI SDK client
+// (`@google/genai`). Every method of the client stays reachable; formwork adds
+// `chat.completions` and the hooks.
+import { geminiProtocol, type GeminiMode } from "../providers/gemini/gemini-protocol.js";
+import type { ChatTransport } from "./attempt.js";
+import { providerErrors, reach, toProviderError } from "./sdk-errors.js";
+import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
+
+/** The part of a `@google/genai` client formwork calls. */
+export interface GeminiLike {
+  readonly models: {
+    generateContentStream(params: never): Promise<AsyncIterable<unknown>>;
+  };
+}
+
+export type FormworkGemini<C extends GeminiLike> = C & HookMethods & { readonly chat: { readonly completions: StructuredCompletions } };
+
+/**
+ * Wraps a `@google/genai` client.
+ *
+ * @example
+ * const client = fromGemini(new GoogleGenAI({ apiKey }), { mode: "json_schema" });
+ * const user = await client.chat.completions.create({ model: "gemini-2.5-flash", messages, response_model: User });
+ */
+export function fromGemini<C extends GeminiLike>(client: C, options: { readonly mode?: GeminiMode; readonly provider?: string } = {}): FormworkGemini<C> {
+  const provider = options.provider ?? "gemini";
+  const models = client.models;
+  const transport: ChatTransport = {
+    provider,
+    async send(body, signal) {
+      // The SDK takes the request's fields in its own layout: the model beside, the rest in config.
+      const { model, contents, systemInstruction, tools, toolConfig, generationConfig, ...rest } = body;
+      const config = {
+        ...(generationConfig as Record<string, unknown> | undefined),
+        ...(systemInstruction === undefined ? {} : { systemInstruction }),
+        ...(tools === undefined ? {} : { tools }),
+        ...(toolConfig === undefined ? {} : { toolConfig }),
+        ...rest,
+        abortSignal: signal,
+      };
+      try {
+        const chunks = await models.generateContentStream({ model, contents, config } as never);
+        return providerErrors(chunks, provider);
+      } catch (error) {
+        throw toProviderError(error, provider, false);
+      }
+    },
+    decode: (chunk) => geminiProtocol.decode(chunk, provider),
+  };
+  const hooks = new Hooks();
+  const completions = createStructuredCompletions(geminiProtocol, transport, options.mode ?? "json_schema", hooks);
+  const added: Record<PropertyKey, unknown> = { chat: { completions }, on: hooks.on.bind(hooks), off: hooks.off.bind(hooks), clear: hooks.clear.bind(hooks) };
+  return new Proxy(client, { get: (target, property, receiver) => (property in added ? added[property] : reach(target, property, receiver)) }) as FormworkGemini<C>;
+}
