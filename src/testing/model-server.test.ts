@@ -1,10 +1,13 @@
 import Anthropic from "@anthropic-ai/sdk";
+import { GoogleGenAI } from "@google/genai";
 import OpenAI from "openai";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { fromAnthropic } from "../client/from-anthropic.js";
+import { fromGemini } from "../client/from-gemini.js";
 import { fromOpenAI } from "../client/from-openai.js";
 import { fromProvider } from "../client/from-provider.js";
+import type { StructuredCompletions } from "../client/structured-client.js";
 import { IncompleteOutputError } from "../errors/incomplete-output-error.js";
 import { ProviderError } from "../errors/provider-error.js";
 import { startModelServer, type ModelServer } from "./model-server.js";
@@ -228,5 +231,31 @@ describe("the offline model server's Ollama native wire", () => {
     expect((await ollama().chat.completions.createWithCompletion({ model: "llama3.2+invalid-first", messages, response_model: User, max_retries: 1 })).attempts).toBe(2);
     await expect(ollama().chat.completions.create({ model: "llama3.2+length", messages, response_model: User })).rejects.toMatchObject({ finishReason: "length" });
     await expect(ollama().chat.completions.create({ model: "llama3.2+error", messages, response_model: User, max_transport_retries: 0 })).rejects.toBeInstanceOf(ProviderError);
+  });
+});
+
+describe("the offline model server's Responses and Gemini wires", () => {
+  const root = () => server.url.replace(/\/v1$/, "");
+  const clients = {
+    "responses over fetch": (mode: "json_schema" | "tools") => fromProvider({ provider: "openai", baseURL: server.url, apiKey: "offline", api: "responses", mode }),
+    "responses through the SDK": (mode: "json_schema" | "tools") => fromOpenAI(new OpenAI({ apiKey: "offline", baseURL: server.url }), { api: "responses", mode }),
+    "gemini over fetch": (mode: "json_schema" | "tools") => fromProvider({ provider: "gemini", baseURL: `${root()}/v1beta`, apiKey: "offline", mode }),
+    "gemini through the SDK": (mode: "json_schema" | "tools") => fromGemini(new GoogleGenAI({ apiKey: "offline", httpOptions: { baseUrl: root(), apiVersion: "v1beta" } }), { mode }),
+  };
+
+  it.each(Object.entries(clients))("answers both modes with schema-valid data: %s", async (_name, make) => {
+    for (const mode of ["json_schema", "tools"] as const) {
+      const stream = (make(mode) as { chat: { completions: StructuredCompletions } }).chat.completions.createPartial({ model: "offline-model", messages, response_model: { schema: User, name: "User" } });
+      for await (const partial of stream) void partial;
+      const { data, usage } = await stream.result;
+      expect(User.safeParse(data).success, `${mode}: ${JSON.stringify(data)}`).toBe(true);
+      expect(usage.totalTokens).toBeGreaterThan(0);
+    }
+  });
+
+  it.each(Object.entries(clients))("retries after invalid-first and stops at the token limit on request: %s", async (_name, make) => {
+    const completions = (make("json_schema") as { chat: { completions: StructuredCompletions } }).chat.completions;
+    expect((await completions.createWithCompletion({ model: "offline-model+invalid-first", messages, response_model: User, max_retries: 1 })).attempts).toBe(2);
+    await expect(completions.create({ model: "offline-model+length", messages, response_model: User })).rejects.toMatchObject({ code: "incomplete-output" });
   });
 });

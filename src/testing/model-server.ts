@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { JsonParser } from "../json/json-parser.js";
 import { anthropicError, chatRequestOf, completeMessage, streamMessages } from "./anthropic-wire.js";
+import { chatRequestOfGemini, chatRequestOfResponses, streamGemini, streamResponses } from "./more-wires.js";
 import { chatRequestOfOllama, completeOllama, streamOllama } from "./ollama-wire.js";
 import { sampleValue, seededRandom } from "./sample-data.js";
 
@@ -286,8 +287,11 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     }
     const isMessages = path === "/v1/messages";
     const isOllama = path === "/api/chat";
-    if (request.method !== "POST" || (path !== "/v1/chat/completions" && !isMessages && !isOllama)) {
-      sendError(response, 404, `Unknown route: ${request.method} ${request.url} (the offline model serves POST /v1/chat/completions, /v1/messages and /api/chat)`, "invalid_request_error");
+    const isResponses = path === "/v1/responses";
+    // Gemini: /v1beta/models/{model}:streamGenerateContent, the model in the path.
+    const gemini = /^\/v1(?:beta)?\/models\/([^/:]+):streamGenerateContent$/.exec(path ?? "");
+    if (request.method !== "POST" || (path !== "/v1/chat/completions" && !isMessages && !isOllama && !isResponses && gemini === null)) {
+      sendError(response, 404, `Unknown route: ${request.method} ${request.url} (the offline model serves POST /v1/chat/completions, /v1/responses, /v1/messages, /api/chat and /v1beta/models/{model}:streamGenerateContent)`, "invalid_request_error");
       return;
     }
     let body: Json;
@@ -297,6 +301,8 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
       throw new RequestError(400, `The request body is not JSON: ${(error as Error).message}`);
     }
     if (typeof body !== "object" || body === null || Array.isArray(body)) throw new RequestError(400, "The request body must be a JSON object");
+    if (gemini !== null) body = { ...body, model: decodeURIComponent(gemini[1] as string), messages: body["contents"] };
+    if (isResponses) body = { ...body, messages: body["input"] };
     if (typeof body["model"] !== "string" || body["model"] === "") throw new RequestError(400, "you must provide a model parameter", "model");
     if (!Array.isArray(body["messages"]) || body["messages"].length === 0) throw new RequestError(400, "'messages' must be a non-empty array", "messages");
     if (isMessages && typeof body["max_tokens"] !== "number") throw new RequestError(400, "max_tokens: Field required", "max_tokens");
@@ -316,8 +322,16 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
         return;
       }
     }
-    const answer = answerFor(isMessages ? chatRequestOf(body) : isOllama ? chatRequestOfOllama(body) : body, seed, faults, options.scripts ?? []);
-    const midAnswerFault = faults.has("drop") ? "drop" : faults.has("error") ? "error" : faults.has("length") ? "length" : undefined;
+    const chatRequest = isMessages ? chatRequestOf(body) : isOllama ? chatRequestOfOllama(body) : isResponses ? chatRequestOfResponses(body) : gemini !== null ? chatRequestOfGemini(body, String(body["model"])) : body;
+    const answer = answerFor(chatRequest, seed, faults, options.scripts ?? []);
+    const midAnswerFault: "drop" | "error" | "length" | undefined = faults.has("drop") ? "drop" : faults.has("error") ? "error" : faults.has("length") ? "length" : undefined;
+    const id = `${isMessages ? "msg_offline" : isResponses ? "resp_offline" : "chatcmpl-offline"}${String(++completions).padStart(6, "0")}`;
+    if (isResponses || gemini !== null) {
+      if (faults.has("slow-first-token")) await new Promise((resolve) => setTimeout(resolve, options.slowFirstTokenMs ?? 1500));
+      const next = seededRandom(hash(id));
+      const streamOptions = { id, pieces: (piece: string) => tokens(piece, next), interval, fault: midAnswerFault };
+      return isResponses ? streamResponses(response, body, answer, streamOptions) : streamGemini(response, body, answer, streamOptions);
+    }
     if (isOllama) {
       // Ollama streams unless told not to.
       if (body["stream"] === false) return completeOllama(response, body, answer);
@@ -325,7 +339,6 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
       const next = seededRandom(hash(JSON.stringify(body["messages"])));
       return streamOllama(response, body, answer, { pieces: (piece) => tokens(piece, next), interval, fault: midAnswerFault });
     }
-    const id = `${isMessages ? "msg_offline" : "chatcmpl-offline"}${String(++completions).padStart(6, "0")}`;
     if (isMessages) {
       if (body["stream"] !== true) return completeMessage(response, body, answer, id);
       if (faults.has("slow-first-token")) await new Promise((resolve) => setTimeout(resolve, options.slowFirstTokenMs ?? 1500));
