@@ -88,3 +88,13 @@ describe("the parser example", () => {
     expect(value).toMatchObject({ rating: 4.5, author: { verified: true } });
   });
 });
+
+describe("the providers example", () => {
+  it("streams the same User through every provider's wire", async () => {
+    const output = captured();
+    await (await import("./providers.js")).main(output);
+    for (const name of ["OpenAI Chat Completions", "OpenAI Responses API", "Anthropic Messages", "Gemini", "Ollama native"]) {
+      expect(output.lines.some((line) => line.startsWith(name) && /done, \d+ tokens/.test(line)), name).toBe(true);
+    }
+  });
+});

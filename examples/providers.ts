@@ -1,0 +1,40 @@
+// The same User streamed through every provider formwork speaks, each over its own wire: OpenAI
+// Chat Completions and the Responses API, Anthropic, Gemini and Ollama's native API. Offline,
+// one model server answers them all; with real keys, swap the clients for
+// `new OpenAI()`, `new Anthropic()`, `new GoogleGenAI({ apiKey })` and a real Ollama URL.
+import Anthropic from "@anthropic-ai/sdk";
+import { GoogleGenAI } from "@google/genai";
+import OpenAI from "openai";
+import { pathToFileURL } from "node:url";
+import { z } from "zod";
+import { fromAnthropic, fromGemini, fromOpenAI, fromProvider, type StructuredCompletions } from "../src/index.js";
+import { startModelServer } from "../src/testing/index.js";
+import { consoleOutput, type Output } from "./support/connect.js";
+
+const User = z.object({ name: z.string(), age: z.number().int().min(0).max(130), bio: z.string() });
+const messages = [{ role: "user" as const, content: "Create a user profile for a software engineer." }];
+
+export async function main(output: Output = consoleOutput()): Promise<void> {
+  const server = await startModelServer({ tokensPerSecond: output.isTerminal ? 150 : 4000 });
+  const root = server.url.replace(/\/v1$/, "");
+  try {
+    const clients: [string, { chat: { completions: StructuredCompletions } }][] = [
+      ["OpenAI Chat Completions", fromOpenAI(new OpenAI({ apiKey: "offline", baseURL: server.url }))],
+      ["OpenAI Responses API", fromOpenAI(new OpenAI({ apiKey: "offline", baseURL: server.url }), { api: "responses" })],
+      ["Anthropic Messages", fromAnthropic(new Anthropic({ apiKey: "offline", baseURL: root }))],
+      ["Gemini", fromGemini(new GoogleGenAI({ apiKey: "offline", httpOptions: { baseUrl: root, apiVersion: "v1beta" } }))],
+      ["Ollama native", fromProvider({ provider: "ollama-native", baseURL: root })],
+    ];
+    for (const [name, client] of clients) {
+      const stream = client.chat.completions.createPartial({ model: "offline-model", messages, response_model: { schema: User, name: "User" } });
+      for await (const user of stream) output.redraw(`${name.padEnd(24)} ${JSON.stringify(user)}`);
+      output.done();
+      const { usage } = await stream.result;
+      output.line(`${name.padEnd(24)} done, ${usage.totalTokens} tokens`);
+    }
+  } finally {
+    await server.close();
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
