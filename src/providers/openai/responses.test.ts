@@ -116,3 +116,31 @@ describe("the Responses API's modes", () => {
     expect(() => fromOpenAI(new OpenAI({ apiKey: "x" }), { api: "responses", mode: "json" })).toThrow(/Responses API takes the modes json_schema and tools/);
   });
 });
+
+describe("the same guarantees as the OpenAI path", () => {
+  const clientsFor = (url: string) => paths.map(([name, make]) => [name, make(url, "tools")] as const);
+  type Hooked = { on(name: "completion:kwargs" | "completion:response", handler: () => void): void };
+
+  it("break closes the request at once, on every path", async () => {
+    const { url, requests } = await serve(() => ({ pieces: transcript(deltas(userJson, 2)).split(/(?<=\n\n)/), pauseMs: 10 }));
+    for (const [index, [, made]] of clientsFor(url).entries()) {
+      const stream = made.chat.completions.createPartial({ model: "gpt-test", messages, response_model: User });
+      for await (const partial of stream) if ((partial as { name?: string }).name !== undefined) break;
+      expect(await requests[index]?.closed).toBe("client-closed");
+      await expect(stream.final).rejects.toMatchObject({ code: "aborted" });
+    }
+  });
+
+  it("createIterable yields each item as it closes, and the hooks fire, on every path", async () => {
+    const { url } = await serve(() => ({ pieces: [transcript(deltas(JSON.stringify({ items: [expectedUser, { ...expectedUser, name: "Alan" }] }), 7), { tool: "UserList" })] }));
+    for (const [, made] of clientsFor(url)) {
+      const fired: string[] = [];
+      (made as unknown as Hooked).on("completion:kwargs", () => fired.push("completion:kwargs"));
+      (made as unknown as Hooked).on("completion:response", () => fired.push("completion:response"));
+      const items: unknown[] = [];
+      for await (const item of made.chat.completions.createIterable({ model: "gpt-test", messages, response_model: { schema: User, name: "User" } })) items.push(item);
+      expect(items).toEqual([expectedUser, { ...expectedUser, name: "Alan" }]);
+      expect(fired).toEqual(["completion:kwargs", "completion:response"]);
+    }
+  });
+});
