@@ -131,7 +131,7 @@ const PROTOCOLS: Readonly<Record<string, ProviderProtocol<never>>> = {
 // The modes of the providers with a protocol of their own.
 const NATIVE_MODES: Readonly<Record<string, readonly string[]>> = {
   gemini: ["json_schema", "tools", "md_json"],
-  anthropic: ["tools", "json", "md_json"],
+  anthropic: ["tools", "json_schema", "json", "md_json"],
   responses: ["json_schema", "tools"],
   "ollama-native": ["json_schema", "tools", "json", "md_json"],
 };

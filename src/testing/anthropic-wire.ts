@@ -15,12 +15,14 @@ export interface WireAnswer {
 export function chatRequestOf(body: Json): Json {
   const tools = Array.isArray(body["tools"]) ? (body["tools"] as Json[]) : [];
   const choice = body["tool_choice"] as Json | undefined;
+  const format = (body["output_config"] as Json | undefined)?.["format"] as Json | undefined;
   const system = typeof body["system"] === "string" ? body["system"] : Array.isArray(body["system"]) ? (body["system"] as Json[]).map((part) => String(part["text"] ?? "")).join("\n") : "";
   return {
     model: body["model"],
     messages: [...(system === "" ? [] : [{ role: "system", content: system }]), ...(body["messages"] as Json[])],
     tools: tools.map((tool) => ({ type: "function", function: { name: tool["name"], parameters: tool["input_schema"] } })),
     tool_choice: choice?.["type"] === "tool" ? { type: "function", function: { name: choice["name"] } } : choice?.["type"] === "any" ? "required" : undefined,
+    response_format: format?.["type"] === "json_schema" ? { type: "json_schema", json_schema: { name: "output", schema: format["schema"] } } : undefined,
   };
 }
 

@@ -170,12 +170,12 @@ describe("the offline model server", () => {
 });
 
 describe("the offline model server's Anthropic wire", () => {
-  const anthropicClients = (mode: "tools" | "json" | "md_json" = "tools") => [
+  const anthropicClients = (mode: "tools" | "json_schema" | "json" | "md_json" = "tools") => [
     fromProvider({ provider: "anthropic", baseURL: server.url, apiKey: "offline", mode }),
     fromAnthropic(new Anthropic({ apiKey: "offline", baseURL: server.url.replace(/\/v1$/, "") }), { mode }),
   ];
 
-  it.each(["tools", "json", "md_json"] as const)("answers %s mode with schema-valid data, over fetch and through the SDK", async (mode) => {
+  it.each(["tools", "json_schema", "json", "md_json"] as const)("answers %s mode with schema-valid data, over fetch and through the SDK", async (mode) => {
     for (const client of anthropicClients(mode)) {
       const stream = client.chat.completions.createPartial({ model: "claude-offline", messages, response_model: { schema: User, name: "User" } });
       let count = 0;

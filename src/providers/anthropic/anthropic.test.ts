@@ -46,7 +46,7 @@ async function serve(script: (index: number, body: Record<string, unknown>) => S
   server = await startReplayServer(script);
   return server;
 }
-type Mode = "tools" | "json" | "md_json";
+type Mode = "tools" | "json_schema" | "json" | "md_json";
 const paths: [string, (url: string, mode: Mode) => { chat: { completions: StructuredCompletions } }][] = [
   ["fetch", (url, mode) => fromProvider({ provider: "anthropic", baseURL: url, apiKey: KEY, mode })],
   // The SDK adds /v1/messages to its base URL.
@@ -103,6 +103,13 @@ describe.each(paths)("the Anthropic Messages protocol, %s path", (_path, makeCli
     }
   });
 
+  it("json_schema mode sends output_config.format in Anthropic's subset and reads the text block", async () => {
+    const { url, requests } = await serve(() => ({ pieces: [transcript(deltas(userJson, 6), { tool: null, stopReason: "end_turn" })] }));
+    expect(await client(url, "json_schema").chat.completions.create({ model: "claude-test", messages, response_model: User })).toEqual(expectedUser);
+    expect(requests[0]?.body["output_config"]).toMatchObject({ format: { type: "json_schema", schema: { type: "object", additionalProperties: false, required: ["name", "age", "bio"] } } });
+    expect(requests[0]?.body["tools"]).toBeUndefined();
+  });
+
   it("max_tokens ends with IncompleteOutputError carrying the last partial and the usage", async () => {
     const { url } = await serve(() => ({ pieces: [transcript(['{"name": "Ada", "age": 3'], { stopReason: "max_tokens" })] }));
     const error = await client(url).chat.completions.create({ model: "claude-test", messages, response_model: User }).catch((caught: unknown) => caught);
@@ -151,7 +158,7 @@ describe.each(paths)("the Anthropic Messages protocol, %s path", (_path, makeCli
 
 describe("the anthropic provider's modes", () => {
   it("refuses a mode it does not have", () => {
-    expect(() => fromProvider({ provider: "anthropic", mode: "json_schema", apiKey: "x" })).toThrow(/takes the modes tools, json, md_json/);
+    expect(() => fromProvider({ provider: "anthropic", mode: "parallel_tools", apiKey: "x" })).toThrow(/takes the modes tools, json_schema, json, md_json/);
   });
 
   it("keeps every other method of the SDK client reachable", () => {

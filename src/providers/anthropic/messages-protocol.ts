@@ -1,12 +1,14 @@
 // The Anthropic Messages protocol (POST /v1/messages, streamed as server-sent events).
 // Modes: `tools` (one forced tool; its input streams as `input_json_delta` fragments after an
-// empty `input: {}` placeholder at block start), and the prompt modes `json` and `md_json`.
+// empty `input: {}` placeholder at block start), `json_schema` (the API's own structured
+// output, `output_config.format`, answered as text), and the prompt modes `json` and `md_json`.
 import { failedInput } from "../failed-input.js";
 import { chatError } from "../openai/decode-chat-chunk.js";
+import { toAnthropicSchema } from "./anthropic-schema.js";
 import type { FailedAnswer, ProviderProtocol, RequestSchema } from "../provider-protocol.js";
 import type { WireEvent } from "../wire-event.js";
 
-export type AnthropicMode = "tools" | "json" | "md_json";
+export type AnthropicMode = "tools" | "json_schema" | "json" | "md_json";
 
 type Json = Record<string, unknown>;
 
@@ -36,7 +38,7 @@ function buildRequest(params: Json, mode: AnthropicMode, schema: RequestSchema):
   // Anthropic takes system text as a top-level field, not as messages.
   const systems = messages.filter((message) => message["role"] === "system" || message["role"] === "developer").map((message) => text(message["content"]));
   const given = params["system"] === undefined ? [] : [text(params["system"])];
-  const prompt = mode === "tools" ? [] : [instructions(schema, mode === "md_json")];
+  const prompt = mode === "json" || mode === "md_json" ? [instructions(schema, mode === "md_json")] : [];
   const system = [...given, ...systems, ...prompt].filter((item) => item !== "").join("\n\n");
   const body: Json = {
     ...params,
@@ -46,6 +48,10 @@ function buildRequest(params: Json, mode: AnthropicMode, schema: RequestSchema):
   };
   if (system === "") delete body["system"];
   else body["system"] = system;
+  if (mode === "json_schema") {
+    const outputConfig = isObject(params["output_config"]) ? params["output_config"] : {};
+    body["output_config"] = { ...outputConfig, format: { type: "json_schema", schema: schema.jsonSchema } };
+  }
   if (mode === "tools") {
     body["tools"] = [{ name: schema.name, ...(schema.description === undefined ? {} : { description: schema.description }), input_schema: schema.jsonSchema }];
     body["tool_choice"] = { type: "tool", name: schema.name };
@@ -119,12 +125,12 @@ export const anthropicMessagesProtocol: ProviderProtocol<AnthropicMode> = {
   endpoint: (body) => ({ path: "/messages", body }),
   framing: "sse",
   authHeaders: (apiKey) => ({ "anthropic-version": ANTHROPIC_VERSION, ...(apiKey === undefined || apiKey === "" ? {} : { "x-api-key": apiKey }) }),
-  prepareSchema: (_mode, schema) => schema,
+  prepareSchema: (mode, schema) => (mode === "json_schema" ? { ...schema, jsonSchema: toAnthropicSchema(schema.jsonSchema) } : schema),
   buildRequest: (params, mode, schema) => buildRequest(params, mode, schema),
   feedback,
   callsSeveralTools: () => false,
   answerChannel: (mode) => (mode === "tools" ? "tool" : "content"),
-  readsLeniently: (mode) => mode !== "tools",
+  readsLeniently: (mode) => mode === "json" || mode === "md_json",
   sendsAbsentAsNull: () => false,
   decode: decodeMessagesEvent,
 };
