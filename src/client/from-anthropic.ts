@@ -3,7 +3,7 @@
 // `chat.completions` (the same Instructor-style API as on every provider) and the hooks.
 import { anthropicMessagesProtocol, type AnthropicMode } from "../providers/anthropic/messages-protocol.js";
 import type { ChatTransport } from "./attempt.js";
-import { providerErrors, reach, toProviderError } from "./sdk-errors.js";
+import { providerErrors, toProviderError, withStructuredCalls } from "./sdk-client.js";
 import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
 
 /** The part of an `@anthropic-ai/sdk` client formwork calls. */
@@ -41,13 +41,5 @@ export function fromAnthropic<C extends AnthropicLike>(client: C, options: { rea
   };
   const hooks = new Hooks();
   const completions = createStructuredCompletions(anthropicMessagesProtocol, transport, options.mode ?? "tools", hooks);
-  const added: Record<PropertyKey, unknown> = {
-    chat: { completions },
-    on: hooks.on.bind(hooks),
-    off: hooks.off.bind(hooks),
-    clear: hooks.clear.bind(hooks),
-  };
-  return new Proxy(client, {
-    get: (target, property, receiver) => (property in added ? added[property] : reach(target, property, receiver)),
-  }) as FormworkAnthropic<C>;
+  return withStructuredCalls(client, completions, hooks) as FormworkAnthropic<C>;
 }

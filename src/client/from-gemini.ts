@@ -3,7 +3,7 @@
 // `chat.completions` and the hooks.
 import { geminiProtocol, type GeminiMode } from "../providers/gemini/gemini-protocol.js";
 import type { ChatTransport } from "./attempt.js";
-import { providerErrors, reach, toProviderError } from "./sdk-errors.js";
+import { providerErrors, toProviderError, withStructuredCalls } from "./sdk-client.js";
 import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
 
 /** The part of a `@google/genai` client formwork calls. */
@@ -49,6 +49,5 @@ export function fromGemini<C extends GeminiLike>(client: C, options: { readonly 
   };
   const hooks = new Hooks();
   const completions = createStructuredCompletions(geminiProtocol, transport, options.mode ?? "json_schema", hooks);
-  const added: Record<PropertyKey, unknown> = { chat: { completions }, on: hooks.on.bind(hooks), off: hooks.off.bind(hooks), clear: hooks.clear.bind(hooks) };
-  return new Proxy(client, { get: (target, property, receiver) => (property in added ? added[property] : reach(target, property, receiver)) }) as FormworkGemini<C>;
+  return withStructuredCalls(client, completions, hooks) as FormworkGemini<C>;
 }

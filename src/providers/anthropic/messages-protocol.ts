@@ -7,6 +7,7 @@ import { chatError } from "../openai/decode-chat-chunk.js";
 import { toAnthropicSchema } from "./anthropic-schema.js";
 import type { FailedAnswer, ProviderProtocol, RequestSchema } from "../provider-protocol.js";
 import type { WireEvent } from "../wire-event.js";
+import { schemaInstructions, feedbackRequest } from "../prompt-text.js";
 
 export type AnthropicMode = "tools" | "json_schema" | "json" | "md_json";
 
@@ -19,13 +20,6 @@ export const ANTHROPIC_VERSION = "2023-06-01";
 // The Messages API requires max_tokens; used when a call gives none.
 const DEFAULT_MAX_TOKENS = 4096;
 
-function instructions(schema: RequestSchema, fenced: boolean): string {
-  const shape = JSON.stringify(schema.jsonSchema, null, 2);
-  const described = schema.description === undefined ? "" : `\n${schema.description}`;
-  return fenced
-    ? `Answer with one JSON value that fits this JSON Schema (${schema.name}), in a \`\`\`json fenced block:${described}\n${shape}`
-    : `Answer with one JSON object that fits this JSON Schema (${schema.name}), and nothing else:${described}\n${shape}`;
-}
 
 function text(content: unknown): string {
   if (typeof content === "string") return content;
@@ -38,7 +32,7 @@ function buildRequest(params: Json, mode: AnthropicMode, schema: RequestSchema):
   // Anthropic takes system text as a top-level field, not as messages.
   const systems = messages.filter((message) => message["role"] === "system" || message["role"] === "developer").map((message) => text(message["content"]));
   const given = params["system"] === undefined ? [] : [text(params["system"])];
-  const prompt = mode === "json" || mode === "md_json" ? [instructions(schema, mode === "md_json")] : [];
+  const prompt = mode === "json" || mode === "md_json" ? [schemaInstructions(schema, mode === "md_json")] : [];
   const system = [...given, ...systems, ...prompt].filter((item) => item !== "").join("\n\n");
   const body: Json = {
     ...params,
@@ -60,7 +54,7 @@ function buildRequest(params: Json, mode: AnthropicMode, schema: RequestSchema):
 }
 
 function feedback(mode: AnthropicMode, answer: FailedAnswer, errors: string): Json[] {
-  const request = `Your answer did not fit the schema:\n${errors}\nAnswer again, fixing every error.`;
+  const request = feedbackRequest(errors);
   if (mode === "tools") {
     const id = answer.toolCallId ?? "toolu_0";
     return [

@@ -6,6 +6,7 @@ import { chatError } from "../openai/decode-chat-chunk.js";
 import { failedInput } from "../failed-input.js";
 import type { FailedAnswer, ProviderProtocol, RequestSchema } from "../provider-protocol.js";
 import type { WireEvent } from "../wire-event.js";
+import { schemaInstructions, feedbackRequest } from "../prompt-text.js";
 
 export type GeminiMode = "json_schema" | "tools" | "md_json";
 
@@ -43,7 +44,7 @@ function buildRequest(params: Json, mode: GeminiMode, schema: RequestSchema): Js
     ...(temperature === undefined ? {} : { temperature }),
     ...(top_p === undefined ? {} : { topP: top_p }),
   };
-  if (mode === "md_json") system.push(`Answer with one JSON value that fits this JSON Schema (${schema.name}), in a \`\`\`json fenced block:\n${JSON.stringify(schema.jsonSchema, null, 2)}`);
+  if (mode === "md_json") system.push(schemaInstructions(schema, true));
   const body: Json = { ...rest, contents };
   if (system.length > 0) body["systemInstruction"] = { parts: [{ text: system.join("\n\n") }] };
   if (mode === "json_schema") {
@@ -59,7 +60,7 @@ function buildRequest(params: Json, mode: GeminiMode, schema: RequestSchema): Js
 }
 
 function feedback(mode: GeminiMode, answer: FailedAnswer, errors: string): Json[] {
-  const request = `Your answer did not fit the schema:\n${errors}\nAnswer again, fixing every error.`;
+  const request = feedbackRequest(errors);
   if (mode !== "tools") return [{ role: "model", parts: [{ text: answer.text }] }, { role: "user", parts: [{ text: request }] }];
   return [
     { role: "model", parts: [{ functionCall: { name: answer.toolName, args: failedInput(answer.text) } }] },

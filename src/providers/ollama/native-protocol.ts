@@ -6,6 +6,7 @@ import { ProviderError } from "../../errors/provider-error.js";
 import { failedInput } from "../failed-input.js";
 import type { FailedAnswer, ProviderProtocol, RequestSchema } from "../provider-protocol.js";
 import type { WireEvent } from "../wire-event.js";
+import { schemaInstructions, feedbackRequest } from "../prompt-text.js";
 
 export type OllamaMode = "json_schema" | "tools" | "json" | "md_json";
 
@@ -13,12 +14,6 @@ type Json = Record<string, unknown>;
 
 const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
 
-function instructions(schema: RequestSchema, fenced: boolean): string {
-  const shape = JSON.stringify(schema.jsonSchema, null, 2);
-  return fenced
-    ? `Answer with one JSON value that fits this JSON Schema (${schema.name}), in a \`\`\`json fenced block:\n${shape}`
-    : `Answer with one JSON object that fits this JSON Schema (${schema.name}), and nothing else:\n${shape}`;
-}
 
 function buildRequest(params: Json, mode: OllamaMode, schema: RequestSchema): Json {
   const messages = Array.isArray(params["messages"]) ? (params["messages"] as Json[]) : [];
@@ -34,10 +29,10 @@ function buildRequest(params: Json, mode: OllamaMode, schema: RequestSchema): Js
       break;
     case "json":
       body["format"] = "json";
-      body["messages"] = [{ role: "system", content: instructions(schema, false) }, ...messages];
+      body["messages"] = [{ role: "system", content: schemaInstructions(schema, false) }, ...messages];
       break;
     case "md_json":
-      body["messages"] = [{ role: "system", content: instructions(schema, true) }, ...messages];
+      body["messages"] = [{ role: "system", content: schemaInstructions(schema, true) }, ...messages];
       break;
     default: {
       const unknownMode: never = mode;
@@ -48,7 +43,7 @@ function buildRequest(params: Json, mode: OllamaMode, schema: RequestSchema): Js
 }
 
 function feedback(mode: OllamaMode, answer: FailedAnswer, errors: string): Json[] {
-  const request = `Your answer did not fit the schema:\n${errors}\nAnswer again, fixing every error.`;
+  const request = feedbackRequest(errors);
   if (mode !== "tools") return [{ role: "assistant", content: answer.text }, { role: "user", content: request }];
   return [
     { role: "assistant", content: "", tool_calls: [{ function: { name: answer.toolName, arguments: failedInput(answer.text) } }] },

@@ -1,6 +1,7 @@
 import type { FailedAnswer, ProviderProtocol, RequestSchema } from "../provider-protocol.js";
 import { decodeChatChunk } from "./decode-chat-chunk.js";
 import { toStrictSchema } from "./strict-schema.js";
+import { schemaInstructions, feedbackRequest } from "../prompt-text.js";
 
 // Builds the Chat Completions request body for each mode, and the messages that feed a failed
 // answer's errors back to the model in the form that suits the mode.
@@ -30,13 +31,6 @@ export function answerChannel(mode: ChatMode): "tool" | "content" {
   return mode === "tools" || mode === "parallel_tools" ? "tool" : "content";
 }
 
-function schemaInstructions(schema: RequestSchema, fenced: boolean): string {
-  const described = schema.description === undefined ? "" : `\n${schema.description}`;
-  const shape = JSON.stringify(schema.jsonSchema, null, 2);
-  return fenced
-    ? `Answer with one JSON value that fits this JSON Schema (${schema.name}), in a \`\`\`json fenced block:${described}\n${shape}`
-    : `Answer with one JSON object that fits this JSON Schema (${schema.name}), and nothing else:${described}\n${shape}`;
-}
 
 /**
  * The request body for a streamed structured call. `params` are the caller's own fields, passed
@@ -95,7 +89,7 @@ export function buildChatBody(
  * and a tool result naming the errors; in the JSON modes the answer and a user message.
  */
 export function feedbackMessages(mode: ChatMode, answer: FailedAnswer, errors: string): Message[] {
-  const request = `Your answer did not fit the schema:\n${errors}\nAnswer again, fixing every error.`;
+  const request = feedbackRequest(errors);
   if (mode === "tools" || mode === "parallel_tools") {
     const id = answer.toolCallId ?? "call_0";
     return [

@@ -1,8 +1,8 @@
 // Reads a Server-Sent Events body into the JSON of each `data:` event. eventsource-parser does
-// the framing (comments, `data:` without a space, CRLF, multi-line data, events split anywhere);
-// bytes are decoded as UTF-8 across chunk boundaries.
+// the framing (comments, `data:` without a space, CRLF, multi-line data, events split anywhere).
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { ProviderError } from "../../errors/provider-error.js";
+import { readBodyText } from "../read-body-text.js";
 
 /**
  * The parsed JSON of each event of an SSE body, until `[DONE]` or the end of the body, in one
@@ -12,32 +12,18 @@ import { ProviderError } from "../../errors/provider-error.js";
 export async function* readSseJson(body: ReadableStream<Uint8Array>, provider: string): AsyncGenerator<unknown[]> {
   const pending: EventSourceMessage[] = [];
   const parser = createParser({ onEvent: (event) => pending.push(event) });
-  const decoder = new TextDecoder();
-  const reader = body.getReader();
-  try {
-    for (;;) {
-      let result: ReadableStreamReadResult<Uint8Array>;
-      try {
-        result = await reader.read();
-      } catch (error) {
-        throw new ProviderError({ message: `The connection to ${provider} dropped mid-answer: ${(error as Error).message}`, provider, isRetryable: true, cause: error });
+  for await (const piece of readBodyText(body, provider)) {
+    parser.feed(piece);
+    const batch: unknown[] = [];
+    for (const event of pending) {
+      if (event.data === "[DONE]") {
+        if (batch.length > 0) yield batch;
+        return;
       }
-      parser.feed(result.done ? decoder.decode() : decoder.decode(result.value, { stream: true }));
-      const batch: unknown[] = [];
-      let isDone = result.done;
-      for (const event of pending) {
-        if (event.data === "[DONE]") {
-          isDone = true;
-          break;
-        }
-        batch.push(parseEvent(event, provider));
-      }
-      pending.length = 0;
-      if (batch.length > 0) yield batch;
-      if (isDone) return;
+      batch.push(parseEvent(event, provider));
     }
-  } finally {
-    await reader.cancel().catch(() => undefined);
+    pending.length = 0;
+    if (batch.length > 0) yield batch;
   }
 }
 

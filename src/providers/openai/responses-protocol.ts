@@ -6,6 +6,7 @@ import { ProviderError } from "../../errors/provider-error.js";
 import type { FailedAnswer, ProviderProtocol, RequestSchema } from "../provider-protocol.js";
 import type { WireEvent } from "../wire-event.js";
 import { toStrictSchema } from "./strict-schema.js";
+import { feedbackRequest } from "../prompt-text.js";
 
 export type ResponsesMode = "json_schema" | "tools";
 
@@ -33,7 +34,7 @@ function buildRequest(params: Json, mode: ResponsesMode, schema: RequestSchema):
 
 // The failed answer and its errors, as input items.
 function feedback(mode: ResponsesMode, answer: FailedAnswer, errors: string): Json[] {
-  const request = `Your answer did not fit the schema:\n${errors}\nAnswer again, fixing every error.`;
+  const request = feedbackRequest(errors);
   if (mode === "json_schema") return [{ role: "assistant", content: answer.text }, { role: "user", content: request }];
   const callId = answer.toolCallId ?? "call_0";
   return [

@@ -1,9 +1,12 @@
-// The official SDKs (openai, @anthropic-ai/sdk) throw their own errors, when a request fails and
-// while a stream is read (an error event, a dropped socket). They become ProviderError here,
-// without headers: nothing of the request's authorisation is kept.
+// Working with the official SDK clients (openai, @anthropic-ai/sdk, @google/genai): their errors,
+// thrown when a request fails and while a stream is read (an error event, a dropped socket),
+// become ProviderError here, without headers (nothing of the request's authorisation is kept);
+// and a client is wrapped so that formwork's calls sit beside its own methods.
 import { ProviderError } from "../errors/provider-error.js";
 import { chatError } from "../providers/openai/decode-chat-chunk.js";
 import { retryAfterMs } from "../providers/openai/fetch-chat.js";
+import type { Hooks } from "./hooks.js";
+import type { StructuredCompletions } from "./structured-client.js";
 
 export function toProviderError(error: unknown, provider: string, isMidAnswer: boolean): unknown {
   if (typeof error !== "object" || error === null || ProviderError.isInstance(error)) return error;
@@ -30,6 +33,15 @@ export async function* providerErrors(chunks: AsyncIterable<unknown>, provider: 
   } catch (error) {
     throw toProviderError(error, provider, true);
   }
+}
+
+/**
+ * The SDK client, with formwork's `chat.completions` and hooks added and every one of its own
+ * methods still reachable.
+ */
+export function withStructuredCalls<C extends object>(client: C, completions: StructuredCompletions, hooks: Hooks): C {
+  const added: Record<PropertyKey, unknown> = { chat: { completions }, on: hooks.on.bind(hooks), off: hooks.off.bind(hooks), clear: hooks.clear.bind(hooks) };
+  return new Proxy(client, { get: (target, property, receiver) => (property in added ? added[property] : reach(target, property, receiver)) });
 }
 
 /** Returns a method of `target` bound to it, or any other property as it is. */
