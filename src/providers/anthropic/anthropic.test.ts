@@ -1,25 +1,21 @@
 // The Anthropic Messages protocol through fromProvider, replayed byte for byte by a loopback
 // server, also cut at awkward places.
 import Anthropic from "@anthropic-ai/sdk";
-import { afterEach, describe, expect, it } from "vitest";
-import { z } from "zod";
+import { describe, expect, it } from "vitest";
 import { fromAnthropic } from "../../client/from-anthropic.js";
 import { fromProvider } from "../../client/from-provider.js";
 import type { StructuredCompletions } from "../../client/structured-client.js";
 import { IncompleteOutputError } from "../../errors/incomplete-output-error.js";
 import { ProviderError } from "../../errors/provider-error.js";
 import { splitAt } from "../../json/test-support/feed.js";
-import { startReplayServer, type ReplayServer, type ScriptedResponse } from "../../client/test-support/replay-server.js";
+import type { ReplayServer } from "../../client/test-support/replay-server.js";
+import { deltas, describeSameGuarantees, expectedUser, itemsJson, useReplayServer, User, userJson } from "../test-support/provider-fixtures.js";
 
 const KEY = "sk-ant-SECRET-never-shown";
-const User = z.object({ name: z.string(), age: z.number().int(), bio: z.string() });
-const userJson = '{"name": "Zoë \\"Z\\" 😀", "age": 36, "bio": "Wrote the first\\nprogram; café ☕"}';
-const expectedUser = { name: 'Zoë "Z" 😀', age: 36, bio: "Wrote the first\nprogram; café ☕" };
 const messages = [
   { role: "system", content: "You extract users." },
   { role: "user", content: "Ada Lovelace, 36." },
 ];
-const deltas = (text: string, size: number) => Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, i * size + size));
 
 /** An Anthropic Messages SSE transcript: a tool_use block (a text block when `tool` is null) whose content arrives in `pieces`. */
 function transcript(pieces: readonly string[], { tool = "User", stopReason = "tool_use", lineEnd = "\n" }: { tool?: string | null; stopReason?: string; lineEnd?: string } = {}): string {
@@ -37,15 +33,7 @@ function transcript(pieces: readonly string[], { tool = "User", stopReason = "to
   ].join("");
 }
 
-let server: ReplayServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-async function serve(script: (index: number, body: Record<string, unknown>) => ScriptedResponse) {
-  server = await startReplayServer(script);
-  return server;
-}
+const { serve } = useReplayServer();
 type Mode = "tools" | "json_schema" | "json" | "md_json";
 const paths: [string, (url: string, mode: Mode) => { chat: { completions: StructuredCompletions } }][] = [
   ["fetch", (url, mode) => fromProvider({ provider: "anthropic", baseURL: url, apiKey: KEY, mode })],
@@ -88,8 +76,7 @@ describe.each(paths)("the Anthropic Messages protocol, %s path", (_path, makeCli
     for (const cut of [...cuts, ...Array.from({ length: 8 }, (_, i) => Math.floor(((i + 1) * bytes.length) / 9))]) {
       const { url } = await serve(() => ({ pieces: splitAt(bytes, [cut]), pauseMs: 1 }));
       expect(await client(url).chat.completions.create({ model: "claude-test", messages, response_model: User })).toEqual(expectedUser);
-      await server?.close();
-    }
+          }
   });
 
   it("md_json and json modes read the text block, with the schema in the system prompt", async () => {
@@ -99,8 +86,7 @@ describe.each(paths)("the Anthropic Messages protocol, %s path", (_path, makeCli
       expect(await client(url, mode).chat.completions.create({ model: "claude-test", messages, response_model: User })).toEqual(expectedUser);
       expect(String(requests[0]?.body["system"])).toContain('"bio"');
       expect(requests[0]?.body["tools"]).toBeUndefined();
-      await server?.close();
-    }
+          }
   });
 
   it("json_schema mode sends output_config.format in Anthropic's subset and reads the text block", async () => {
@@ -122,8 +108,7 @@ describe.each(paths)("the Anthropic Messages protocol, %s path", (_path, makeCli
     const { url, requests } = await serve((index) => ({ pieces: [index === 0 ? overloaded : transcript([userJson])] }));
     expect(await client(url).chat.completions.create({ model: "claude-test", messages, response_model: User })).toEqual(expectedUser);
     expect(requests).toHaveLength(2);
-    await server?.close();
-    const midAnswer = transcript(['{"name": "Ada", '], { stopReason: "tool_use" }).split("event: content_block_stop")[0] + overloaded;
+        const midAnswer = transcript(['{"name": "Ada", '], { stopReason: "tool_use" }).split("event: content_block_stop")[0] + overloaded;
     const { url: second } = await serve(() => ({ pieces: [midAnswer] }));
     const error = await client(second).chat.completions.create({ model: "claude-test", messages, response_model: User }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ProviderError);
@@ -170,30 +155,12 @@ describe("the anthropic provider's modes", () => {
   });
 });
 
-describe("the same guarantees as the OpenAI path", () => {
-  const clientsFor = (url: string) => paths.map(([name, make]) => [name, make(url, "tools")] as const);
-  type Hooked = { on(name: "completion:kwargs" | "completion:response", handler: () => void): void };
 
-  it("break closes the request at once, on every path", async () => {
-    const { url, requests } = await serve(() => ({ pieces: transcript(deltas(userJson, 2)).split(/(?<=\n\n)/), pauseMs: 10 }));
-    for (const [index, [, made]] of clientsFor(url).entries()) {
-      const stream = made.chat.completions.createPartial({ model: "claude-test", messages, response_model: User });
-      for await (const partial of stream) if ((partial as { name?: string }).name !== undefined) break;
-      expect(await requests[index]?.closed).toBe("client-closed");
-      await expect(stream.final).rejects.toMatchObject({ code: "aborted" });
-    }
-  });
-
-  it("createIterable yields each item as it closes, and the hooks fire, on every path", async () => {
-    const { url } = await serve(() => ({ pieces: [transcript(deltas(JSON.stringify({ items: [expectedUser, { ...expectedUser, name: "Alan" }] }), 7), { tool: "UserList" })] }));
-    for (const [, made] of clientsFor(url)) {
-      const fired: string[] = [];
-      (made as unknown as Hooked).on("completion:kwargs", () => fired.push("completion:kwargs"));
-      (made as unknown as Hooked).on("completion:response", () => fired.push("completion:response"));
-      const items: unknown[] = [];
-      for await (const item of made.chat.completions.createIterable({ model: "claude-test", messages, response_model: { schema: User, name: "User" } })) items.push(item);
-      expect(items).toEqual([expectedUser, { ...expectedUser, name: "Alan" }]);
-      expect(fired).toEqual(["completion:kwargs", "completion:response"]);
-    }
-  });
+describeSameGuarantees({
+  clientsFor: (url: string) => paths.map(([name, make]) => [name, make(url, "tools")] as const),
+  serve,
+  slowAnswer: () => transcript(deltas(userJson, 2)).split(/(?<=\n\n)/),
+  itemsAnswer: () => transcript(deltas(itemsJson, 7), { tool: "UserList" }),
+  model: "claude-test",
+  messages,
 });

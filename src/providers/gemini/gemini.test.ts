@@ -1,25 +1,21 @@
 // Gemini's streamGenerateContent through fromProvider (fetch) and fromGemini (@google/genai),
 // replayed byte for byte by a loopback server, also cut at awkward places.
 import { GoogleGenAI } from "@google/genai";
-import { afterEach, describe, expect, it } from "vitest";
-import { z } from "zod";
+import { describe, expect, it } from "vitest";
 import { fromGemini } from "../../client/from-gemini.js";
 import { fromProvider } from "../../client/from-provider.js";
 import type { StructuredCompletions } from "../../client/structured-client.js";
-import { startReplayServer, type ReplayServer, type ScriptedResponse } from "../../client/test-support/replay-server.js";
+import type { ReplayServer } from "../../client/test-support/replay-server.js";
+import { deltas, describeSameGuarantees, expectedUser, itemsJson, useReplayServer, User, userJson } from "../test-support/provider-fixtures.js";
 import { ContentFilterError } from "../../errors/content-filter-error.js";
 import { IncompleteOutputError } from "../../errors/incomplete-output-error.js";
 import { splitAt } from "../../json/test-support/feed.js";
 
 const KEY = "gemini-SECRET-key";
-const User = z.object({ name: z.string(), age: z.number().int(), bio: z.string() });
-const userJson = '{"name": "Zoë \\"Z\\" 😀", "age": 36, "bio": "Wrote the first\\nprogram; café ☕"}';
-const expectedUser = { name: 'Zoë "Z" 😀', age: 36, bio: "Wrote the first\nprogram; café ☕" };
 const messages = [
   { role: "system", content: "You extract users." },
   { role: "user", content: "Ada Lovelace, 36." },
 ];
-const deltas = (text: string, size: number) => Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, i * size + size));
 
 // Gemini ends events with CRLF, and repeats the usage on every event (the last one counts).
 function transcript(pieces: readonly string[], { finish = "STOP" }: { finish?: string } = {}): string {
@@ -45,15 +41,7 @@ function callTranscript(args: unknown): string {
   return `data: ${JSON.stringify(chunk)}\r\n\r\n`;
 }
 
-let server: ReplayServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-async function serve(script: (index: number, body: Record<string, unknown>) => ScriptedResponse) {
-  server = await startReplayServer(script);
-  return server;
-}
+const { serve } = useReplayServer();
 
 type Mode = "json_schema" | "tools" | "md_json";
 const root = (url: string) => url.replace(/\/v1$/, "");
@@ -64,8 +52,7 @@ const paths: [string, (url: string, mode: Mode) => { chat: { completions: Struct
 
 describe.each(paths)("Gemini, %s path", (_path, client) => {
   it("json_schema mode sends responseJsonSchema and reads text parts; usage is the last event's", async () => {
-    const { requests } = await serve(() => ({ pieces: transcript(deltas(userJson, 6)).split(/(?<=\r\n\r\n)/), pauseMs: 1 }));
-    const url = server?.url as string;
+    const { url, requests } = await serve(() => ({ pieces: transcript(deltas(userJson, 6)).split(/(?<=\r\n\r\n)/), pauseMs: 1 }));
     const stream = client(url, "json_schema").chat.completions.createPartial({ model: "gemini-test", messages, response_model: { schema: User, name: "User" } });
     const partials: unknown[] = [];
     for await (const partial of stream) partials.push(partial);
@@ -91,8 +78,7 @@ describe.each(paths)("Gemini, %s path", (_path, client) => {
     for (const cut of [...cuts, ...Array.from({ length: 6 }, (_, i) => Math.floor(((i + 1) * bytes.length) / 7))]) {
       const { url } = await serve(() => ({ pieces: splitAt(bytes, [cut]), pauseMs: 1 }));
       expect(await client(url, "json_schema").chat.completions.create({ model: "gemini-test", messages, response_model: User })).toEqual(expectedUser);
-      await server?.close();
-    }
+          }
   });
 
   it("tools mode reads a function call whose arguments arrive whole, and feeds a failure back as a functionResponse", async () => {
@@ -127,30 +113,12 @@ describe.each(paths)("Gemini, %s path", (_path, client) => {
   });
 });
 
-describe("the same guarantees as the OpenAI path", () => {
-  const clientsFor = (url: string) => paths.map(([name, make]) => [name, make(url, "json_schema")] as const);
-  type Hooked = { on(name: "completion:kwargs" | "completion:response", handler: () => void): void };
 
-  it("break closes the request at once, on every path", async () => {
-    const { url, requests } = await serve(() => ({ pieces: transcript(deltas(userJson, 2)).split(/(?<=\r\n\r\n)/), pauseMs: 10 }));
-    for (const [index, [, made]] of clientsFor(url).entries()) {
-      const stream = made.chat.completions.createPartial({ model: "gemini-test", messages, response_model: User });
-      for await (const partial of stream) if ((partial as { name?: string }).name !== undefined) break;
-      expect(await requests[index]?.closed).toBe("client-closed");
-      await expect(stream.final).rejects.toMatchObject({ code: "aborted" });
-    }
-  });
-
-  it("createIterable yields each item as it closes, and the hooks fire, on every path", async () => {
-    const { url } = await serve(() => ({ pieces: [transcript(deltas(JSON.stringify({ items: [expectedUser, { ...expectedUser, name: "Alan" }] }), 7))] }));
-    for (const [, made] of clientsFor(url)) {
-      const fired: string[] = [];
-      (made as unknown as Hooked).on("completion:kwargs", () => fired.push("completion:kwargs"));
-      (made as unknown as Hooked).on("completion:response", () => fired.push("completion:response"));
-      const items: unknown[] = [];
-      for await (const item of made.chat.completions.createIterable({ model: "gemini-test", messages, response_model: { schema: User, name: "User" } })) items.push(item);
-      expect(items).toEqual([expectedUser, { ...expectedUser, name: "Alan" }]);
-      expect(fired).toEqual(["completion:kwargs", "completion:response"]);
-    }
-  });
+describeSameGuarantees({
+  clientsFor: (url: string) => paths.map(([name, make]) => [name, make(url, "json_schema")] as const),
+  serve,
+  slowAnswer: () => transcript(deltas(userJson, 2)).split(/(?<=\r\n\r\n)/),
+  itemsAnswer: () => transcript(deltas(itemsJson, 7)),
+  model: "gemini-test",
+  messages,
 });

@@ -1,18 +1,13 @@
 // Ollama's native /api/chat through fromProvider, replayed byte for byte by a loopback server,
 // also cut at awkward places.
-import { afterEach, describe, expect, it } from "vitest";
-import { z } from "zod";
-import { startReplayServer, type ReplayServer, type ScriptedResponse } from "../../client/test-support/replay-server.js";
+import { describe, expect, it } from "vitest";
+import { deltas, describeSameGuarantees, expectedUser, itemsJson, useReplayServer, User, userJson } from "../test-support/provider-fixtures.js";
 import { fromProvider } from "../../client/from-provider.js";
 import { IncompleteOutputError } from "../../errors/incomplete-output-error.js";
 import { ProviderError } from "../../errors/provider-error.js";
 import { splitAt } from "../../json/test-support/feed.js";
 
-const User = z.object({ name: z.string(), age: z.number().int(), bio: z.string() });
-const userJson = '{"name": "Zoë \\"Z\\" 😀", "age": 36, "bio": "Wrote the first\\nprogram; café ☕"}';
-const expectedUser = { name: 'Zoë "Z" 😀', age: 36, bio: "Wrote the first\nprogram; café ☕" };
 const messages = [{ role: "user", content: "Ada Lovelace, 36." }];
-const deltas = (text: string, size: number) => Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, i * size + size));
 
 /** Ollama chat lines: the content in `pieces`, then the done line with counts. */
 function lines(pieces: readonly string[], { doneReason = "stop", lineEnd = "\n" }: { doneReason?: string; lineEnd?: string } = {}): string {
@@ -32,15 +27,7 @@ function toolLine(argumentsObject: unknown): string {
   );
 }
 
-let server: ReplayServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-async function serve(script: (index: number, body: Record<string, unknown>) => ScriptedResponse) {
-  server = await startReplayServer(script);
-  return server;
-}
+const { serve } = useReplayServer();
 const client = (url: string, mode: "json_schema" | "tools" | "json" | "md_json" = "json_schema") =>
   fromProvider({ provider: "ollama-native", baseURL: url.replace(/\/v1$/, ""), mode });
 
@@ -64,8 +51,7 @@ describe("Ollama's native chat API", () => {
     for (const cut of [...cuts, ...Array.from({ length: 8 }, (_, i) => Math.floor(((i + 1) * bytes.length) / 9))]) {
       const { url } = await serve(() => ({ pieces: splitAt(bytes, [cut]), pauseMs: 1 }));
       expect(await client(url).chat.completions.create({ model: "llama3.2", messages, response_model: User })).toEqual(expectedUser);
-      await server?.close();
-    }
+          }
   });
 
   it("tools mode reads arguments that arrive whole, as an object, and feeds a failed answer back as a tool message", async () => {
@@ -99,35 +85,16 @@ describe("Ollama's native chat API", () => {
       expect(await client(url, mode).chat.completions.create({ model: "llama3.2", messages, response_model: User })).toEqual(expectedUser);
       expect(requests[0]?.body["format"]).toBe(mode === "json" ? "json" : undefined);
       expect(String((requests[0]?.body["messages"] as { content: string }[])[0]?.content)).toContain('"bio"');
-      await server?.close();
-    }
+          }
   });
 });
 
-describe("the same guarantees as the OpenAI path", () => {
-  const clientsFor = (url: string) => [["fetch", client(url)]] as const;
-  type Hooked = { on(name: "completion:kwargs" | "completion:response", handler: () => void): void };
 
-  it("break closes the request at once, on every path", async () => {
-    const { url, requests } = await serve(() => ({ pieces: lines(deltas(userJson, 2)).split(/(?<=\n)/), pauseMs: 10 }));
-    for (const [index, [, made]] of clientsFor(url).entries()) {
-      const stream = made.chat.completions.createPartial({ model: "llama3.2", messages, response_model: User });
-      for await (const partial of stream) if ((partial as { name?: string }).name !== undefined) break;
-      expect(await requests[index]?.closed).toBe("client-closed");
-      await expect(stream.final).rejects.toMatchObject({ code: "aborted" });
-    }
-  });
-
-  it("createIterable yields each item as it closes, and the hooks fire, on every path", async () => {
-    const { url } = await serve(() => ({ pieces: [lines(deltas(JSON.stringify({ items: [expectedUser, { ...expectedUser, name: "Alan" }] }), 7))] }));
-    for (const [, made] of clientsFor(url)) {
-      const fired: string[] = [];
-      (made as unknown as Hooked).on("completion:kwargs", () => fired.push("completion:kwargs"));
-      (made as unknown as Hooked).on("completion:response", () => fired.push("completion:response"));
-      const items: unknown[] = [];
-      for await (const item of made.chat.completions.createIterable({ model: "llama3.2", messages, response_model: { schema: User, name: "User" } })) items.push(item);
-      expect(items).toEqual([expectedUser, { ...expectedUser, name: "Alan" }]);
-      expect(fired).toEqual(["completion:kwargs", "completion:response"]);
-    }
-  });
+describeSameGuarantees({
+  clientsFor: (url: string) => [["fetch", client(url)]] as const,
+  serve,
+  slowAnswer: () => lines(deltas(userJson, 2)).split(/(?<=\n)/),
+  itemsAnswer: () => lines(deltas(itemsJson, 7)),
+  model: "llama3.2",
+  messages,
 });

@@ -1,24 +1,21 @@
 // The OpenAI Responses API through fromProvider (fetch) and fromOpenAI (the SDK), replayed byte
 // for byte by a loopback server, also cut at awkward places.
 import OpenAI from "openai";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { fromOpenAI } from "../../client/from-openai.js";
 import { fromProvider } from "../../client/from-provider.js";
 import type { StructuredCompletions } from "../../client/structured-client.js";
-import { startReplayServer, type ReplayServer, type ScriptedResponse } from "../../client/test-support/replay-server.js";
+import { deltas, describeSameGuarantees, expectedUser, itemsJson, useReplayServer, userJson } from "../test-support/provider-fixtures.js";
 import { IncompleteOutputError } from "../../errors/incomplete-output-error.js";
 import { ProviderError } from "../../errors/provider-error.js";
 import { splitAt } from "../../json/test-support/feed.js";
 
 const KEY = "sk-test-SECRET-responses";
 const User = z.object({ name: z.string(), age: z.number().int(), bio: z.string(), nickname: z.string().optional() });
-const userJson = '{"name": "Zoë \\"Z\\" 😀", "age": 36, "bio": "Wrote the first\\nprogram; café ☕"}';
 // Strict mode sends every field: an absent optional one comes as null.
 const strictJson = userJson.replace(/}$/, ', "nickname": null}');
-const expectedUser = { name: 'Zoë "Z" 😀', age: 36, bio: "Wrote the first\nprogram; café ☕" };
 const messages = [{ role: "user", content: "Ada Lovelace, 36." }];
-const deltas = (text: string, size: number) => Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, i * size + size));
 
 /** A Responses SSE transcript: a function call (or a text message when `tool` is null) whose text arrives in `pieces`. */
 function transcript(pieces: readonly string[], { tool = "User", end = "completed", lineEnd = "\n" }: { tool?: string | null; end?: "completed" | "incomplete"; lineEnd?: string } = {}): string {
@@ -41,15 +38,7 @@ function transcript(pieces: readonly string[], { tool = "User", end = "completed
   ].join("");
 }
 
-let server: ReplayServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-async function serve(script: (index: number, body: Record<string, unknown>) => ScriptedResponse) {
-  server = await startReplayServer(script);
-  return server;
-}
+const { serve } = useReplayServer();
 
 type Mode = "json_schema" | "tools";
 const paths: [string, (url: string, mode: Mode) => { chat: { completions: StructuredCompletions } }][] = [
@@ -85,8 +74,7 @@ describe.each(paths)("the Responses API, %s path", (_path, client) => {
     for (const cut of [...cuts, ...Array.from({ length: 6 }, (_, i) => Math.floor(((i + 1) * bytes.length) / 7))]) {
       const { url } = await serve(() => ({ pieces: splitAt(bytes, [cut]), pauseMs: 1 }));
       expect(await client(url, "tools").chat.completions.create({ model: "gpt-test", messages, response_model: User })).toEqual(expectedUser);
-      await server?.close();
-    }
+          }
   });
 
   it("response.incomplete ends with IncompleteOutputError; response.failed and error with ProviderError", async () => {
@@ -117,30 +105,12 @@ describe("the Responses API's modes", () => {
   });
 });
 
-describe("the same guarantees as the OpenAI path", () => {
-  const clientsFor = (url: string) => paths.map(([name, make]) => [name, make(url, "tools")] as const);
-  type Hooked = { on(name: "completion:kwargs" | "completion:response", handler: () => void): void };
 
-  it("break closes the request at once, on every path", async () => {
-    const { url, requests } = await serve(() => ({ pieces: transcript(deltas(userJson, 2)).split(/(?<=\n\n)/), pauseMs: 10 }));
-    for (const [index, [, made]] of clientsFor(url).entries()) {
-      const stream = made.chat.completions.createPartial({ model: "gpt-test", messages, response_model: User });
-      for await (const partial of stream) if ((partial as { name?: string }).name !== undefined) break;
-      expect(await requests[index]?.closed).toBe("client-closed");
-      await expect(stream.final).rejects.toMatchObject({ code: "aborted" });
-    }
-  });
-
-  it("createIterable yields each item as it closes, and the hooks fire, on every path", async () => {
-    const { url } = await serve(() => ({ pieces: [transcript(deltas(JSON.stringify({ items: [expectedUser, { ...expectedUser, name: "Alan" }] }), 7), { tool: "UserList" })] }));
-    for (const [, made] of clientsFor(url)) {
-      const fired: string[] = [];
-      (made as unknown as Hooked).on("completion:kwargs", () => fired.push("completion:kwargs"));
-      (made as unknown as Hooked).on("completion:response", () => fired.push("completion:response"));
-      const items: unknown[] = [];
-      for await (const item of made.chat.completions.createIterable({ model: "gpt-test", messages, response_model: { schema: User, name: "User" } })) items.push(item);
-      expect(items).toEqual([expectedUser, { ...expectedUser, name: "Alan" }]);
-      expect(fired).toEqual(["completion:kwargs", "completion:response"]);
-    }
-  });
+describeSameGuarantees({
+  clientsFor: (url: string) => paths.map(([name, make]) => [name, make(url, "tools")] as const),
+  serve,
+  slowAnswer: () => transcript(deltas(userJson, 2)).split(/(?<=\n\n)/),
+  itemsAnswer: () => transcript(deltas(itemsJson, 7), { tool: "UserList" }),
+  model: "gpt-test",
+  messages,
 });
