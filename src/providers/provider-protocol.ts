@@ -44,3 +44,8 @@ export interface ProviderProtocol<Mode extends string = string> {
   /** The wire events of one stream chunk; `provider` names the server in errors. */
   decode(chunk: unknown, provider: string): WireEvent[];
 }
+
+/** The usual way to carry a key: `authorization: Bearer <key>`, nothing when there is no key. */
+export function bearerAuth(apiKey: string | undefined): Record<string, string> {
+  return apiKey === undefined || apiKey === "" ? {} : { authorization: `Bearer ${apiKey}` };
+}

@@ -4,7 +4,7 @@
 // `md_json`.
 import { ProviderError } from "../../errors/provider-error.js";
 import { failedInput } from "../failed-input.js";
-import type { FailedAnswer, ProviderProtocol, RequestSchema } from "../provider-protocol.js";
+import { bearerAuth, type FailedAnswer, type ProviderProtocol, type RequestSchema } from "../provider-protocol.js";
 import type { WireEvent } from "../wire-event.js";
 import { schemaInstructions, feedbackRequest } from "../prompt-text.js";
 
@@ -81,7 +81,7 @@ export function decodeOllamaLine(line: unknown, provider: string): WireEvent[] {
 export const ollamaNativeProtocol: ProviderProtocol<OllamaMode> = {
   endpoint: (body) => ({ path: "/api/chat", body }),
   framing: "ndjson",
-  authHeaders: (apiKey) => (apiKey === undefined || apiKey === "" ? {} : { authorization: `Bearer ${apiKey}` }),
+  authHeaders: bearerAuth,
   prepareSchema: (_mode, schema) => schema,
   buildRequest: (params, mode, schema) => buildRequest(params, mode, schema),
   feedback,

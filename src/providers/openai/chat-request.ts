@@ -1,4 +1,4 @@
-import type { FailedAnswer, ProviderProtocol, RequestSchema } from "../provider-protocol.js";
+import { bearerAuth, type FailedAnswer, type ProviderProtocol, type RequestSchema } from "../provider-protocol.js";
 import { decodeChatChunk } from "./decode-chat-chunk.js";
 import { toStrictSchema } from "./strict-schema.js";
 import { schemaInstructions, feedbackRequest } from "../prompt-text.js";
@@ -107,7 +107,7 @@ export function feedbackMessages(mode: ChatMode, answer: FailedAnswer, errors: s
 export const openAIChatProtocol: ProviderProtocol<ChatMode> = {
   endpoint: (body) => ({ path: "/chat/completions", body }),
   framing: "sse",
-  authHeaders: (apiKey) => (apiKey === undefined || apiKey === "" ? {} : { authorization: `Bearer ${apiKey}` }),
+  authHeaders: bearerAuth,
   prepareSchema,
   buildRequest: buildChatBody,
   feedback: feedbackMessages,

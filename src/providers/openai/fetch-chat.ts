@@ -1,6 +1,7 @@
 // The Chat Completions call over plain fetch, for any OpenAI-compatible server: no SDK needed.
 import { ProviderError } from "../../errors/provider-error.js";
 import { chatError } from "./decode-chat-chunk.js";
+import { bearerAuth } from "../provider-protocol.js";
 import { readNdjson } from "../read-ndjson.js";
 import { readSseJson } from "./read-sse.js";
 
@@ -38,7 +39,7 @@ export function retryAfterMs(headers: Headers): number | undefined {
 export async function fetchChatChunks(endpoint: ChatEndpoint, request: Record<string, unknown>, signal: AbortSignal): Promise<AsyncIterable<unknown[]>> {
   const { path, body } = endpoint.endpoint?.(request) ?? { path: "/chat/completions", body: request };
   const url = `${endpoint.baseURL.replace(/\/+$/, "")}${path}`;
-  const auth = endpoint.authHeaders ?? ((key: string | undefined): Record<string, string> => (key === undefined || key === "" ? {} : { authorization: `Bearer ${key}` }));
+  const auth = endpoint.authHeaders ?? bearerAuth;
   const accept = endpoint.framing === "ndjson" ? "application/x-ndjson" : "text/event-stream";
   const headers: Record<string, string> = { "content-type": "application/json", accept, ...endpoint.headers, ...auth(endpoint.apiKey) };
   let response: Response;

@@ -3,7 +3,7 @@
 // forced function tool; its arguments stream as `response.function_call_arguments.delta`,
 // keyed by the output item). The caller's `messages` become the request's `input`.
 import { ProviderError } from "../../errors/provider-error.js";
-import type { FailedAnswer, ProviderProtocol, RequestSchema } from "../provider-protocol.js";
+import { bearerAuth, type FailedAnswer, type ProviderProtocol, type RequestSchema } from "../provider-protocol.js";
 import type { WireEvent } from "../wire-event.js";
 import { toStrictSchema } from "./strict-schema.js";
 import { feedbackRequest } from "../prompt-text.js";
@@ -105,7 +105,7 @@ export function decodeResponsesEvent(event: unknown, provider: string): WireEven
 export const openAIResponsesProtocol: ProviderProtocol<ResponsesMode> = {
   endpoint: (body) => ({ path: "/responses", body }),
   framing: "sse",
-  authHeaders: (apiKey) => (apiKey === undefined || apiKey === "" ? {} : { authorization: `Bearer ${apiKey}` }),
+  authHeaders: bearerAuth,
   prepareSchema: (mode, schema) => (mode === "json_schema" ? { ...schema, jsonSchema: toStrictSchema(schema.jsonSchema) } : schema),
   buildRequest: (params, mode, schema) => buildRequest(params, mode, schema),
   feedback,
