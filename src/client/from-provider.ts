@@ -58,7 +58,9 @@ function environment(name: string | undefined): string | undefined {
 }
 
 /**
- * A client for any OpenAI-compatible server over fetch.
+ * A client over plain fetch: any OpenAI-compatible server (Chat Completions, or the Responses
+ * API with `api: "responses"`), and Anthropic, Gemini and Ollama's native API by their
+ * provider names.
  *
  * @example
  * const client = fromProvider("ollama/llama3.2", { mode: "json_schema" });
@@ -70,11 +72,11 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
   const known = PROVIDER_PRESETS[provider];
   const baseURL = given.baseURL ?? known?.baseURL;
   if (baseURL === undefined) throw new TypeError(`formwork: no baseURL for provider "${provider}" (known presets: ${Object.keys(PROVIDER_PRESETS).join(", ")})`);
-  // Anthropic and Ollama's native API speak their own protocols; every other server OpenAI's.
-  const kind = provider === "anthropic" || provider === "ollama-native" || provider === "gemini" ? provider : given.api === "responses" ? "responses" : "chat";
+  // A provider with a protocol of its own speaks it; every other server speaks OpenAI's.
+  const kind = Object.hasOwn(NATIVE_MODES, provider) ? provider : given.api === "responses" ? "responses" : "chat";
   const protocol = PROTOCOLS[kind] as ProviderProtocol<string>;
-  const mode = given.mode ?? (kind === "chat" || kind === "anthropic" ? "tools" : "json_schema");
   const modes = NATIVE_MODES[kind];
+  const mode = given.mode ?? modes?.[0] ?? "tools";
   if (modes !== undefined && !modes.includes(mode)) {
     throw new TypeError(`formwork: ${kind === "responses" ? "the Responses API" : `the ${provider} provider`} takes the modes ${modes.join(", ")}, not "${mode}"`);
   }
@@ -128,7 +130,7 @@ const PROTOCOLS: Readonly<Record<string, ProviderProtocol<never>>> = {
   "ollama-native": ollamaNativeProtocol,
 };
 
-// The modes of the providers with a protocol of their own.
+// The modes of the protocols other than Chat Completions, the default first.
 const NATIVE_MODES: Readonly<Record<string, readonly string[]>> = {
   gemini: ["json_schema", "tools", "md_json"],
   anthropic: ["tools", "json_schema", "json", "md_json"],
