@@ -326,24 +326,17 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     const answer = answerFor(chatRequest, seed, faults, options.scripts ?? []);
     const midAnswerFault: "drop" | "error" | "length" | undefined = faults.has("drop") ? "drop" : faults.has("error") ? "error" : faults.has("length") ? "length" : undefined;
     const id = `${isMessages ? "msg_offline" : isResponses ? "resp_offline" : "chatcmpl-offline"}${String(++completions).padStart(6, "0")}`;
-    if (isResponses || gemini !== null) {
+    if (isMessages || isResponses || isOllama || gemini !== null) {
+      // Ollama streams unless told not to; the Messages API only when asked; Responses and
+      // Gemini are served streaming.
+      if (isOllama && body["stream"] === false) return completeOllama(response, body, answer);
+      if (isMessages && body["stream"] !== true) return completeMessage(response, body, answer, id);
       if (faults.has("slow-first-token")) await new Promise((resolve) => setTimeout(resolve, options.slowFirstTokenMs ?? 1500));
       const next = seededRandom(hash(id));
       const streamOptions = { id, pieces: (piece: string) => tokens(piece, next), interval, fault: midAnswerFault };
+      if (isOllama) return streamOllama(response, body, answer, streamOptions);
+      if (isMessages) return streamMessages(response, body, answer, streamOptions);
       return isResponses ? streamResponses(response, body, answer, streamOptions) : streamGemini(response, body, answer, streamOptions);
-    }
-    if (isOllama) {
-      // Ollama streams unless told not to.
-      if (body["stream"] === false) return completeOllama(response, body, answer);
-      if (faults.has("slow-first-token")) await new Promise((resolve) => setTimeout(resolve, options.slowFirstTokenMs ?? 1500));
-      const next = seededRandom(hash(JSON.stringify(body["messages"])));
-      return streamOllama(response, body, answer, { pieces: (piece) => tokens(piece, next), interval, fault: midAnswerFault });
-    }
-    if (isMessages) {
-      if (body["stream"] !== true) return completeMessage(response, body, answer, id);
-      if (faults.has("slow-first-token")) await new Promise((resolve) => setTimeout(resolve, options.slowFirstTokenMs ?? 1500));
-      const next = seededRandom(hash(id));
-      return streamMessages(response, body, answer, { id, pieces: (piece) => tokens(piece, next), interval, fault: midAnswerFault });
     }
     if (body["stream"] === true) await stream(response, body, answer, faults, id);
     else complete(response, body, answer, id);
