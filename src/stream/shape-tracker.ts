@@ -3,6 +3,7 @@
 // that did not change. One tracker follows one value; `baseDepth` is the length of that value's
 // path in the document (0 for the whole document, 1 for the items of a top-level array...).
 import type { JsonValueKind } from "../json/json-parser.js";
+import { fieldState, type FieldState } from "./field-state.js";
 import type { JsonPath } from "../json/json-path.js";
 import { ANY, countLeaves, isAbsentWhenNull, removeAbsentNulls, resolve, type ObjectShape, type Shape, type ShapeIssue, type UnionShape } from "../schema/shape.js";
 
@@ -15,7 +16,7 @@ export class ShapeViolation {
 }
 
 /** Where a field stands: not begun, being written, or complete. */
-export type FieldState = "pending" | "streaming" | "done";
+export type { FieldState } from "./field-state.js";
 
 /**
  * How far the value is: the schema's leaf fields done out of all. A leaf field is each scalar
@@ -145,14 +146,9 @@ export class ShapeTracker {
 
   /** The state of a field, given the active path and the last snapshot. */
   static stateOf(path: JsonPath, active: JsonPath | undefined, value: unknown): FieldState {
-    if (active !== undefined && path.length <= active.length && path.every((key, index) => key === active[index])) return "streaming";
-    let node = value;
-    for (const key of path) {
-      if (typeof node !== "object" || node === null || !Object.hasOwn(node, key)) return "pending";
-      node = (node as Record<string, unknown>)[key];
-    }
-    return node === undefined ? "pending" : "done";
+    return fieldState(path, active, value);
   }
+
 
   start(path: JsonPath, kind: JsonValueKind): void {
     const depth = path.length - this.baseDepth;

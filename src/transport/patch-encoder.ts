@@ -1,0 +1,247 @@
+// The writer's half of the patch protocol (docs/transport.md): updates of a stream in, frames
+// out. Pure: no timers, no I/O; the caller decides when to flush (see toPatchStream).
+import type { JsonPath } from "../json/json-path.js";
+import { encodeError } from "./error-codec.js";
+import { patchHeader, type PatchOperation, type PatchStreamKind, type PatchUpdate, type PathRef } from "./protocol.js";
+
+interface PathNode {
+  /** -1 until the reader has been told of the path. */
+  id: number;
+  readonly key: string | number;
+  readonly parent: PathNode | undefined;
+  children: Map<string | number, PathNode> | undefined;
+  /** Clock values: a value is closed when it closed after it (or an ancestor) was last set. */
+  setAt: number;
+  closedAt: number;
+}
+
+/** Options of {@link PatchEncoder}. */
+export interface PatchEncoderOptions {
+  /**
+   * Check that a grown string begins with the one sent before appending (else set it whole).
+   * Needed when updates carry no `completed` paths (iterable streams' partial items); costs
+   * a comparison of the string per update.
+   */
+  readonly checkPrefixes?: boolean;
+}
+
+/**
+ * Turns a stream's updates into frames of the patch protocol. Call {@link update} for every
+ * update (or {@link item} for an iterable's finished item), then {@link flush} whenever a frame
+ * should go out: everything since the last flush becomes one frame, and appends to one string
+ * are merged into one. Each method returns text to send (whole lines), or `""`.
+ *
+ * @example
+ * const encoder = new PatchEncoder("partial");
+ * let body = encoder.header();
+ * for await (const update of stream.updates()) { encoder.update(update); body += encoder.flush(); }
+ * body += encoder.finish(await stream.final);
+ */
+export class PatchEncoder {
+  private sent: unknown = undefined;
+  private readonly root: PathNode = { id: 0, key: "", parent: undefined, children: undefined, setAt: 0, closedAt: 0 };
+  private nextId = 1;
+  private clock = 0;
+  private sentActive: PathNode | null = null;
+  private sentProgress = "";
+  private attempt = 1;
+  private newAttempt: number | undefined = undefined;
+  private latest: PatchUpdate | undefined = undefined;
+  private completed: JsonPath[] = [];
+  private items: unknown[] = [];
+  private ops: PatchOperation[] = [];
+  private closing = new Set<PathNode>();
+  private readonly checkPrefixes: boolean;
+  private pendingUsage: unknown = undefined;
+
+  constructor(
+    readonly kind: PatchStreamKind,
+    options: PatchEncoderOptions = {},
+  ) {
+    this.checkPrefixes = options.checkPrefixes ?? kind === "iterable";
+  }
+
+  /** The first line of the stream. */
+  header(): string {
+    return `${patchHeader(this.kind)}\n`;
+  }
+
+  /** True when something waits for {@link flush}. */
+  get hasPending(): boolean {
+    return this.latest !== undefined || this.items.length > 0 || this.newAttempt !== undefined;
+  }
+
+  /** Records an update (the latest value wins; completed paths add up until the next flush). */
+  update(update: PatchUpdate): void {
+    const attempt = update.attempt ?? this.attempt;
+    if (attempt !== this.attempt) {
+      // What the old attempt closed no longer matters: the reader clears it all.
+      this.attempt = attempt;
+      this.newAttempt = attempt;
+      this.completed = [];
+    }
+    if (update.completed !== undefined) for (const path of update.completed) this.completed.push(path);
+    this.latest = update;
+  }
+
+  /** Records a finished item of an iterable stream. */
+  item(value: unknown): void {
+    this.items.push(value);
+  }
+
+  /** One frame with everything recorded since the last flush, or "" when nothing changed. */
+  flush(): string {
+    const ops: PatchOperation[] = (this.ops = []);
+    if (this.newAttempt !== undefined) {
+      ops.push(["n", this.newAttempt]);
+      this.newAttempt = undefined;
+      this.sent = undefined;
+      this.root.setAt = ++this.clock; // every string of the old attempt counts as open again
+      this.sentActive = null;
+      this.sentProgress = "0/0";
+    }
+    for (const item of this.items) ops.push(["i", item]);
+    this.items = [];
+    const update = this.latest;
+    this.latest = undefined;
+    if (update !== undefined) {
+      const closing = (this.closing = new Set<PathNode>());
+      for (const path of this.completed) closing.add(this.nodeAt(path));
+      this.diff(this.sent, update.value, this.root);
+      this.sent = update.value;
+      if (this.completed.length > 0) {
+        const done: unknown[] = ["d"];
+        for (const path of this.completed) {
+          const node = this.nodeAt(path);
+          node.closedAt = ++this.clock;
+          done.push(this.ref(node));
+        }
+        ops.push(done as unknown as PatchOperation);
+        this.completed = [];
+      }
+      closing.clear();
+      if (this.kind === "partial") {
+        const active = update.active === undefined ? null : this.nodeAt(update.active);
+        if (active !== this.sentActive) {
+          ops.push(active === null ? ["@"] : ["@", this.ref(active)]);
+          this.sentActive = active;
+        }
+      }
+      if (update.progress !== undefined) {
+        const progress = `${update.progress.done}/${update.progress.total}`;
+        if (progress !== this.sentProgress) {
+          ops.push(["p", update.progress.done, update.progress.total]);
+          this.sentProgress = progress;
+        }
+      }
+    }
+    return ops.length === 0 ? "" : `${JSON.stringify(ops)}\n`;
+  }
+
+  /** The last frames of a stream that ended well: what is pending, the usage, and `final`. */
+  finish(...final: [] | [value: unknown]): string {
+    return this.end(final.length === 0 ? ["f"] : ["f", final[0]]);
+  }
+
+  /** Records the usage, sent with the stream's last frame. */
+  usage(usage: unknown): void {
+    this.pendingUsage = usage;
+  }
+
+  /** The last frames of a stream that failed: what is pending, then the error. */
+  fail(error: unknown): string {
+    return this.end(["e", encodeError(error)]);
+  }
+
+  private end(last: PatchOperation): string {
+    const pending = this.flush();
+    const ops: PatchOperation[] = [];
+    if (this.pendingUsage !== undefined) ops.push(["u", this.pendingUsage]);
+    ops.push(last);
+    return `${pending}${JSON.stringify(ops)}\n`;
+  }
+
+  private diff(before: unknown, after: unknown, node: PathNode): void {
+    if (before === after) return;
+    if (after === undefined) {
+      this.ops.push(["s", this.ref(node)]);
+      node.setAt = ++this.clock;
+      return;
+    }
+    if (typeof before === "string" && typeof after === "string") {
+      if (this.canAppend(before, after, node)) {
+        this.ops.push(["a", this.ref(node), after.slice(before.length)]);
+        return;
+      }
+    } else if (isContainer(before) && isContainer(after) && Array.isArray(before) === Array.isArray(after)) {
+      if (Array.isArray(before)) {
+        const list = after as unknown[];
+        if (list.length >= before.length) {
+          // An array being written only grows, and every element before the last one sent had
+          // closed. One that closed (compared once) may have been replaced by a duplicated key.
+          const from = this.checkPrefixes || this.closing.has(node) || this.isClosed(node) ? 0 : Math.max(0, before.length - 1);
+          for (let index = from; index < list.length; index++) this.diff(before[index], list[index], this.child(node, index));
+          return;
+        }
+      } else {
+        const old = before as Record<string, unknown>;
+        const now = after as Record<string, unknown>;
+        let kept = 0;
+        for (const key of Object.keys(now)) {
+          const had = Object.hasOwn(old, key);
+          if (had) kept++;
+          this.diff(had ? old[key] : undefined, now[key], this.child(node, key));
+        }
+        if (kept < Object.keys(old).length) {
+          for (const key of Object.keys(old)) if (!Object.hasOwn(now, key)) this.diff(old[key], undefined, this.child(node, key));
+        }
+        return;
+      }
+    }
+    this.ops.push(["s", this.ref(node), after]);
+    node.setAt = ++this.clock;
+  }
+
+  // A string being written only grows (rule 1 of partial values), so its new tail is all that
+  // is sent. One that had closed can only change by being replaced (a duplicated key); one that
+  // closed in this frame is compared once, which keeps the whole check linear.
+  private canAppend(before: string, after: string, node: PathNode): boolean {
+    if (after.length <= before.length || this.isClosed(node)) return false;
+    if (this.checkPrefixes || this.closing.has(node)) return after.startsWith(before);
+    return true;
+  }
+
+  private isClosed(node: PathNode): boolean {
+    let setAt = 0;
+    for (let at: PathNode | undefined = node; at !== undefined; at = at.parent) setAt = Math.max(setAt, at.setAt);
+    return node.closedAt > setAt;
+  }
+
+  private child(node: PathNode, key: string | number): PathNode {
+    const children = (node.children ??= new Map());
+    let child = children.get(key);
+    if (child === undefined) {
+      child = { id: -1, key, parent: node, children: undefined, setAt: 0, closedAt: 0 };
+      children.set(key, child);
+    }
+    return child;
+  }
+
+  private nodeAt(path: JsonPath): PathNode {
+    let node = this.root;
+    for (const key of path) node = this.child(node, key);
+    return node;
+  }
+
+  // The reader numbers definitions in the order it finishes reading them: parent first.
+  private ref(node: PathNode): PathRef {
+    if (node.id >= 0) return node.id;
+    const parent = this.ref(node.parent as PathNode);
+    node.id = this.nextId++;
+    return [parent, node.key];
+  }
+}
+
+function isContainer(value: unknown): value is object {
+  return typeof value === "object" && value !== null;
+}
