@@ -56,7 +56,7 @@ describe("patch encoder and decoder", () => {
         readLines(decoder, encoder.header());
         let serverShown: unknown = undefined;
         let browserShown: unknown = undefined;
-        let closed: unknown[] = [];
+        let closed: (readonly (string | number)[])[] = [];
         let index = 0;
         let latest: unknown = undefined;
         for await (const update of stream.updates()) {

@@ -91,9 +91,11 @@ export class PatchEncoder {
 
   /** One frame with everything recorded since the last flush, or "" when nothing changed. */
   flush(): string {
+    let cleared = "";
     const ops: PatchOperation[] = (this.ops = []);
     if (this.newAttempt !== undefined) {
-      ops.push(["n", this.newAttempt]);
+      // A frame of its own, so that a reader shows the empty form before the new answer.
+      cleared = `${JSON.stringify([["n", this.newAttempt]])}\n`;
       this.newAttempt = undefined;
       this.sent = undefined;
       this.root.setAt = ++this.clock; // every string of the old attempt counts as open again
@@ -135,7 +137,7 @@ export class PatchEncoder {
         }
       }
     }
-    return ops.length === 0 ? "" : `${JSON.stringify(ops)}\n`;
+    return ops.length === 0 ? cleared : `${cleared}${JSON.stringify(ops)}\n`;
   }
 
   /** The last frames of a stream that ended well: what is pending, the usage, and `final`. */
