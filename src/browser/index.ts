@@ -12,3 +12,5 @@ export type { FieldState } from "../stream/field-state.js";
 export type { JsonPath } from "../json/json-path.js";
 export * from "../errors/index.js";
 export { JsonParseError } from "../json/json-parse-error.js";
+export { PartialController, IterableController } from "./partial-controller.js";
+export type { PartialControllerOptions, PartialState, IterableState } from "./partial-controller.js";

@@ -35,6 +35,9 @@ export async function sendResponse(response: Response, res: ServerResponse): Pro
 export async function startTestServer(routes: Record<string, Route>): Promise<TestServer> {
   const server = createServer((req, res) => {
     void (async () => {
+      // A page on another origin (happy-dom's window, a browser) may call it.
+      res.setHeader("access-control-allow-origin", "*");
+      if (req.method === "OPTIONS") return void res.writeHead(204, { "access-control-allow-headers": "*", "access-control-allow-methods": "GET, POST" }).end();
       const path = new URL(req.url ?? "/", "http://localhost").pathname;
       const route = routes[path];
       if (route === undefined) return void res.writeHead(404).end();
