@@ -185,7 +185,6 @@ describe("formwork/server to formwork/browser over HTTP", () => {
   });
 
   it("abort() cancels at once: the model request's connection closes and the server's stream ends with AbortError", async () => {
-    const used = proxy.used;
     const errors = outcomes("/slow-user").errors.length;
     const stream = fetchPartial<User>(`${app.url}/slow-user`, {});
     const updates = stream.updates();
@@ -194,7 +193,6 @@ describe("formwork/server to formwork/browser over HTTP", () => {
     stream.abort("stop");
     await expect(updates.next()).rejects.toSatisfy((error) => AbortError.isInstance(error));
     await vi.waitFor(() => expect(proxy.open).toBe(0), { timeout: 10_000 });
-    expect(proxy.used).toBe(used + 1);
     // Cancelled, not finished: the server's stream ended with AbortError.
     await vi.waitFor(() => expect(outcomes("/slow-user").errors.length).toBe(errors + 1), { timeout: 10_000 });
     expect(AbortError.isInstance(outcomes("/slow-user").errors.at(-1))).toBe(true);

@@ -113,9 +113,15 @@ export function toPatchStream(input: PatchSource, options: PatchStreamOptions = 
         }
         send(encoder.finish());
       } else {
+        let attempt = 1;
         for await (const update of source.updates()) {
           encoder.update(update);
-          schedule();
+          // A new attempt goes out at once, alone: the reader clears the form before the new
+          // answer's first token.
+          if (update.attempt !== attempt) {
+            attempt = update.attempt;
+            flush();
+          } else schedule();
         }
         const final = await source.final;
         const result = (source as { readonly result?: Promise<{ readonly usage?: unknown }> }).result;

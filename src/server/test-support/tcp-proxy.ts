@@ -7,28 +7,31 @@ export interface TcpProxy {
   /** The proxy's port on 127.0.0.1. */
   readonly port: number;
   /**
-   * Connections open now that have carried a request. (undici may open a spare connection and
-   * keep it idle for its keep-alive time: that one carries nothing and is not counted.)
+   * Requests in flight: connections whose last request has not been answered to its end (a
+   * chunked body's last chunk) and that are still open. An idle keep-alive connection does not
+   * count, so this falls to 0 when a request is cancelled even if its connection is reused.
    */
   readonly open: number;
-  /** Connections that carried a request so far. */
-  readonly used: number;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   const open = new Set<Socket>();
-  let used = 0;
   const server = createServer((client) => {
     sockets.add(client);
     const upstream = connect(targetPort, "127.0.0.1");
     sockets.add(upstream);
     client.pipe(upstream);
     upstream.pipe(client);
-    client.once("data", () => {
-      used++;
+    client.on("data", () => {
       if (!client.destroyed) open.add(client);
+    });
+    // The end of a chunked response: the connection is idle again (kept alive for the next request).
+    let tail = "";
+    upstream.on("data", (data: Buffer) => {
+      tail = (tail + data.toString("latin1")).slice(-5);
+      if (tail === "0\r\n\r\n") open.delete(client);
     });
     const end = () => {
       client.destroy();
@@ -49,9 +52,6 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     port: (server.address() as AddressInfo).port,
     get open() {
       return open.size;
-    },
-    get used() {
-      return used;
     },
     close: () =>
       new Promise<void>((resolve) => {
