@@ -11,3 +11,4 @@ if (only === undefined || only === "json") console.log(await benchJsonParsers(),
 if (only === undefined || only === "memory") console.log(await benchMemory(), "\n");
 if (only === undefined || only === "schema") console.log(await benchSchemaStreams(), "\n");
 if (only === undefined || only === "end-to-end") console.log(await benchEndToEnd(), "\n");
+if (only === undefined || only === "transport") console.log(await (await import("./transport.js")).benchTransport(), "\n");

@@ -64,7 +64,9 @@ export class PatchDecoder {
     } catch {
       throw this.malformed("not JSON");
     }
-    if (!Array.isArray(ops)) throw this.malformed("a frame must be a JSON array of operations");
+    // A bare string is a frame with one append to the active path.
+    if (typeof ops === "string") ops = [ops];
+    if (!Array.isArray(ops)) throw this.malformed("a frame must be a JSON array of operations, or a string");
     this.fresh = new Set();
     let isUpdate = false;
     let attempt: number | undefined;
@@ -72,11 +74,19 @@ export class PatchDecoder {
     const items: unknown[] = [];
     const frame: { usage?: unknown; final?: { value: unknown }; error?: FormworkError } = {};
     for (const op of ops as unknown[]) {
-      if (!Array.isArray(op) || typeof op[0] !== "string") throw this.malformed("an operation must be an array that begins with its name");
+      if (typeof op === "string") {
+        if (this.active === undefined) throw this.malformed("an append to the active path, but none is active");
+        this.append(this.active, op);
+        isUpdate = true;
+        continue;
+      }
+      if (!Array.isArray(op) || typeof op[0] !== "string") throw this.malformed("an operation must be a string or an array that begins with its name");
       switch (op[0]) {
         case "s": {
           const path = this.path(op[1]);
-          this.set(path, op.length < 3 ? undefined : op[2], op.length < 3);
+          const isRemoval = op.length < 3;
+          this.set(path, isRemoval ? undefined : op[2], isRemoval);
+          if (!isRemoval) this.moveActive(rightmost(path, op[2]), completed);
           isUpdate = true;
           break;
         }
@@ -84,15 +94,20 @@ export class PatchDecoder {
           const path = this.path(op[1]);
           if (typeof op[2] !== "string") throw this.malformed("an append needs a string");
           this.append(path, op[2]);
+          this.moveActive(path, completed);
           isUpdate = true;
           break;
         }
+        case "m":
+          this.moveActive(this.merge(this.path(op[1]), op[2], completed), completed);
+          isUpdate = true;
+          break;
         case "d":
           for (const ref of op.slice(1)) completed.push(this.path(ref));
           isUpdate = true;
           break;
         case "@":
-          this.active = op.length < 2 ? undefined : this.path(op[1]);
+          this.moveActive(op.length < 2 ? undefined : this.path(op[1]), completed);
           isUpdate = true;
           break;
         case "p": {
@@ -129,7 +144,10 @@ export class PatchDecoder {
           break; // an operation of a later minor revision: skipped whole (docs/transport.md)
       }
     }
-    return { isUpdate, completed, items, attempt, ...frame };
+    // A value may be done twice over (an atomic member of a merge, which the active path then
+    // leaves): listed once.
+    const unique = completed.length < 2 ? completed : [...new Map(completed.map((path) => [JSON.stringify(path), path])).values()];
+    return { isUpdate, completed: unique, items, attempt, ...frame };
   }
 
   /** The error to end with when the body ended here: patch-truncated, unless the stream was over. */
@@ -228,6 +246,56 @@ export class PatchDecoder {
     if (typeof value === "object" && value !== null) this.fresh.add(value);
   }
 
+  // Every shown value the active path leaves is done: JSON is written in order.
+  private moveActive(next: JsonPath | undefined, completed: JsonPath[]): void {
+    const before = this.active;
+    this.active = next;
+    if (before === undefined || before === next) return;
+    let common = 0;
+    if (next === undefined) common = -1;
+    else while (common < before.length && common < next.length && before[common] === next[common]) common++;
+    for (let length = before.length; length > common; length--) {
+      const path = before.slice(0, length);
+      if (this.isShown(path)) completed.push(path);
+    }
+  }
+
+  private isShown(path: JsonPath): boolean {
+    let value = this.value;
+    for (const key of path) {
+      if (typeof value !== "object" || value === null || !Object.hasOwn(value, key)) return false;
+      value = (value as Record<string | number, unknown>)[key];
+    }
+    return value !== undefined;
+  }
+
+  // New members (an object) or elements (an array) at the end of the container at `path`.
+  private merge(path: JsonPath, members: unknown, completed: JsonPath[]): JsonPath {
+    const target = path.length === 0 ? this.writable(this.value, path, -1) : this.containerAt(path);
+    if (path.length === 0) this.value = target;
+    if (typeof members !== "object" || members === null || Array.isArray(members) !== Array.isArray(target)) throw this.malformed(`a merge into ${formatJsonPath(path)} needs ${Array.isArray(target) ? "an array" : "an object"}`);
+    let last = path;
+    const entries: [string | number, unknown][] = Array.isArray(members) ? members.map((value, offset) => [(target as unknown[]).length + offset, value]) : Object.entries(members);
+    for (const [key, value] of entries) {
+      const child = [...path, key];
+      this.paths.push(child);
+      write(target, key, value);
+      if (typeof value === "object" && value !== null) this.fresh.add(value);
+      else if (typeof value !== "string") completed.push(child); // atomic: whole, so done
+      last = rightmost(child, value);
+    }
+    return last;
+  }
+
+  // The container at `path`, made writable for this frame.
+  private containerAt(path: JsonPath): Container {
+    const parent = this.parentOf(path);
+    const key = path[path.length - 1] as string | number;
+    const child = this.writable(read(parent, key), path, path.length - 1);
+    write(parent, key, child);
+    return child;
+  }
+
   private append(path: JsonPath, text: string): void {
     if (path.length === 0) {
       if (typeof this.value !== "string") throw this.malformed("an append to a value that is not a string");
@@ -240,6 +308,20 @@ export class PatchDecoder {
     if (typeof current !== "string") throw this.malformed(`an append to ${formatJsonPath(path)}, which is not a string`);
     write(parent, key, current + text);
   }
+}
+
+// The path a write makes active: the value's last member, down; when that is atomic (whole),
+// the container holding it (docs/transport.md).
+function rightmost(path: JsonPath, value: unknown): JsonPath {
+  let at = path;
+  let inner = value;
+  while (typeof inner === "object" && inner !== null) {
+    const key = Array.isArray(inner) ? inner.length - 1 : Object.keys(inner).at(-1);
+    if (key === undefined || key === -1) return at;
+    at = [...at, key];
+    inner = (inner as Record<string | number, unknown>)[key];
+  }
+  return typeof inner === "string" || at.length === 0 ? at : at.slice(0, -1);
 }
 
 function read(container: Container, key: string | number): unknown {

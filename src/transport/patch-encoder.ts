@@ -42,7 +42,11 @@ export class PatchEncoder {
   private readonly root: PathNode = { id: 0, key: "", parent: undefined, children: undefined, setAt: 0, closedAt: 0 };
   private nextId = 1;
   private clock = 0;
-  private sentActive: PathNode | null = null;
+  // The active path as the reader has it after the operations written so far (each set, merge
+  // and append moves it; see docs/transport.md).
+  private readerActive: PathNode | null = null;
+  private impliedDone = new Set<PathNode>();
+  private current: unknown = undefined;
   private sentProgress = "";
   private attempt = 1;
   private newAttempt: number | undefined = undefined;
@@ -99,7 +103,7 @@ export class PatchEncoder {
       this.newAttempt = undefined;
       this.sent = undefined;
       this.root.setAt = ++this.clock; // every string of the old attempt counts as open again
-      this.sentActive = null;
+      this.readerActive = null;
       this.sentProgress = "0/0";
     }
     for (const item of this.items) ops.push(["i", item]);
@@ -109,26 +113,28 @@ export class PatchEncoder {
     if (update !== undefined) {
       const closing = (this.closing = new Set<PathNode>());
       for (const path of this.completed) closing.add(this.nodeAt(path));
+      this.impliedDone = new Set();
+      this.current = update.value;
       this.diff(this.sent, update.value, this.root);
       this.sent = update.value;
+      if (this.kind === "partial") {
+        const active = update.active === undefined ? null : this.nodeAt(update.active);
+        if (active !== this.readerActive) {
+          ops.push(active === null ? ["@"] : ["@", this.ref(active)]);
+          this.moveActive(active);
+        }
+      }
       if (this.completed.length > 0) {
         const done: unknown[] = ["d"];
         for (const path of this.completed) {
           const node = this.nodeAt(path);
           node.closedAt = ++this.clock;
-          done.push(this.ref(node));
+          if (!this.impliedDone.delete(node)) done.push(this.ref(node));
         }
-        ops.push(done as unknown as PatchOperation);
+        if (done.length > 1) ops.push(done as unknown as PatchOperation);
         this.completed = [];
       }
       closing.clear();
-      if (this.kind === "partial") {
-        const active = update.active === undefined ? null : this.nodeAt(update.active);
-        if (active !== this.sentActive) {
-          ops.push(active === null ? ["@"] : ["@", this.ref(active)]);
-          this.sentActive = active;
-        }
-      }
       if (update.progress !== undefined) {
         const progress = `${update.progress.done}/${update.progress.total}`;
         if (progress !== this.sentProgress) {
@@ -137,7 +143,10 @@ export class PatchEncoder {
         }
       }
     }
-    return ops.length === 0 ? cleared : `${cleared}${JSON.stringify(ops)}\n`;
+    if (ops.length === 0) return cleared;
+    // A frame that only appends to the active string is written as the bare string.
+    const [only] = ops;
+    return `${cleared}${JSON.stringify(ops.length === 1 && typeof only === "string" ? only : ops)}\n`;
   }
 
   /** The last frames of a stream that ended well: what is pending, the usage, and `final`. */
@@ -172,7 +181,9 @@ export class PatchEncoder {
     }
     if (typeof before === "string" && typeof after === "string") {
       if (this.canAppend(before, after, node)) {
-        this.ops.push(["a", this.ref(node), after.slice(before.length)]);
+        const text = after.slice(before.length);
+        this.ops.push(node === this.readerActive ? text : ["a", this.ref(node), text]);
+        this.moveActive(node);
         return;
       }
     } else if (isContainer(before) && isContainer(after) && Array.isArray(before) === Array.isArray(after)) {
@@ -182,26 +193,90 @@ export class PatchEncoder {
           // An array being written only grows, and every element before the last one sent had
           // closed. One that closed (compared once) may have been replaced by a duplicated key.
           const from = this.checkPrefixes || this.closing.has(node) || this.isClosed(node) ? 0 : Math.max(0, before.length - 1);
-          for (let index = from; index < list.length; index++) this.diff(before[index], list[index], this.child(node, index));
+          for (let index = from; index < before.length; index++) this.diff(before[index], list[index], this.child(node, index));
+          if (list.length > before.length) this.merge(node, list.slice(before.length).map((value, offset) => [before.length + offset, value]), true);
           return;
         }
       } else {
         const old = before as Record<string, unknown>;
         const now = after as Record<string, unknown>;
         let kept = 0;
+        const added: [string, unknown][] = [];
         for (const key of Object.keys(now)) {
-          const had = Object.hasOwn(old, key);
-          if (had) kept++;
-          this.diff(had ? old[key] : undefined, now[key], this.child(node, key));
+          if (!Object.hasOwn(old, key)) {
+            added.push([key, now[key]]);
+            continue;
+          }
+          kept++;
+          this.diff(old[key], now[key], this.child(node, key));
         }
         if (kept < Object.keys(old).length) {
           for (const key of Object.keys(old)) if (!Object.hasOwn(now, key)) this.diff(old[key], undefined, this.child(node, key));
         }
+        // New members come after the old ones (JSON is written in order), so one merge keeps
+        // the reader's key order.
+        if (added.length > 0) this.merge(node, added, false);
         return;
       }
     }
     this.ops.push(["s", this.ref(node), after]);
     node.setAt = ++this.clock;
+    this.moveActive(this.rightmost(node, after));
+  }
+
+  // New members of an object (or elements of an array) in one operation, with the bytes of the
+  // answer's own text: each member gets the next path id; an atomic member is done by rule 2.
+  private merge(node: PathNode, members: readonly (readonly [string | number, unknown])[], isArray: boolean): void {
+    const ref = this.ref(node);
+    const body: Record<string, unknown> | unknown[] = isArray ? [] : {};
+    let last = node;
+    for (const [key, value] of members) {
+      const child = this.child(node, key);
+      child.id = this.nextId++;
+      child.setAt = ++this.clock;
+      if (isArray) (body as unknown[]).push(value);
+      else Object.defineProperty(body, key, { value, enumerable: true, writable: true, configurable: true });
+      if (!isContainer(value) && typeof value !== "string") this.impliedDone.add(child);
+      last = this.rightmost(child, value);
+    }
+    this.ops.push(["m", ref, body]);
+    this.moveActive(last);
+  }
+
+  // The reader counts as done every shown value the active path leaves (JSON is written in
+  // order: what the writer left is complete), so those need no "d".
+  private moveActive(next: PathNode | null): void {
+    const before = this.readerActive;
+    this.readerActive = next;
+    if (before === null || before === next) return;
+    const stay = new Set<PathNode>();
+    for (let at: PathNode | undefined = next ?? undefined; at !== undefined; at = at.parent) stay.add(at);
+    for (let at: PathNode | undefined = before; at !== undefined && !stay.has(at); at = at.parent) {
+      if (this.isShown(at)) this.impliedDone.add(at);
+    }
+  }
+
+  private isShown(node: PathNode): boolean {
+    const keys: (string | number)[] = [];
+    for (let at: PathNode | undefined = node; at?.parent !== undefined; at = at.parent) keys.push(at.key);
+    let value = this.current;
+    for (let index = keys.length - 1; index >= 0; index--) {
+      if (!isContainer(value) || !Object.hasOwn(value, keys[index] as string | number)) return false;
+      value = (value as Record<string | number, unknown>)[keys[index] as string | number];
+    }
+    return value !== undefined;
+  }
+
+  // The path the reader makes active after writing `value` at `node`: its last member, down; a
+  // last member that is atomic is whole, so then the container holding it.
+  private rightmost(node: PathNode, value: unknown): PathNode {
+    for (let at = node, inner = value; ; ) {
+      if (!isContainer(inner)) return typeof inner === "string" || at.parent === undefined ? at : at.parent;
+      const key = Array.isArray(inner) ? inner.length - 1 : Object.keys(inner).at(-1);
+      if (key === undefined || key === -1) return at;
+      at = this.child(at, key);
+      inner = (inner as Record<string | number, unknown>)[key];
+    }
   }
 
   // A string being written only grows (rule 1 of partial values), so its new tail is all that

@@ -23,8 +23,8 @@ export const PATCH_HEADERS: Readonly<Record<string, string>> = {
 /** A path reference: an id defined before (0 is the root), or `[ref, key]` defining a new one. */
 export type PathRef = number | readonly [PathRef, string | number];
 
-/** An operation, as it appears in a frame. */
-export type PatchOperation = readonly [string, ...unknown[]];
+/** An operation, as it appears in a frame: `[name, ...arguments]`, or a string appended to the active path. */
+export type PatchOperation = readonly [string, ...unknown[]] | string;
 
 /** What a writer takes from one update of a partial stream. */
 export interface PatchUpdate {
