@@ -173,4 +173,24 @@ describe("patch encoder and decoder", () => {
     expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
     expect(decoder.value).toEqual(value);
   });
+
+  it("the final value is sent only when it is not the document as shown (a transform changed it)", async () => {
+    for (const [schema, expected] of [
+      [z.object({ name: z.string() }), { name: "ada" }],
+      [z.object({ name: z.string().transform((name) => name.toUpperCase()) }), { name: "ADA" }],
+    ] as const) {
+      const stream = partialStream(schema, chunkSource(['{"name": "a', 'da"}']).iterable);
+      const encoder = new PatchEncoder("partial");
+      const decoder = new PatchDecoder();
+      let body = encoder.header();
+      for await (const update of stream.updates()) {
+        encoder.update(update);
+        body += encoder.flush();
+      }
+      const last = encoder.finish(await stream.final);
+      expect(last.includes('"ADA"')).toBe(expected.name === "ADA");
+      const frames = readLines(decoder, body + last);
+      expect(frames.at(-1)?.final?.value).toEqual(expected);
+    }
+  });
 });

@@ -133,7 +133,8 @@ export class PatchDecoder {
           frame.usage = op[1];
           break;
         case "f":
-          frame.final = { value: op[1] };
+          // Without a value: a partial stream's final value is the document as shown.
+          frame.final = { value: op.length < 2 ? (this.kind === "partial" ? this.value : undefined) : op[1] };
           this.isEnded = true;
           break;
         case "e":

@@ -151,7 +151,11 @@ export class PatchEncoder {
 
   /** The last frames of a stream that ended well: what is pending, the usage, and `final`. */
   finish(...final: [] | [value: unknown]): string {
-    return this.end(final.length === 0 ? ["f"] : ["f", final[0]]);
+    const pending = this.flush();
+    // The final value is most often the document as shown (no transform changed it): then the
+    // reader takes its own, and the answer is not sent twice.
+    const isShown = final.length === 0 || (this.kind === "partial" && isSameJson(final[0], this.sent));
+    return `${pending}${this.end(isShown ? ["f"] : ["f", final[0]])}`;
   }
 
   /** Records the usage, sent with the stream's last frame. */
@@ -317,6 +321,25 @@ export class PatchEncoder {
     node.id = this.nextId++;
     return [parent, node.key];
   }
+}
+
+// Equal as JSON text would be: the same plain values, keys in the same order.
+function isSameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return typeof a !== "object" || a === null || isPlain(a);
+  if (!isContainer(a) || !isContainer(b) || Array.isArray(a) !== Array.isArray(b) || !isPlain(a) || !isPlain(b)) return false;
+  const keys = Object.keys(a);
+  const others = Object.keys(b);
+  if (keys.length !== others.length) return false;
+  for (let index = 0; index < keys.length; index++) {
+    const key = keys[index] as string;
+    if (key !== others[index] || !isSameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
+  }
+  return true;
+}
+
+function isPlain(value: object): boolean {
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return Array.isArray(value) || prototype === Object.prototype || prototype === null;
 }
 
 function isContainer(value: unknown): value is object {
