@@ -33,12 +33,15 @@ export class RemotePartialStream<T, Partial = DeepPartial<T>> implements AsyncIt
   private readonly body: PatchBodyReader;
   private hasStarted = false;
   private isRead = false;
-  private pending: RemoteUpdate<Partial> | undefined;
+  // Frames applied since the reader last took a record, and what closed in them: the record
+  // itself is made when taken, so a reader slower than the network gets the latest state and
+  // the document is copied once per record rather than once per frame.
+  private hasPending = false;
+  private pendingCompleted: JsonPath[] = [];
   private isFinished = false;
   private failure: unknown = undefined;
   private hasReportedFailure = false;
   private waiters: (() => void)[] = [];
-  private last: Partial | undefined;
   private lastUsage: unknown = undefined;
   private readonly finalPromise: Promise<T>;
   private settle!: { resolve: (value: T) => void; reject: (error: unknown) => void };
@@ -66,7 +69,7 @@ export class RemotePartialStream<T, Partial = DeepPartial<T>> implements AsyncIt
 
   /** The last partial value shown. */
   get partial(): Partial | undefined {
-    return this.last;
+    return this.body.decoder.value as Partial | undefined;
   }
 
   /** The token usage the server reported (with the final value), if it did. */
@@ -105,11 +108,7 @@ export class RemotePartialStream<T, Partial = DeepPartial<T>> implements AsyncIt
       next: async () => {
         this.start();
         for (;;) {
-          const update = this.pending;
-          if (update !== undefined) {
-            this.pending = undefined;
-            return { done: false, value: update };
-          }
+          if (this.hasPending) return { done: false, value: this.take() };
           if (this.failure !== undefined) {
             if (this.hasReportedFailure) return { done: true, value: undefined };
             this.hasReportedFailure = true;
@@ -133,27 +132,26 @@ export class RemotePartialStream<T, Partial = DeepPartial<T>> implements AsyncIt
     this.hasStarted = true;
     this.body.run().then(
       () => undefined,
-      (error: unknown) => this.fail(asStreamError(error, this.last)),
+      (error: unknown) => this.fail(asStreamError(error, this.body.decoder.value)),
     );
+  }
+
+  private take(): RemoteUpdate<Partial> {
+    const decoder = this.body.decoder;
+    const value = decoder.value as Partial | undefined;
+    const active = decoder.active;
+    const completed = this.pendingCompleted;
+    this.hasPending = false;
+    this.pendingCompleted = [];
+    return { value, progress: decoder.progress, completed, active, attempt: decoder.attempt, state: (path) => fieldState(path, active, value) };
   }
 
   private onFrame(frame: DecodedFrame): void {
     if (frame.usage !== undefined) this.lastUsage = frame.usage;
+    if (frame.attempt !== undefined) this.pendingCompleted = [];
     if (frame.isUpdate) {
-      const decoder = this.body.decoder;
-      const value = decoder.value as Partial | undefined;
-      const active = decoder.active;
-      // A reader slower than the network gets the latest record; what closed in between is kept.
-      const skipped = this.pending?.completed ?? [];
-      this.pending = {
-        value,
-        progress: decoder.progress,
-        completed: skipped.length === 0 ? frame.completed : [...skipped, ...frame.completed],
-        active,
-        attempt: decoder.attempt,
-        state: (path) => fieldState(path, active, value),
-      };
-      this.last = value;
+      this.hasPending = true;
+      for (const path of frame.completed) this.pendingCompleted.push(path);
     }
     if (frame.final !== undefined) void this.finish(frame.final.value);
     this.wake();

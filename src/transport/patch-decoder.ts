@@ -36,8 +36,18 @@ type Container = Record<string, unknown> | unknown[];
  * decoder.value; // the document as the server last showed it
  */
 export class PatchDecoder {
-  /** The document: a new object only where a frame changed something. */
-  value: unknown = undefined;
+  private document: unknown = undefined;
+
+  /**
+   * The document as a snapshot: never changed afterwards, sharing every subtree that did not
+   * change since the previous read. Reading it seals the document: frames applied before the
+   * next read copy what they change once (path copying), however many frames that is, so a
+   * reader that looks less often than frames arrive pays less.
+   */
+  get value(): unknown {
+    this.fresh = new Set();
+    return this.document;
+  }
   progress = { done: 0, total: 0, ratio: 0 };
   active: JsonPath | undefined = undefined;
   attempt = 1;
@@ -67,7 +77,6 @@ export class PatchDecoder {
     // A bare string is a frame with one append to the active path.
     if (typeof ops === "string") ops = [ops];
     if (!Array.isArray(ops)) throw this.malformed("a frame must be a JSON array of operations, or a string");
-    this.fresh = new Set();
     let isUpdate = false;
     let attempt: number | undefined;
     const completed: JsonPath[] = [];
@@ -120,7 +129,7 @@ export class PatchDecoder {
         case "n":
           if (typeof op[1] !== "number") throw this.malformed("an attempt needs its number");
           attempt = this.attempt = op[1];
-          this.value = undefined;
+          this.document = undefined;
           this.active = undefined;
           this.progress = { done: 0, total: 0, ratio: 0 };
           completed.length = 0;
@@ -134,7 +143,7 @@ export class PatchDecoder {
           break;
         case "f":
           // Without a value: a partial stream's final value is the document as shown.
-          frame.final = { value: op.length < 2 ? (this.kind === "partial" ? this.value : undefined) : op[1] };
+          frame.final = { value: op.length < 2 ? (this.kind === "partial" ? this.document : undefined) : op[1] };
           this.isEnded = true;
           break;
         case "e":
@@ -214,8 +223,8 @@ export class PatchDecoder {
   }
 
   private parentOf(path: JsonPath): Container {
-    let node = this.writable(this.value, path, -1);
-    this.value = node;
+    let node = this.writable(this.document, path, -1);
+    this.document = node;
     for (let depth = 0; depth < path.length - 1; depth++) {
       const key = path[depth] as string | number;
       const child = this.writable(read(node, key), path, depth);
@@ -227,7 +236,7 @@ export class PatchDecoder {
 
   private set(path: JsonPath, value: unknown, isRemoval: boolean): void {
     if (path.length === 0) {
-      this.value = value;
+      this.document = value;
       if (typeof value === "object" && value !== null) this.fresh.add(value);
       return;
     }
@@ -262,7 +271,7 @@ export class PatchDecoder {
   }
 
   private isShown(path: JsonPath): boolean {
-    let value = this.value;
+    let value = this.document;
     for (const key of path) {
       if (typeof value !== "object" || value === null || !Object.hasOwn(value, key)) return false;
       value = (value as Record<string | number, unknown>)[key];
@@ -272,8 +281,8 @@ export class PatchDecoder {
 
   // New members (an object) or elements (an array) at the end of the container at `path`.
   private merge(path: JsonPath, members: unknown, completed: JsonPath[]): JsonPath {
-    const target = path.length === 0 ? this.writable(this.value, path, -1) : this.containerAt(path);
-    if (path.length === 0) this.value = target;
+    const target = path.length === 0 ? this.writable(this.document, path, -1) : this.containerAt(path);
+    if (path.length === 0) this.document = target;
     if (typeof members !== "object" || members === null || Array.isArray(members) !== Array.isArray(target)) throw this.malformed(`a merge into ${formatJsonPath(path)} needs ${Array.isArray(target) ? "an array" : "an object"}`);
     let last = path;
     const entries: [string | number, unknown][] = Array.isArray(members) ? members.map((value, offset) => [(target as unknown[]).length + offset, value]) : Object.entries(members);
@@ -299,8 +308,8 @@ export class PatchDecoder {
 
   private append(path: JsonPath, text: string): void {
     if (path.length === 0) {
-      if (typeof this.value !== "string") throw this.malformed("an append to a value that is not a string");
-      this.value += text;
+      if (typeof this.document !== "string") throw this.malformed("an append to a value that is not a string");
+      this.document += text;
       return;
     }
     const parent = this.parentOf(path);
