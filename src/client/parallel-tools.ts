@@ -2,6 +2,7 @@
 // call (by its index on the wire) is read by the schema its name points to, with a partial
 // parser of its own, and yielded the moment its arguments close and validate.
 import { IncompleteOutputError } from "../errors/incomplete-output-error.js";
+import { NoItemsError } from "../errors/no-items-error.js";
 import { ValidationError } from "../errors/validation-error.js";
 import type { SchemaLike } from "../schema/schema-adapter.js";
 import { PartialParser, type PartialParserOptions } from "../stream/partial-parser.js";
@@ -50,6 +51,8 @@ export function parallelToolItems<T>(
         }
       }
     }
+    // No tool call at all (prose, a refusal) is not an empty answer.
+    if (calls.size === 0) throw new NoItemsError({ text: attempt.record.content, usage: attempt.record.usage });
     for (const [index, call] of calls) {
       if (!call.isDone) {
         throw new IncompleteOutputError({ message: `The arguments of tool call ${index} (${call.name}) ended before they were complete`, partial: call.parser.snapshot(), text: call.text });
