@@ -11,3 +11,4 @@ export { UnsupportedSchemaError } from "./unsupported-schema-error.js";
 export { SchemaError } from "./schema-error.js";
 export { ConfigurationError } from "./configuration-error.js";
 export { NoItemsError } from "./no-items-error.js";
+export { TemplateError } from "./template-error.js";
