@@ -7,7 +7,7 @@ import type { ResponseCreateParamsBase } from "openai/resources/responses/respon
 import { describe, expectTypeOf, it } from "vitest";
 import { z } from "zod";
 import { IncompleteOutputError } from "../errors/incomplete-output-error.js";
-import { RetryError } from "../errors/retry-error.js";
+import type { RetryError } from "../errors/retry-error.js";
 import type { Usage } from "../providers/wire-event.js";
 import { jsonSchema } from "../schema/schema-adapter.js";
 import type { DeepPartial } from "../stream/deep-partial.js";

@@ -137,6 +137,34 @@ describe.each(paths)("createIterable on the %s path", (_path, makeClient) => {
   });
 });
 
+describe.each(paths)("cancelling createIterable (%s)", (_path, makeClient) => {
+  const slowItems = (): ScriptedResponse => {
+    const transcript = sseTranscript(toolCallChunks("TaskList", ['{"items": [{"title": "Write", "done": false}', ', {"title": "Ship", "done": true}', "]}"]));
+    return { pieces: transcript.split(/(?<=\n\n)/), pauseMs: 40 };
+  };
+
+  it("break after the first item closes the request at once", async () => {
+    const { url, requests } = await serve(slowItems);
+    for await (const item of makeClient(url, "tools").chat.completions.createIterable({ model: "m", messages, response_model: Task, max_retries: 2 })) {
+      expect(item).toEqual({ title: "Write", done: false });
+      break;
+    }
+    expect(await requests[0]?.closed).toBe("client-closed");
+    expect(requests).toHaveLength(1);
+  });
+
+  it("abort() after an item ends the iteration with AbortError and closes the request", async () => {
+    const { url, requests } = await serve(slowItems);
+    const stream = makeClient(url, "tools").chat.completions.createIterable({ model: "m", messages, response_model: Task, max_retries: 2 });
+    const iterator = stream[Symbol.asyncIterator]();
+    expect(await iterator.next()).toEqual({ done: false, value: { title: "Write", done: false } });
+    stream.abort("user left");
+    await expect(iterator.next()).rejects.toMatchObject({ code: "aborted", message: "The stream was aborted: user left" });
+    expect(await requests[0]?.closed).toBe("client-closed");
+    expect(requests).toHaveLength(1);
+  });
+});
+
 describe("createIterable against the offline model server", () => {
   it("the invalid-first fault (the list left out: `{}`) is NoItemsError without retries, and is fixed by max_retries: 1", async () => {
     model = await startModelServer({ seed: 7 });
