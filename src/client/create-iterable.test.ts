@@ -192,3 +192,61 @@ describe("createIterable with parallel_tools", () => {
     expect(requests).toHaveLength(1);
   });
 });
+
+describe("parallel_tools retries while no item was shown", () => {
+  const Weather = z.object({ city: z.string() });
+  const Search = z.object({ query: z.string() });
+  const models = [{ schema: Weather, name: "Weather" }, { schema: Search, name: "Search" }] as const;
+  const calls = (first: string): ScriptedResponse => {
+    const base = { id: "chatcmpl-3", object: "chat.completion.chunk", created: 1, model: "test-model" };
+    const chunk = (delta: unknown) => ({ ...base, choices: [{ index: 0, delta, finish_reason: null }] });
+    return {
+      pieces: [
+        sseTranscript([
+          chunk({ role: "assistant", tool_calls: [{ index: 0, id: "call_w", type: "function", function: { name: "Weather", arguments: first } }] }),
+          chunk({ tool_calls: [{ index: 1, id: "call_s", type: "function", function: { name: "Search", arguments: '{"query": "umbrellas"}' } }] }),
+          { ...base, choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] },
+        ]),
+      ],
+    };
+  };
+
+  it("prose, then a first call that does not fit, then a good answer: the errors go back as the model's own turns", async () => {
+    const answers = [prose(REFUSAL), calls('{"city": 7}'), calls('{"city": "Oslo"}')];
+    const { url, requests } = await serve((index) => answers[index] as ScriptedResponse);
+    const client = fromProvider({ provider: "test", baseURL: url, mode: "parallel_tools" });
+    const { items, error } = await collect(client.chat.completions.createIterable({ model: "m", messages, response_model: models, max_retries: 2 }));
+    expect(error).toBeUndefined();
+    expect(items).toEqual([{ city: "Oslo" }, { query: "umbrellas" }]);
+    expect(requests).toHaveLength(3);
+    const second = requests[1]?.body["messages"] as Record<string, unknown>[];
+    expect(second.slice(-2)).toEqual([
+      { role: "assistant", content: REFUSAL },
+      { role: "user", content: "- The answer held no list of items: answer with the items, as the schema asks\nCall the tools (Weather, Search) with your answer, not text." },
+    ]);
+    const third = requests[2]?.body["messages"] as Record<string, unknown>[];
+    expect(third.at(-2)).toMatchObject({ role: "assistant", tool_calls: [{ id: "call_w", function: { name: "Weather", arguments: '{"city": 7}' } }] });
+    expect(third.at(-1)).toMatchObject({ role: "tool", tool_call_id: "call_w" });
+  });
+
+  it("after an item was shown, a later call that does not fit ends the iteration without asking again", async () => {
+    const { url, requests } = await serve(() => {
+      const base = { id: "chatcmpl-4", object: "chat.completion.chunk", created: 1, model: "test-model" };
+      return {
+        pieces: [
+          sseTranscript([
+            { ...base, choices: [{ index: 0, delta: { role: "assistant", tool_calls: [{ index: 0, id: "call_w", type: "function", function: { name: "Weather", arguments: '{"city": "Oslo"}' } }] }, finish_reason: null }] },
+            { ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 1, id: "call_s", type: "function", function: { name: "Search", arguments: '{"query": 1}' } }] }, finish_reason: null }] },
+          ]),
+        ],
+      };
+    });
+    const client = fromProvider({ provider: "test", baseURL: url, mode: "parallel_tools" });
+    const { items, error } = await collect(client.chat.completions.createIterable({ model: "m", messages, response_model: models, max_retries: 2 }));
+    expect(items).toEqual([{ city: "Oslo" }]);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error).toMatchObject({ code: "validation-failed" });
+    expect((error as Error).message).toBe("The value at $.query does not fit the schema: $.query: Expected string, received number (after 1 item was shown: they cannot be taken back, so the answer was not asked again)");
+    expect(requests).toHaveLength(1);
+  });
+});

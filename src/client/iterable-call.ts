@@ -115,8 +115,8 @@ export class IterableCall<T, Partial> implements AsyncIterable<T> {
   }
 }
 
-// Items already handed out stand: the error says so (its class and code stay what they were).
-function afterItemsShown(error: unknown, shown: number): unknown {
+/** Items already handed out stand: the error says so (its class and code stay what they were). */
+export function afterItemsShown(error: unknown, shown: number): unknown {
   if (error instanceof Error && !AbortError.isInstance(error)) {
     error.message = `${error.message} (after ${shown} item${shown === 1 ? " was" : "s were"} shown: they cannot be taken back, so the answer was not asked again)`;
   }

@@ -237,11 +237,24 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
     });
     const call = split(params as unknown as Record<string, unknown>, checked[0] as ResponseModel<SchemaLike>);
     const [first, ...more] = checked.map((model, index) => requestSchema(model, false, `response_model[${index}]`));
-    const body = protocol.buildRequest(call.rest, mode, first as RequestSchema, { more });
-    hooks.emit("attempt:start", { attempt: 1, error: undefined });
     const tools = new Map(checked.map((model) => [model.name as string, model.schema]));
-    const attempt = { transport, body, record: new AttemptRecord(1, "parallel", requestedModel(body)), hooks, signal: call.signal, maxTransportRetries: call.maxTransportRetries };
-    return parallelToolItems(tools, attempt, { ...readOptions, onInvalid: params.on_invalid ?? "throw" });
+    const start = (attempt: number, feedback: readonly Record<string, unknown>[]) => {
+      const body = protocol.buildRequest({ ...call.rest, messages: [...call.messages, ...feedback] }, mode, first as RequestSchema, { more });
+      return { transport, body, record: new AttemptRecord(attempt, "parallel", requestedModel(body)), hooks, maxTransportRetries: call.maxTransportRetries };
+    };
+    return parallelToolItems(tools, start, {
+      ...readOptions,
+      onInvalid: params.on_invalid ?? "throw",
+      signal: call.signal,
+      maxRetries: call.maxRetries,
+      hooks,
+      // The call at fault goes back as that tool's call and result; no call at all (prose), as
+      // the answer and a request in the caller's own message form.
+      feedback: (record, failed, error) =>
+        failed === undefined
+          ? [{ role: "assistant", content: record.content }, { role: "user", content: `${describeAnswerError(error)}\nCall the tools (${[...tools.keys()].join(", ")}) with your answer, not text.` }]
+          : protocol.feedback(mode, { text: failed.text, toolCallId: failed.id, toolName: failed.name }, describeAnswerError(error)),
+    });
   }
 
   function createIterable(params: IterableParams<SchemaLike>) {

@@ -4,6 +4,7 @@
 // what it showed. Usage is summed over attempts.
 import { AbortError } from "../errors/abort-error.js";
 import { IncompleteOutputError } from "../errors/incomplete-output-error.js";
+import { NoItemsError } from "../errors/no-items-error.js";
 import { RetryError } from "../errors/retry-error.js";
 import { ValidationError } from "../errors/validation-error.js";
 import { formatJsonPath } from "../json/json-path.js";
@@ -46,6 +47,8 @@ export function isAnswerError(error: unknown): boolean {
 
 /** The errors of an answer, as the model is told them. */
 export function describeAnswerError(error: unknown): string {
+  // NoItemsError's message speaks to the developer; the model is told what to do.
+  if (NoItemsError.isInstance(error)) return "- The answer held no list of items: answer with the items, as the schema asks";
   if (ValidationError.isInstance(error)) return error.issues.map((issue) => `- ${formatJsonPath(issue.path)}: ${issue.message}`).join("\n");
   if (error instanceof Error) return `- ${error.message}`;
   return `- ${String(error)}`;
