@@ -118,6 +118,9 @@ describe("response_model is a schema, statically", () => {
     const Typed = jsonSchema<{ city: string }>({ type: "object", properties: { city: { type: "string" } }, required: ["city"] });
     expectTypeOf(provider.chat.completions.create({ model: "m", messages, response_model: Typed })).resolves.toEqualTypeOf<{ city: string }>();
     void provider.chat.completions.create({ model: "m", messages, response_model: { type: "object", properties: { city: { type: "string" } }, nullable: false } });
+    // Declared without `as const`: `type` widens to string, and still compiles.
+    const declared = { type: "object", properties: { name: { type: "string" }, tags: { type: "array", items: { type: "string" } } }, required: ["name"], additionalProperties: false };
+    void provider.chat.completions.create({ model: "m", messages, response_model: declared });
     const loaded: Record<string, unknown> = JSON.parse("{}") as Record<string, unknown>;
     void provider.chat.completions.create({ model: "m", messages, response_model: loaded });
   });

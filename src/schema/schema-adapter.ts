@@ -26,7 +26,12 @@ export interface JsonSchemaObject {
   readonly $ref?: string;
   readonly $defs?: { readonly [name: string]: JsonSchemaPart };
   readonly definitions?: { readonly [name: string]: JsonSchemaPart };
-  readonly type?: JsonSchemaTypeName | readonly JsonSchemaTypeName[];
+  /**
+   * A type name, or several. Any string is accepted so that a schema declared without
+   * `as const` (where `type` widens to string) still compiles; the check at the call refuses
+   * a name that is not one.
+   */
+  readonly type?: JsonSchemaTypeName | readonly JsonSchemaTypeName[] | (string & {}) | readonly string[];
   readonly title?: string;
   readonly description?: string;
   readonly default?: unknown;
