@@ -121,6 +121,16 @@ describe("response_model is a schema, statically", () => {
     // Declared without `as const`: `type` widens to string, and still compiles.
     const declared = { type: "object", properties: { name: { type: "string" }, tags: { type: "array", items: { type: "string" } } }, required: ["name"], additionalProperties: false };
     void provider.chat.completions.create({ model: "m", messages, response_model: declared });
+    // Typed as @types/json-schema types it (every keyword `?: T | undefined`, draft 4's boolean required).
+    interface DraftLike {
+      $schema?: string | undefined;
+      type?: "object" | "string" | ("object" | "null")[] | undefined;
+      properties?: { [key: string]: DraftLike | boolean } | undefined;
+      required?: boolean | string[] | undefined;
+      examples?: string | undefined;
+    }
+    const draft: DraftLike = { type: "object", properties: { name: { type: "string" } } };
+    void provider.chat.completions.create({ model: "m", messages, response_model: draft });
     const loaded: Record<string, unknown> = JSON.parse("{}") as Record<string, unknown>;
     void provider.chat.completions.create({ model: "m", messages, response_model: loaded });
   });

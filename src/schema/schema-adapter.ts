@@ -13,6 +13,9 @@ export type JsonSchemaTypeName = "string" | "number" | "integer" | "boolean" | "
 
 type JsonSchemaPart = JsonSchemaObject | boolean;
 
+// Each keyword also takes `undefined`, so that schemas typed by @types/json-schema (which
+// declares `?: T | undefined`) fit under exactOptionalPropertyTypes.
+
 /**
  * A plain JSON Schema object. Its keywords are typed (and all optional), so that TypeScript
  * rejects an object that shares none of them: `{ name: "string" }` or a Zod shape
@@ -21,52 +24,52 @@ type JsonSchemaPart = JsonSchemaObject | boolean;
  * `Record<string, unknown>` is accepted as it is and checked at run time.
  */
 export interface JsonSchemaObject {
-  readonly $schema?: string;
-  readonly $id?: string;
-  readonly $ref?: string;
-  readonly $defs?: { readonly [name: string]: JsonSchemaPart };
-  readonly definitions?: { readonly [name: string]: JsonSchemaPart };
+  readonly $schema?: string | undefined;
+  readonly $id?: string | undefined;
+  readonly $ref?: string | undefined;
+  readonly $defs?: { readonly [name: string]: JsonSchemaPart } | undefined;
+  readonly definitions?: { readonly [name: string]: JsonSchemaPart } | undefined;
   /**
    * A type name, or several. Any string is accepted so that a schema declared without
    * `as const` (where `type` widens to string) still compiles; the check at the call refuses
    * a name that is not one.
    */
-  readonly type?: JsonSchemaTypeName | readonly JsonSchemaTypeName[] | (string & {}) | readonly string[];
-  readonly title?: string;
-  readonly description?: string;
-  readonly default?: unknown;
-  readonly examples?: readonly unknown[];
-  readonly const?: unknown;
-  readonly enum?: readonly unknown[];
-  readonly properties?: { readonly [key: string]: JsonSchemaPart };
-  readonly required?: readonly string[];
-  readonly additionalProperties?: JsonSchemaPart;
-  readonly patternProperties?: { readonly [pattern: string]: JsonSchemaPart };
-  readonly propertyNames?: JsonSchemaPart;
-  readonly minProperties?: number;
-  readonly maxProperties?: number;
-  readonly items?: JsonSchemaPart | readonly JsonSchemaPart[];
-  readonly prefixItems?: readonly JsonSchemaPart[];
-  readonly minItems?: number;
-  readonly maxItems?: number;
-  readonly uniqueItems?: boolean;
-  readonly contains?: JsonSchemaPart;
-  readonly anyOf?: readonly JsonSchemaPart[];
-  readonly oneOf?: readonly JsonSchemaPart[];
-  readonly allOf?: readonly JsonSchemaPart[];
-  readonly not?: JsonSchemaPart;
-  readonly if?: JsonSchemaPart;
-  readonly then?: JsonSchemaPart;
-  readonly else?: JsonSchemaPart;
-  readonly minLength?: number;
-  readonly maxLength?: number;
-  readonly pattern?: string;
-  readonly format?: string;
-  readonly minimum?: number;
-  readonly maximum?: number;
-  readonly exclusiveMinimum?: number | boolean;
-  readonly exclusiveMaximum?: number | boolean;
-  readonly multipleOf?: number;
+  readonly type?: JsonSchemaTypeName | readonly JsonSchemaTypeName[] | (string & {}) | readonly string[] | undefined;
+  readonly title?: string | undefined;
+  readonly description?: string | undefined;
+  readonly default?: unknown | undefined;
+  readonly examples?: unknown | undefined;
+  readonly const?: unknown | undefined;
+  readonly enum?: readonly unknown[] | undefined;
+  readonly properties?: { readonly [key: string]: JsonSchemaPart } | undefined;
+  readonly required?: readonly string[] | boolean | undefined;
+  readonly additionalProperties?: JsonSchemaPart | undefined;
+  readonly patternProperties?: { readonly [pattern: string]: JsonSchemaPart } | undefined;
+  readonly propertyNames?: JsonSchemaPart | undefined;
+  readonly minProperties?: number | undefined;
+  readonly maxProperties?: number | undefined;
+  readonly items?: JsonSchemaPart | readonly JsonSchemaPart[] | undefined;
+  readonly prefixItems?: readonly JsonSchemaPart[] | undefined;
+  readonly minItems?: number | undefined;
+  readonly maxItems?: number | undefined;
+  readonly uniqueItems?: boolean | undefined;
+  readonly contains?: JsonSchemaPart | undefined;
+  readonly anyOf?: readonly JsonSchemaPart[] | undefined;
+  readonly oneOf?: readonly JsonSchemaPart[] | undefined;
+  readonly allOf?: readonly JsonSchemaPart[] | undefined;
+  readonly not?: JsonSchemaPart | undefined;
+  readonly if?: JsonSchemaPart | undefined;
+  readonly then?: JsonSchemaPart | undefined;
+  readonly else?: JsonSchemaPart | undefined;
+  readonly minLength?: number | undefined;
+  readonly maxLength?: number | undefined;
+  readonly pattern?: string | undefined;
+  readonly format?: string | undefined;
+  readonly minimum?: number | undefined;
+  readonly maximum?: number | undefined;
+  readonly exclusiveMinimum?: number | boolean | undefined;
+  readonly exclusiveMaximum?: number | boolean | undefined;
+  readonly multipleOf?: number | undefined;
 }
 
 // Every keyword a JSON Schema object may hold at its root, for the run-time check: an object
