@@ -5,7 +5,7 @@ import { anthropicMessagesProtocol, type AnthropicMode } from "../providers/anth
 import type { ProviderProtocol } from "../providers/provider-protocol.js";
 import type { ChatTransport } from "./attempt.js";
 import type { ChatRequest } from "./chat-request.js";
-import { checkMode, checkSdkClient } from "./check-configuration.js";
+import { checkBaseURL, checkMode, checkSdkClient } from "./check-configuration.js";
 import { providerErrors, toProviderError, withStructuredCalls } from "./sdk-client.js";
 import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
 
@@ -40,6 +40,8 @@ export function fromAnthropic<C extends AnthropicLike>(client: C, options: { rea
   const provider = options.provider ?? "anthropic";
   checkSdkClient(client, ["messages", "create"], "fromAnthropic", "an Anthropic SDK client (new Anthropic() from @anthropic-ai/sdk; without the SDK, use fromProvider(\"anthropic/<model>\"))");
   const mode = checkMode(options.mode, "anthropic", "fromAnthropic");
+  const sdkBaseURL = (client as { baseURL?: unknown }).baseURL;
+  if (typeof sdkBaseURL === "string") checkBaseURL(sdkBaseURL, "fromAnthropic (the client's baseURL)");
   const messages = client.messages;
   const transport: ChatTransport = {
     provider,
