@@ -95,7 +95,7 @@ const schemaMistakes: [string, unknown, string, string][] = [
   ],
 ];
 
-describe.each(paths)("schemas are checked at the call, before any request (%s)", (_path, makeClient) => {
+describe.each(paths)("schemas are checked at the call, before any request (%s)", (path, makeClient) => {
   it.each(schemaMistakes)("%s is a SchemaError from every method", async (_name, responseModel, code, message) => {
     const { url, requests } = await serveUser();
     const client = makeClient(url);
@@ -127,6 +127,11 @@ describe.each(paths)("schemas are checked at the call, before any request (%s)",
     const retries = await failureOf(client, "create", { response_model: User, max_retries: -1 });
     expect(retries).toBeInstanceOf(ConfigurationError);
     expect(retries).toMatchObject({ code: "configuration-invalid", option: "max_retries", message: "max_retries must be a whole number of 0 or more, not -1" });
+    if (path === "fetch") {
+      const unnamed = await (client.chat.completions.create({ messages, response_model: User }) as Promise<unknown>).catch((error: unknown) => error);
+      expect(unnamed).toBeInstanceOf(ConfigurationError);
+      expect(unnamed).toMatchObject({ option: "model", message: `fromProvider({ provider: "test" }): the call names no model; pass { model } in the call, or create the client as fromProvider("test/<model>")` });
+    }
     const extra = await failureOf(client, "createPartial", { response_model: User, extra_body: "top_k=40" });
     expect(extra).toMatchObject({ code: "configuration-invalid", option: "extra_body", message: "extra_body must be an object of request fields, not string" });
     expect(requests).toHaveLength(0);

@@ -133,9 +133,20 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
   };
   // The model of "provider/model", where a call names none; added before anything reports the
   // request, so that hooks see exactly what is sent.
+  // A call with no model anywhere would only get the server's 400: say so before sending.
   const withModel = <P>(params: P): P => {
     const fields = params as Record<string, unknown>;
-    return (fields["model"] === undefined && given.model !== undefined ? { ...fields, model: given.model } : params) as P;
+    if (fields["model"] === undefined && given.model === undefined) {
+      throw new ConfigurationError({ option: "model", message: `${who}: the call names no model; pass { model } in the call, or create the client as fromProvider("${provider}/<model>")` });
+    }
+    return (fields["model"] === undefined ? { ...fields, model: given.model } : params) as P;
+  };
+  const rejecting = <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return call();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
   const transport: ChatTransport = {
     provider,
@@ -147,10 +158,10 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
   const completions = {
     // Without a response_model the call goes to the server as it is.
     create: (params: Record<string, unknown>) =>
-      params["response_model"] === undefined ? passthrough(endpoint, withModel(params)) : structured.create(withModel(params) as never),
+      rejecting(() => (params["response_model"] === undefined ? passthrough(endpoint, withModel(params)) : structured.create(withModel(params) as never))),
     createPartial: (params: never) => structured.createPartial(withModel(params)),
     createIterable: (params: never) => structured.createIterable(withModel(params)),
-    createWithCompletion: (params: never) => structured.createWithCompletion(withModel(params)),
+    createWithCompletion: (params: never) => rejecting(() => structured.createWithCompletion(withModel(params))),
   } as unknown as StructuredCompletions; // the same overloads as `structured`
   return {
     chat: { completions },
