@@ -30,11 +30,17 @@ export class UsageError extends Error {
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
+/** The options by long name (a string, true for a flag, undefined when absent), and the positionals. */
+export interface ParsedOptions {
+  readonly values: Readonly<Record<string, string | boolean | undefined>>;
+  readonly positionals: readonly string[];
+}
+
 /**
  * `parseArgs` with errors that name the bad option and say what to do, as UsageError. `--help`
  * and `-h` are always accepted.
  */
-export function parseOptions<O extends Options>(args: readonly string[], options: O, { positionals = 0 }: { positionals?: number } = {}) {
+export function parseOptions(args: readonly string[], options: Options, { positionals = 0 }: { positionals?: number } = {}): ParsedOptions {
   let parsed;
   try {
     parsed = parseArgs({ args: [...args], options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: positionals > 0, strict: true });
@@ -55,7 +61,7 @@ export function parseOptions<O extends Options>(args: readonly string[], options
     throw error;
   }
   if (parsed.positionals.length > positionals) throw new UsageError(`unexpected argument "${parsed.positionals[positionals]}"`);
-  return parsed;
+  return { values: parsed.values as ParsedOptions["values"], positionals: parsed.positionals };
 }
 
 /** Reads a numeric option: undefined when absent, a UsageError naming the flag when not a number in range. */
