@@ -5,7 +5,7 @@ export default defineConfig({
   // mean the sources here, as they do for tsc and tsx.
   resolve: { tsconfigPaths: true },
   test: {
-    include: ["src/**/*.test.ts", "examples/**/*.test.ts"],
+    include: ["src/**/*.test.ts", "examples/**/*.test.ts", "test/**/*.test.ts"],
     typecheck: { enabled: true, include: ["src/**/*.test-d.ts"] },
     testTimeout: 60_000,
   },
