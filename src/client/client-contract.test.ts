@@ -19,6 +19,8 @@ import { fromGemini } from "./from-gemini.js";
 import { fromOpenAI } from "./from-openai.js";
 import { fromProvider } from "./from-provider.js";
 import { toToolName } from "./schema-name.js";
+import { iterableStream } from "../stream/iterable-stream.js";
+import { partialStream } from "../stream/partial-stream.js";
 import type { StructuredCompletions } from "./structured-client.js";
 import { contentChunks, sseTranscript, startReplayServer, toolCallChunks, type ReplayServer } from "./test-support/replay-server.js";
 
@@ -135,6 +137,18 @@ describe.each(paths)("schemas are checked at the call, before any request (%s)",
     const extra = await failureOf(client, "createPartial", { response_model: User, extra_body: "top_k=40" });
     expect(extra).toMatchObject({ code: "configuration-invalid", option: "extra_body", message: "extra_body must be an object of request fields, not string" });
     expect(requests).toHaveLength(0);
+  });
+});
+
+describe("the stream layer checks its schema the same way", () => {
+  it("partialStream and iterableStream refuse a Zod shape with a SchemaError naming the fix", () => {
+    const source = (async function* () {
+      yield "{}";
+    })();
+    for (const make of [() => partialStream(User.shape as never, source), () => iterableStream(User.shape as never, source)]) {
+      expect(make).toThrow(SchemaError);
+      expect(make).toThrow("schema is a Zod shape (an object of schemas: name, age), not a schema; pass z.object({ ... }) around it (for User.shape, pass User itself)");
+    }
   });
 });
 
