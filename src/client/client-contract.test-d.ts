@@ -95,6 +95,13 @@ describe("fromProvider, fromAnthropic and fromGemini take the common request", (
 
   it("refuses a mode a provider lacks", () => {
     // @ts-expect-error Gemini has no json mode
+    fromProvider("gemini/gemini-2.5-flash", { mode: "json" });
+    // @ts-expect-error Anthropic has no parallel_tools mode
+    fromProvider({ provider: "anthropic", mode: "parallel_tools" });
+    fromProvider("ollama-native/llama3.2", { mode: "json" });
+    fromProvider({ provider: "vllm", baseURL: "http://gpu-box:8000/v1", mode: "parallel_tools" });
+    fromProvider("ollama", { model: "llama3.2", mode: "md_json" });
+    // @ts-expect-error Gemini has no json mode
     fromGemini(new GoogleGenAI({ apiKey: "x" }), { mode: "json" });
     // @ts-expect-error Anthropic has no parallel_tools mode
     fromAnthropic(new Anthropic({ apiKey: "x" }), { mode: "parallel_tools" });

@@ -203,7 +203,7 @@ describe("configuration mistakes are ConfigurationErrors when the client is crea
     ["fromProvider with a baseURL without a scheme", () => fromProvider({ baseURL: "localhost:8000/v1", fetch: counting }), "baseURL", 'fromProvider({ provider: "openai" }): the baseURL "localhost:8000/v1" has no http:// or https:// scheme; write "http://localhost:8000/v1" (or https://)'],
     ["fromProvider with another scheme", () => fromProvider({ provider: "vllm", baseURL: "ftp://gpu-box/v1", fetch: counting }), "baseURL", 'fromProvider({ provider: "vllm" }): the baseURL "ftp://gpu-box/v1" has no http:// or https:// scheme; write a URL that starts with http:// or https://'],
     ["fromProvider with an unknown mode", () => fromProvider({ provider: "vllm", mode: "xml" as never, fetch: counting }), "mode", 'fromProvider({ provider: "vllm" }) takes the modes "tools", "json_schema", "json", "md_json", "parallel_tools", not "xml"'],
-    ['fromProvider("gemini/…") with a mode Gemini lacks', () => fromProvider("gemini/gemini-2.5-flash", { apiKey: "x", mode: "json", fetch: counting }), "mode", 'fromProvider("gemini/gemini-2.5-flash") takes the modes "json_schema", "tools", "md_json", not "json"'],
+    ['fromProvider("gemini/…") with a mode Gemini lacks', () => fromProvider("gemini/gemini-2.5-flash", { apiKey: "x", mode: "json" as never, fetch: counting }), "mode", 'fromProvider("gemini/gemini-2.5-flash") takes the modes "json_schema", "tools", "md_json", not "json"'],
   ];
 
   it.each(cases)("%s", (_name, create, option, message) => {

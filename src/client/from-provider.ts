@@ -61,6 +61,16 @@ export interface ProviderOptions {
   readonly model?: string;
 }
 
+// The modes a provider's protocol has, where the name tells (a preset with a protocol of its
+// own); any other server speaks Chat Completions, or the Responses API with api: "responses".
+type ModeOf<P extends string> = P extends "anthropic" | `anthropic/${string}`
+  ? AnthropicMode
+  : P extends "gemini" | `gemini/${string}`
+    ? GeminiMode
+    : P extends "ollama-native" | `ollama-native/${string}`
+      ? OllamaMode
+      : ChatMode | ResponsesMode;
+
 /** The client `fromProvider` gives: chat.completions with formwork's methods, and hooks. */
 export interface ProviderClient extends HookMethods {
   readonly chat: { readonly completions: StructuredCompletions<ChatRequest> };
@@ -100,6 +110,8 @@ function parsePreset(preset: string, options: ProviderOptions): ProviderOptions 
  * const client = fromProvider("ollama/llama3.2", { mode: "json_schema" });
  * const client = fromProvider({ provider: "vllm", baseURL: "http://gpu-box:8000/v1" });
  */
+export function fromProvider<const P extends string>(preset: P, options?: Omit<ProviderOptions, "mode" | "provider"> & { readonly mode?: ModeOf<P> }): ProviderClient;
+export function fromProvider<const P extends string = "openai">(options: Omit<ProviderOptions, "mode" | "provider"> & { readonly provider?: P; readonly mode?: ModeOf<P> }): ProviderClient;
 export function fromProvider(preset: string | ProviderOptions, options: ProviderOptions = {}): ProviderClient {
   const given = typeof preset === "string" ? { ...options, ...parsePreset(preset, options) } : preset;
   const provider = given.provider ?? "openai";
