@@ -6,11 +6,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import react from "@vitejs/plugin-react";
-import type OpenAI from "openai";
+import OpenAI from "openai";
 import { createServer as createViteServer } from "vite";
-import { fromOpenAI } from "../../src/index.js";
-import { pipeToNodeResponse } from "../../src/server/node/index.js";
-import { connect } from "../support/connect.js";
+import { fromOpenAI } from "formwork";
+import { pipeToNodeResponse } from "formwork/server/node";
+import { connectModel } from "formwork/testing";
 import { User } from "./user.js";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
@@ -26,6 +26,8 @@ export interface DemoOutcome {
 export interface WebDemo {
   readonly url: string;
   readonly isOffline: boolean;
+  /** Which model it uses and why (printed first by `npm run demo:web`). */
+  readonly description: string;
   /** Every stream's ending, in order (the browser test compares the page with these). */
   readonly outcomes: DemoOutcome[];
   close(): Promise<void>;
@@ -56,8 +58,8 @@ async function readJson(request: IncomingMessage): Promise<Record<string, unknow
 }
 
 export async function startWebDemo(options: WebDemoOptions = {}): Promise<WebDemo> {
-  const connection = options.openai === undefined ? await connect({ tokensPerSecond: options.tokensPerSecond ?? 60 }) : undefined;
-  const openai = options.openai ?? (connection as NonNullable<typeof connection>).openai;
+  const connection = options.openai === undefined ? await connectModel({ offline: { tokensPerSecond: options.tokensPerSecond ?? 60 } }) : undefined;
+  const openai = options.openai ?? new OpenAI({ baseURL: connection?.baseURL, apiKey: connection?.apiKey });
   const model = options.model ?? connection?.model ?? "gpt-4o-mini";
   const isOffline = options.isOffline ?? connection?.isOffline ?? true;
   const client = fromOpenAI(openai, { mode: "tools" });
@@ -120,6 +122,7 @@ export async function startWebDemo(options: WebDemoOptions = {}): Promise<WebDem
   return {
     url,
     isOffline,
+    description: connection?.description ?? `Using the model at ${openai.baseURL}.`,
     outcomes,
     close: async () => {
       server.closeAllConnections();
@@ -133,11 +136,7 @@ export async function startWebDemo(options: WebDemoOptions = {}): Promise<WebDem
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const port = Number(process.env["PORT"] ?? 5173);
   const demo = await startWebDemo({ port: Number.isInteger(port) ? port : 5173 });
-  console.log(
-    demo.isOffline
-      ? "No OPENAI_API_KEY or OPENAI_BASE_URL: the page streams from formwork's offline model server (it fills in schemas; it does not read prompts)."
-      : "Streaming from your provider (OPENAI_BASE_URL / OPENAI_API_KEY).",
-  );
+  console.log(demo.description);
   console.log(`formwork web demo: open ${demo.url}  (Ctrl-C to stop)`);
   const stop = () => void demo.close().then(() => process.exit(0));
   process.on("SIGINT", stop);

@@ -23,7 +23,7 @@ import { readPartial } from "./read-partial.js";
 
 const User = z.object({ name: z.string(), age: z.number().int().min(0).max(120), bio: z.string() });
 type User = z.infer<typeof User>;
-const messages = [{ role: "user", content: "Make up a user." }];
+const messages = [{ role: "user" as const, content: "Make up a user." }];
 const SECRET = "sk-live-0123456789abcdefSECRET";
 
 let model: ModelServer;

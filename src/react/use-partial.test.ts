@@ -17,7 +17,7 @@ const Profile = z.object({ profile: z.object({ name: z.string(), age: z.number()
 type Profile = z.infer<typeof Profile>;
 const User = z.object({ name: z.string(), age: z.number().int() });
 type User = z.infer<typeof User>;
-const messages = [{ role: "user", content: "Make up a profile." }];
+const messages = [{ role: "user" as const, content: "Make up a profile." }];
 
 let model: ModelServer;
 let slowModel: ModelServer;
