@@ -1,7 +1,8 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { DeepPartial } from "../stream/deep-partial.js";
 import type { DecodedFrame } from "../transport/patch-decoder.js";
-import { asStreamError, PatchBodyReader, type PatchInput, type ReadOptions } from "./read-patch-body.js";
+import { asStreamError, type PatchInput, type ReadOptions } from "./read-patch-body.js";
+import { RemoteStream } from "./remote-stream.js";
 
 /** Options of {@link readIterable}. */
 export interface ReadIterableOptions<T> extends ReadOptions {
@@ -21,31 +22,14 @@ export interface RemoteItemUpdate<T, Partial> {
 }
 
 /** The items of a streamed `createIterable` or `iterableStream`, read from a patch stream. */
-export class RemoteItemStream<T, Partial = DeepPartial<T>> implements AsyncIterable<T> {
-  private readonly body: PatchBodyReader;
-  private hasStarted = false;
-  private isRead = false;
+export class RemoteItemStream<T, Partial = DeepPartial<T>> extends RemoteStream<RemoteItemUpdate<T, Partial>> implements AsyncIterable<T> {
   private queue: T[] = [];
   private hasPartialChanged = false;
   private count = 0;
-  private isFinished = false;
-  private failure: unknown = undefined;
-  private hasReportedFailure = false;
-  private waiters: (() => void)[] = [];
 
   /** @internal Use {@link readIterable} or fetchIterable. */
   constructor(input: PatchInput, options: ReadIterableOptions<T> = {}) {
-    this.body = new PatchBodyReader(input, (frame) => this.onFrame(frame), options.onCancel);
-    const signal = options.signal;
-    if (signal !== undefined) {
-      if (signal.aborted) this.abort(signal.reason);
-      else signal.addEventListener("abort", () => this.abort(signal.reason), { once: true });
-    }
-  }
-
-  /** Stops reading and closes the request; the stream ends with AbortError. */
-  abort(reason?: unknown): void {
-    this.body.cancel(reason);
+    super(input, options);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
@@ -67,62 +51,31 @@ export class RemoteItemStream<T, Partial = DeepPartial<T>> implements AsyncItera
     };
   }
 
-  /** Records: the items finished since the last one, the item in progress, the count. One reader. */
-  updates(): AsyncIterableIterator<RemoteItemUpdate<T, Partial>> {
-    if (this.isRead) throw new TypeError("formwork: this stream is already being read (read it through one iterator)");
-    this.isRead = true;
-    const iterator: AsyncIterableIterator<RemoteItemUpdate<T, Partial>> = {
-      next: async () => {
-        if (!this.hasStarted) {
-          this.hasStarted = true;
-          this.body.run().then(
-            () => this.end(undefined),
-            (error: unknown) => this.end(asStreamError(error, this.body.decoder.value)),
-          );
-        }
-        for (;;) {
-          if (this.queue.length > 0 || this.hasPartialChanged) {
-            const items = this.queue;
-            this.queue = [];
-            this.hasPartialChanged = false;
-            const decoder = this.body.decoder;
-            return { done: false, value: { items, partial: decoder.value as Partial | undefined, count: this.count, attempt: decoder.attempt } };
-          }
-          if (this.failure !== undefined) {
-            if (this.hasReportedFailure) return { done: true, value: undefined };
-            this.hasReportedFailure = true;
-            throw this.failure;
-          }
-          if (this.isFinished) return { done: true, value: undefined };
-          await new Promise<void>((resolve) => this.waiters.push(resolve));
-        }
-      },
-      return: async () => {
-        if (!this.isFinished && this.failure === undefined) this.abort("the consumer stopped reading");
-        return { done: true, value: undefined };
-      },
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return iterator;
+  protected takeRecord(): RemoteItemUpdate<T, Partial> | undefined {
+    if (this.queue.length === 0 && !this.hasPartialChanged) return undefined;
+    const items = this.queue;
+    this.queue = [];
+    this.hasPartialChanged = false;
+    const decoder = this.body.decoder;
+    return { items, partial: decoder.value as Partial | undefined, count: this.count, attempt: decoder.attempt };
   }
 
-  private onFrame(frame: DecodedFrame): void {
+  protected onFrame(frame: DecodedFrame): void {
     for (const item of frame.items) this.queue.push(item as T);
     this.count += frame.items.length;
     if (frame.isUpdate) this.hasPartialChanged = true;
-    this.wake();
   }
 
-  private end(error: unknown): void {
-    if (error === undefined) this.isFinished = true;
-    else this.failure = error;
-    this.wake();
+  protected onEnd(): void {
+    this.finish();
   }
 
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
+  protected onFailure(): void {
+    // Nothing to settle: the error reaches the reader through updates().
+  }
+
+  protected override fail(error: unknown): void {
+    super.fail(asStreamError(error, this.body.decoder.value));
   }
 }
 

@@ -4,7 +4,8 @@ import type { JsonPath } from "../json/json-path.js";
 import type { DeepPartial } from "../stream/deep-partial.js";
 import { fieldState, type FieldState } from "../stream/field-state.js";
 import type { DecodedFrame } from "../transport/patch-decoder.js";
-import { asStreamError, PatchBodyReader, type PatchInput, type ReadOptions } from "./read-patch-body.js";
+import { asStreamError, type PatchInput, type ReadOptions } from "./read-patch-body.js";
+import { RemoteStream } from "./remote-stream.js";
 
 /** Options of {@link readPartial}. */
 export interface ReadPartialOptions<T> extends ReadOptions {
@@ -29,19 +30,12 @@ export interface RemoteUpdate<Partial> {
  * A PartialStream read from a patch stream: the same interface as the server's (snapshots,
  * `updates()`, `final`, `partial`, `abort()`), without a parser or a schema.
  */
-export class RemotePartialStream<T, Partial = DeepPartial<T>> implements AsyncIterable<Partial> {
-  private readonly body: PatchBodyReader;
-  private hasStarted = false;
-  private isRead = false;
+export class RemotePartialStream<T, Partial = DeepPartial<T>> extends RemoteStream<RemoteUpdate<Partial>> implements AsyncIterable<Partial> {
   // Frames applied since the reader last took a record, and what closed in them: the record
   // itself is made when taken, so a reader slower than the network gets the latest state and
   // the document is copied once per record rather than once per frame.
   private hasPending = false;
   private pendingCompleted: JsonPath[] = [];
-  private isFinished = false;
-  private failure: unknown = undefined;
-  private hasReportedFailure = false;
-  private waiters: (() => void)[] = [];
   private lastUsage: unknown = undefined;
   private readonly finalPromise: Promise<T>;
   private settle!: { resolve: (value: T) => void; reject: (error: unknown) => void };
@@ -51,14 +45,9 @@ export class RemotePartialStream<T, Partial = DeepPartial<T>> implements AsyncIt
     input: PatchInput,
     private readonly options: ReadPartialOptions<T> = {},
   ) {
-    this.body = new PatchBodyReader(input, (frame) => this.onFrame(frame), options.onCancel);
+    super(input, options);
     this.finalPromise = new Promise<T>((resolve, reject) => (this.settle = { resolve, reject }));
     this.finalPromise.catch(() => undefined); // nobody may await it
-    const signal = options.signal;
-    if (signal !== undefined) {
-      if (signal.aborted) this.abort(signal.reason);
-      else signal.addEventListener("abort", () => this.abort(signal.reason), { once: true });
-    }
   }
 
   /** The final value, validated on the server (and again here if a schema was given). Reading it starts the stream. */
@@ -75,11 +64,6 @@ export class RemotePartialStream<T, Partial = DeepPartial<T>> implements AsyncIt
   /** The token usage the server reported (with the final value), if it did. */
   get usage(): unknown {
     return this.lastUsage;
-  }
-
-  /** Stops reading and closes the request; the stream ends with AbortError. */
-  abort(reason?: unknown): void {
-    this.body.cancel(reason);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Partial> {
@@ -100,43 +84,8 @@ export class RemotePartialStream<T, Partial = DeepPartial<T>> implements AsyncIt
     };
   }
 
-  /** The stream as update records (progress, completed paths, active path, attempt, state). One reader. */
-  updates(): AsyncIterableIterator<RemoteUpdate<Partial>> {
-    if (this.isRead) throw new TypeError("formwork: this stream is already being read (read it through one iterator)");
-    this.isRead = true;
-    const iterator: AsyncIterableIterator<RemoteUpdate<Partial>> = {
-      next: async () => {
-        this.start();
-        for (;;) {
-          if (this.hasPending) return { done: false, value: this.take() };
-          if (this.failure !== undefined) {
-            if (this.hasReportedFailure) return { done: true, value: undefined };
-            this.hasReportedFailure = true;
-            throw this.failure;
-          }
-          if (this.isFinished) return { done: true, value: undefined };
-          await new Promise<void>((resolve) => this.waiters.push(resolve));
-        }
-      },
-      return: async () => {
-        if (!this.isFinished && this.failure === undefined) this.abort("the consumer stopped reading");
-        return { done: true, value: undefined };
-      },
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return iterator;
-  }
-
-  private start(): void {
-    if (this.hasStarted) return;
-    this.hasStarted = true;
-    this.body.run().then(
-      () => undefined,
-      (error: unknown) => this.fail(asStreamError(error, this.body.decoder.value)),
-    );
-  }
-
-  private take(): RemoteUpdate<Partial> {
+  protected takeRecord(): RemoteUpdate<Partial> | undefined {
+    if (!this.hasPending) return undefined;
     const decoder = this.body.decoder;
     const value = decoder.value as Partial | undefined;
     const active = decoder.active;
@@ -146,18 +95,29 @@ export class RemotePartialStream<T, Partial = DeepPartial<T>> implements AsyncIt
     return { value, progress: decoder.progress, completed, active, attempt: decoder.attempt, state: (path) => fieldState(path, active, value) };
   }
 
-  private onFrame(frame: DecodedFrame): void {
+  protected onFrame(frame: DecodedFrame): void {
     if (frame.usage !== undefined) this.lastUsage = frame.usage;
     if (frame.attempt !== undefined) this.pendingCompleted = [];
     if (frame.isUpdate) {
       this.hasPending = true;
       for (const path of frame.completed) this.pendingCompleted.push(path);
     }
-    if (frame.final !== undefined) void this.finish(frame.final.value);
-    this.wake();
+    if (frame.final !== undefined) void this.settleFinal(frame.final.value);
   }
 
-  private async finish(value: unknown): Promise<void> {
+  protected onEnd(): void {
+    // The final value settles the stream (after the optional check), not the body's end.
+  }
+
+  protected onFailure(error: unknown): void {
+    this.settle.reject(error);
+  }
+
+  protected override fail(error: unknown): void {
+    super.fail(asStreamError(error, this.body.decoder.value));
+  }
+
+  private async settleFinal(value: unknown): Promise<void> {
     const schema = this.options.schema;
     if (schema !== undefined && typeof schema === "object" && "~standard" in schema) {
       const result = await schema["~standard"].validate(value);
@@ -168,21 +128,7 @@ export class RemotePartialStream<T, Partial = DeepPartial<T>> implements AsyncIt
       value = result.value;
     }
     this.settle.resolve(value as T);
-    this.isFinished = true;
-    this.wake();
-  }
-
-  private fail(error: unknown): void {
-    if (this.isFinished || this.failure !== undefined) return;
-    this.failure = error;
-    this.settle.reject(error);
-    this.wake();
-  }
-
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
+    this.finish();
   }
 }
 
