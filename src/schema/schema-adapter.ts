@@ -6,6 +6,7 @@ import { shapeFromJsonSchema } from "./from-json-schema.js";
 import { isZodSchema, shapeFromZod } from "./from-zod.js";
 import { checkJsonSchema, type JsonSchema } from "./json-schema-check.js";
 import { ANY, type Shape, type ShapeIssue } from "./shape.js";
+import { checkStreamRules, stripStreamRules } from "./stream-rules.js";
 
 /** A plain JSON Schema object, optionally typed by the value it describes. */
 export type JsonSchemaObject = { readonly [keyword: string]: unknown };
@@ -69,6 +70,8 @@ function fromStandardResult(result: StandardSchemaV1.Result<unknown>): Validatio
  *   every value streams as written and only the final value is judged.
  * - A plain JSON Schema: the policy is read from it, and values are judged by formwork's own
  *   compact checker, or by a validator given with {@link jsonSchema}.
+ * Streaming rules (`x-formwork-stream`, see {@link streaming}) are read into the shape, checked
+ * for placement (a SchemaError naming the path), and left out of `jsonSchema`.
  */
 export function toSchemaAdapter(schema: SchemaLike): SchemaAdapter {
   if (typeof schema !== "object" && typeof schema !== "function") {
@@ -83,7 +86,7 @@ export function toSchemaAdapter(schema: SchemaLike): SchemaAdapter {
     const standard = schema["~standard"];
     adapter = {
       shape,
-      jsonSchema,
+      jsonSchema: stripStreamRules(jsonSchema),
       validate: (value) => {
         const result = standard.validate(value);
         return result instanceof Promise ? result.then(fromStandardResult) : fromStandardResult(result);
@@ -93,13 +96,15 @@ export function toSchemaAdapter(schema: SchemaLike): SchemaAdapter {
     const jsonSchema = schema as JsonSchemaObject;
     adapter = {
       shape: shapeFromJsonSchema(jsonSchema as JsonSchema),
-      jsonSchema,
+      jsonSchema: stripStreamRules(jsonSchema),
       validate: (value) => {
         const issues = checkJsonSchema(jsonSchema as JsonSchema, value);
         return issues.length === 0 ? { ok: true, value } : { ok: false, issues };
       },
     };
   }
+  // A streaming rule that means nothing where it stands is a SchemaError before anything runs.
+  checkStreamRules(adapter.shape);
   adapters.set(schema, adapter);
   return adapter;
 }
