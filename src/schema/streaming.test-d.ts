@@ -38,7 +38,7 @@ describe("partial types follow the streaming rules", () => {
   it("done with withState never reports incomplete", () => {
     const Schema = z.object({ id: streaming.withState(streaming.done(z.string())) });
     expectTypeOf(partialOf(Schema).id).toEqualTypeOf<
-      { readonly state: "pending"; readonly value: undefined } | { readonly state: "complete"; readonly value: string }
+      { readonly state: "pending"; readonly value?: undefined } | { readonly state: "complete"; readonly value: string }
     >();
   });
 

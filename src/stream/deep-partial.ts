@@ -2,11 +2,12 @@ import type { IsMarked, Marked, MarkedRules, MarkedValue } from "../schema/strea
 
 /**
  * A field declared with `streaming.withState`, as a partial shows it: `pending` before the
- * model writes it, `incomplete` while it is written (absent with `streaming.done`),
+ * model writes it, `incomplete` while it is written (never with `streaming.done`),
  * `complete` once it closed (or its object closed without it: then `value` is undefined).
+ * Where there is no value the object has no `value` key, so it survives JSON unchanged.
  */
 export type StreamState<Partial, Whole = Partial> =
-  | { readonly state: "pending"; readonly value: undefined }
+  | { readonly state: "pending"; readonly value?: undefined }
   | { readonly state: "incomplete"; readonly value: Partial }
   | { readonly state: "complete"; readonly value: Whole };
 

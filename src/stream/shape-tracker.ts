@@ -62,8 +62,10 @@ interface Frame {
 /** The wrappers `streaming.withState` shows, so that reading a path can look through them. */
 const stateWrappers = new WeakSet<object>();
 
-function stateOfValue(state: "pending" | "incomplete" | "complete", value: unknown): { state: string; value: unknown } {
-  const wrapper = { state, value };
+function stateOfValue(state: "pending" | "incomplete" | "complete", value: unknown): { state: string; value?: unknown } {
+  // No `value` key when there is no value, so that a snapshot survives JSON (the browser
+  // transport) unchanged.
+  const wrapper = value === undefined ? { state } : { state, value };
   stateWrappers.add(wrapper);
   return wrapper;
 }
