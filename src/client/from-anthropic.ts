@@ -4,7 +4,7 @@
 import { anthropicMessagesProtocol, type AnthropicMode } from "../providers/anthropic/messages-protocol.js";
 import type { ChatTransport } from "./attempt.js";
 import { providerErrors, toProviderError, withStructuredCalls } from "./sdk-client.js";
-import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
+import { createStructuredCompletions, Hooks, type HookMethods, type OperationsOptions, type StructuredCompletions } from "./structured-client.js";
 
 /** The part of an `@anthropic-ai/sdk` client formwork calls. */
 export interface AnthropicLike {
@@ -23,7 +23,7 @@ export type FormworkAnthropic<C extends AnthropicLike> = C & HookMethods & { rea
  * const client = fromAnthropic(new Anthropic(), { mode: "tools" });
  * const user = await client.chat.completions.create({ model: "claude-sonnet-4-5", max_tokens: 1024, messages, response_model: User });
  */
-export function fromAnthropic<C extends AnthropicLike>(client: C, options: { readonly mode?: AnthropicMode; readonly provider?: string } = {}): FormworkAnthropic<C> {
+export function fromAnthropic<C extends AnthropicLike>(client: C, options: { readonly mode?: AnthropicMode; readonly provider?: string } & OperationsOptions = {}): FormworkAnthropic<C> {
   const provider = options.provider ?? "anthropic";
   const messages = client.messages;
   const transport: ChatTransport = {
@@ -40,6 +40,6 @@ export function fromAnthropic<C extends AnthropicLike>(client: C, options: { rea
     decode: (event) => anthropicMessagesProtocol.decode(event, provider),
   };
   const hooks = new Hooks();
-  const completions = createStructuredCompletions(anthropicMessagesProtocol, transport, options.mode ?? "tools", hooks);
+  const completions = createStructuredCompletions(anthropicMessagesProtocol, transport, options.mode ?? "tools", hooks, options);
   return withStructuredCalls(client, completions, hooks) as FormworkAnthropic<C>;
 }

@@ -4,7 +4,7 @@
 import { geminiProtocol, type GeminiMode } from "../providers/gemini/gemini-protocol.js";
 import type { ChatTransport } from "./attempt.js";
 import { providerErrors, toProviderError, withStructuredCalls } from "./sdk-client.js";
-import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
+import { createStructuredCompletions, Hooks, type HookMethods, type OperationsOptions, type StructuredCompletions } from "./structured-client.js";
 
 /** The part of a `@google/genai` client formwork calls. */
 export interface GeminiLike {
@@ -22,7 +22,7 @@ export type FormworkGemini<C extends GeminiLike> = C & HookMethods & { readonly 
  * const client = fromGemini(new GoogleGenAI({ apiKey }), { mode: "json_schema" });
  * const user = await client.chat.completions.create({ model: "gemini-2.5-flash", messages, response_model: User });
  */
-export function fromGemini<C extends GeminiLike>(client: C, options: { readonly mode?: GeminiMode; readonly provider?: string } = {}): FormworkGemini<C> {
+export function fromGemini<C extends GeminiLike>(client: C, options: { readonly mode?: GeminiMode; readonly provider?: string } & OperationsOptions = {}): FormworkGemini<C> {
   const provider = options.provider ?? "gemini";
   const models = client.models;
   const transport: ChatTransport = {
@@ -48,6 +48,6 @@ export function fromGemini<C extends GeminiLike>(client: C, options: { readonly 
     decode: (chunk) => geminiProtocol.decode(chunk, provider),
   };
   const hooks = new Hooks();
-  const completions = createStructuredCompletions(geminiProtocol, transport, options.mode ?? "json_schema", hooks);
+  const completions = createStructuredCompletions(geminiProtocol, transport, options.mode ?? "json_schema", hooks, options);
   return withStructuredCalls(client, completions, hooks) as FormworkGemini<C>;
 }

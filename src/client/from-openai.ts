@@ -5,7 +5,7 @@ import { openAIResponsesProtocol, type ResponsesMode } from "../providers/openai
 import type { ProviderProtocol } from "../providers/provider-protocol.js";
 import { providerErrors, reach, toProviderError } from "./sdk-client.js";
 import type { ChatTransport } from "./attempt.js";
-import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
+import { createStructuredCompletions, Hooks, type HookMethods, type OperationsOptions, type StructuredCompletions } from "./structured-client.js";
 
 /** The part of an `openai` client formwork calls (any recent version of the SDK). */
 export interface OpenAILike {
@@ -43,7 +43,7 @@ export function fromOpenAI<C extends OpenAILike>(
     readonly provider?: string;
     /** `"chat"` (default): Chat Completions; `"responses"`: the Responses API. */
     readonly api?: "chat" | "responses";
-  } = {},
+  } & OperationsOptions = {},
 ): FormworkOpenAI<C> {
   const provider = options.provider ?? "openai";
   const sdkCompletions = client.chat.completions;
@@ -70,7 +70,7 @@ export function fromOpenAI<C extends OpenAILike>(
     decode: (chunk) => protocol.decode(chunk, provider),
   };
   const hooks = new Hooks();
-  const structured = createStructuredCompletions(protocol, transport, mode, hooks);
+  const structured = createStructuredCompletions(protocol, transport, mode, hooks, options);
   const completions = new Proxy(sdkCompletions, {
     get(target, property, receiver) {
       if (property === "create") {

@@ -8,7 +8,7 @@ import type { ProviderProtocol } from "../providers/provider-protocol.js";
 import { chatError } from "../providers/openai/decode-chat-chunk.js";
 import { fetchChatChunks, retryAfterMs, type ChatEndpoint } from "../providers/openai/fetch-chat.js";
 import type { ChatTransport } from "./attempt.js";
-import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
+import { createStructuredCompletions, Hooks, type HookMethods, type OperationsOptions, type StructuredCompletions } from "./structured-client.js";
 
 /** Known OpenAI-compatible servers: their usual base URL and the variable that holds the key. */
 export const PROVIDER_PRESETS: Readonly<Record<string, { readonly baseURL: string; readonly apiKeyVariable: string | undefined }>> = {
@@ -28,7 +28,7 @@ export const PROVIDER_PRESETS: Readonly<Record<string, { readonly baseURL: strin
 };
 
 /** Options of {@link fromProvider}. */
-export interface ProviderOptions {
+export interface ProviderOptions extends OperationsOptions {
   /** A preset name (`"groq"`, `"ollama"`...) or any name for errors; default `"openai"`. */
   readonly provider?: string;
   readonly baseURL?: string;
@@ -102,7 +102,7 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
     decode: (chunk) => protocol.decode(chunk, provider),
   };
   const hooks = new Hooks();
-  const structured = createStructuredCompletions(protocol, transport, mode, hooks);
+  const structured = createStructuredCompletions(protocol, transport, mode, hooks, given);
   const completions = {
     // Without a response_model the call goes to the server as it is.
     create: (params: Record<string, unknown>) =>

@@ -6,7 +6,7 @@ export type { GeminiLike, FormworkGemini } from "./from-gemini.js";
 export type { AnthropicLike, FormworkAnthropic } from "./from-anthropic.js";
 export { fromProvider, PROVIDER_PRESETS } from "./from-provider.js";
 export type { ProviderClient, ProviderOptions } from "./from-provider.js";
-export type { StructuredCompletions, StructuredParams, IterableParams, ResponseModel, HookMethods } from "./structured-client.js";
+export type { StructuredCompletions, StructuredParams, IterableParams, ResponseModel, HookMethods, OperationsOptions } from "./structured-client.js";
 export { StructuredStream } from "./structured-stream.js";
 export type { CallResult } from "./structured-stream.js";
 export type { HookName, HookPayloads, HookHandler } from "./hooks.js";

@@ -6,7 +6,9 @@ import { toSchemaAdapter, type InferInput, type InferOutput, type SchemaLike } f
 import type { DeepPartial } from "../stream/deep-partial.js";
 import { iterableStream, type ItemStream } from "../stream/iterable-stream.js";
 import { partialStream, type PartialStream } from "../stream/partial-stream.js";
+import type { ResponseCache } from "../cache/response-cache.js";
 import { answerText, AttemptRecord, type ChatTransport } from "./attempt.js";
+import { callCache } from "./call-cache.js";
 import { parallelToolItems, type ToolCallItems } from "./parallel-tools.js";
 import { Hooks, type HookHandler, type HookName } from "./hooks.js";
 import { describeAnswerError, StructuredStream, type CallResult } from "./structured-stream.js";
@@ -30,6 +32,8 @@ export interface StructuredParams<S extends SchemaLike> {
   /** Cancels the call after this many milliseconds. */
   readonly timeout?: number;
   readonly stream?: boolean;
+  /** The response cache of this call (instead of the client's), or `false` for none. */
+  readonly cache?: ResponseCache | false;
   readonly [field: string]: unknown;
 }
 
@@ -61,7 +65,17 @@ export interface HookMethods {
   clear(name?: HookName): void;
 }
 
-const FORMWORK_FIELDS = ["response_model", "max_retries", "max_transport_retries", "signal", "timeout", "stream", "on_invalid"] as const;
+const FORMWORK_FIELDS = ["response_model", "max_retries", "max_transport_retries", "signal", "timeout", "stream", "on_invalid", "cache"] as const;
+
+/** Options every client takes (fromProvider, fromOpenAI, fromAnthropic, fromGemini) for operations. */
+export interface OperationsOptions {
+  /**
+   * A response cache for every structured call (`memoryCache()`, `fileCache(dir)`,
+   * `redisCache(url)` or your own); a call's own `cache` replaces it. `createIterable` is not
+   * cached.
+   */
+  readonly cache?: ResponseCache;
+}
 
 function isResponseModel(value: unknown): value is ResponseModel<SchemaLike> {
   return typeof value === "object" && value !== null && "schema" in value && !("~standard" in value) && !("_zod" in value);
@@ -92,7 +106,13 @@ function requestSchema(model: ResponseModel<SchemaLike>, wrapAsList: boolean): R
 }
 
 /** Builds the structured methods over a provider's protocol and a transport to it. */
-export function createStructuredCompletions<Mode extends string>(protocol: ProviderProtocol<Mode>, transport: ChatTransport, mode: Mode, hooks: Hooks): StructuredCompletions {
+export function createStructuredCompletions<Mode extends string>(
+  protocol: ProviderProtocol<Mode>,
+  transport: ChatTransport,
+  mode: Mode,
+  hooks: Hooks,
+  operations: OperationsOptions = {},
+): StructuredCompletions {
   const channel = protocol.answerChannel(mode);
   const readOptions = { lenient: protocol.readsLeniently(mode), nullAsAbsent: protocol.sendsAbsentAsNull(mode) };
 
@@ -114,6 +134,15 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
     const call = split(params);
     const schema = protocol.prepareSchema(mode, requestSchema(call.model, false));
     const messages = Array.isArray(call.rest["messages"]) ? (call.rest["messages"] as Record<string, unknown>[]) : [];
+    const store = params.cache === undefined ? operations.cache : params.cache === false ? undefined : params.cache;
+    // The key is the first request as it would be sent; a hit replays the stored text through
+    // the same reading as a live answer.
+    const cache =
+      store === undefined
+        ? undefined
+        : callCache(store, { provider: transport.provider, mode, body: protocol.buildRequest({ ...call.rest, messages }, mode, schema) }, hooks, (text) =>
+            partialStream(call.model.schema, textOnce(text), { ...readOptions, signal: call.signal }) as PartialStream<unknown, unknown>,
+          );
     return new StructuredStream<unknown, unknown>(
       (attempt, feedback) => {
         const body = protocol.buildRequest({ ...call.rest, messages: [...messages, ...feedback] }, mode, schema);
@@ -127,7 +156,12 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
         const stream = partialStream(call.model.schema, source, { ...readOptions, signal: call.signal }) as PartialStream<unknown, unknown>;
         return { stream, record, cancel: (reason: unknown) => cancel.abort(reason) };
       },
-      { maxRetries: call.maxRetries, hooks, feedback: (record, error) => protocol.feedback(mode, { text: record.text, toolCallId: record.toolCallId, toolName: record.toolName }, describeAnswerError(error)) },
+      {
+        maxRetries: call.maxRetries,
+        hooks,
+        feedback: (record, error) => protocol.feedback(mode, { text: record.text, toolCallId: record.toolCallId, toolName: record.toolName }, describeAnswerError(error)),
+        ...(cache === undefined ? {} : { cache }),
+      },
     );
   }
 
@@ -171,3 +205,7 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
 }
 
 export { Hooks };
+
+async function* textOnce(text: string): AsyncGenerator<string> {
+  yield text;
+}

@@ -12,6 +12,7 @@ import { addUsage, NO_USAGE, type Usage } from "../providers/wire-event.js";
 import type { PartialStream } from "../stream/partial-stream.js";
 import type { PartialUpdate } from "../stream/partial-parser.js";
 import type { AttemptRecord } from "./attempt.js";
+import type { CacheHit, CallCache } from "./call-cache.js";
 import type { Hooks } from "./hooks.js";
 
 /** What one attempt is: its partial stream and the record the transport fills. */
@@ -27,7 +28,10 @@ export interface CallResult<T> {
   readonly data: T;
   readonly completion: Record<string, unknown>;
   readonly usage: Usage;
+  /** Requests made: 0 when the cache answered. */
   readonly attempts: number;
+  /** True when the response cache answered and no request was sent (usage is then zero). */
+  readonly cached: boolean;
 }
 
 /** True for an answer that a new attempt may fix: it did not validate or was not JSON. */
@@ -77,6 +81,8 @@ export class StructuredStream<T, Partial> implements AsyncIterable<Partial> {
       readonly maxRetries: number;
       readonly hooks: Hooks;
       readonly feedback: (record: AttemptRecord, error: unknown) => Record<string, unknown>[];
+      /** The response cache of this call: looked up before the first attempt. */
+      readonly cache?: CallCache<T, Partial>;
     },
   ) {
     this.resultPromise = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
@@ -182,7 +188,32 @@ export class StructuredStream<T, Partial> implements AsyncIterable<Partial> {
     this.wake();
   }
 
+  // A cache hit: the stored answer's updates (it is already read, so a reader gets the whole
+  // value at once), and a result that says no request was made.
+  private async replay(hit: CacheHit<T, Partial>): Promise<void> {
+    const { stream } = hit;
+    try {
+      for await (const update of stream.updates()) this.push({ ...update, attempt: 1 });
+      const data = await stream.final;
+      this.settle.resolve({ data, completion: hit.completion, usage: NO_USAGE, attempts: 0, cached: true });
+      this.end();
+    } catch (error) {
+      this.end(error);
+    }
+  }
+
   private async run(): Promise<void> {
+    const cache = this.options.cache;
+    if (cache !== undefined) {
+      let hit: CacheHit<T, Partial> | undefined;
+      try {
+        hit = await cache.lookup();
+        if (this.isAborted) throw new AbortError(this.abortReason);
+      } catch (error) {
+        return this.end(error);
+      }
+      if (hit !== undefined) return this.replay(hit);
+    }
     const errors: unknown[] = [];
     const feedback: Record<string, unknown>[] = [];
     let usage = NO_USAGE;
@@ -202,7 +233,13 @@ export class StructuredStream<T, Partial> implements AsyncIterable<Partial> {
         for await (const update of started.stream.updates()) this.push({ ...update, attempt });
         const data = await started.stream.final;
         usage = addUsage(usage, started.record.usage);
-        this.settle.resolve({ data, completion: started.record.completion(), usage, attempts: attempt });
+        try {
+          // A strict cache that cannot be written ends the call (CacheError); any other reports it.
+          await cache?.store(started.record);
+        } catch (error) {
+          return this.end(error);
+        }
+        this.settle.resolve({ data, completion: started.record.completion(), usage, attempts: attempt, cached: false });
         return this.end();
       } catch (error) {
         await started.record.settled; // the usage of a failed answer arrives after it

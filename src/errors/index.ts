@@ -10,3 +10,4 @@ export { RetryError } from "./retry-error.js";
 export { UnsupportedSchemaError } from "./unsupported-schema-error.js";
 export { SchemaError } from "./schema-error.js";
 export { TemplateError } from "./template-error.js";
+export { CacheError } from "./cache-error.js";
