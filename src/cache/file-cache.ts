@@ -1,6 +1,7 @@
 // A cache in a directory, one file per entry. Node-only: node:fs is loaded when the cache is
 // first used, so that the core never imports it and still loads in browsers and at the edge.
 import type * as FsPromises from "node:fs/promises";
+import { importPeer } from "../peers/import-peer.js";
 import { checkTtl, type CacheOptions, type ResponseCache } from "./response-cache.js";
 
 type Fs = typeof FsPromises;
@@ -16,7 +17,11 @@ export function fileCache(dir: string, options: CacheOptions = {}): ResponseCach
   if (typeof dir !== "string" || dir === "") throw new TypeError("formwork: fileCache needs a directory path");
   checkTtl(options.ttl, "fileCache");
   let fs: Promise<Fs> | undefined;
-  const load = () => (fs ??= import("node:fs/promises"));
+  const load = () =>
+    (fs ??= importPeer<Fs>("node:fs/promises").then((module) => {
+      if (module === undefined) throw new Error("fileCache needs Node's file system (node:fs/promises); in this runtime use memoryCache or redisCache");
+      return module;
+    }));
   const root = dir.replace(/[/\\]+$/, "");
   // Keys are hex digests; anything else is refused rather than allowed to name a path.
   const fileOf = (key: string) => {

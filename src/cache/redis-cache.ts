@@ -1,6 +1,7 @@
 // A cache in Redis through ioredis (an optional peer, loaded when the cache is first used), or
 // through a client the caller already has.
 import type { Redis as IoRedis } from "ioredis";
+import { importPeer } from "../peers/import-peer.js";
 import { checkTtl, type CacheOptions, type ResponseCache } from "./response-cache.js";
 
 /** The part of a Redis client this cache uses (ioredis's signature). */
@@ -40,12 +41,9 @@ export function redisCache(target: string | RedisClientLike, options: RedisCache
   let owned: RedisClientLike | undefined;
 
   const connect = async (url: string): Promise<RedisClientLike> => {
-    let Redis: typeof IoRedis;
-    try {
-      ({ Redis } = await import("ioredis"));
-    } catch (error) {
-      throw new Error('redisCache needs the "ioredis" package (npm install ioredis), or a Redis client of your own', { cause: error });
-    }
+    const ioredis = await importPeer<{ Redis: typeof IoRedis }>("ioredis");
+    if (ioredis === undefined) throw new Error('redisCache needs the "ioredis" package (npm install ioredis), or a Redis client of your own');
+    const { Redis } = ioredis;
     const redis = new Redis(url, {
       lazyConnect: true,
       connectTimeout: timeout,

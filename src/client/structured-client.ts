@@ -9,6 +9,7 @@ import { partialStream, type PartialStream } from "../stream/partial-stream.js";
 import type { ResponseCache } from "../cache/response-cache.js";
 import { answerText, AttemptRecord, type ChatTransport } from "./attempt.js";
 import { callCache } from "./call-cache.js";
+import { callTrace, type CallTrace, type TelemetryOptions } from "../telemetry/call-trace.js";
 import { parallelToolItems, type ToolCallItems } from "./parallel-tools.js";
 import { Hooks, type HookHandler, type HookName } from "./hooks.js";
 import { describeAnswerError, StructuredStream, type CallResult } from "./structured-stream.js";
@@ -75,6 +76,22 @@ export interface OperationsOptions {
    * cached.
    */
   readonly cache?: ResponseCache;
+  /**
+   * OpenTelemetry spans (on whenever @opentelemetry/api is installed): a span per call and a
+   * `chat {model}` span per attempt, with the GenAI semantic conventions' attributes.
+   */
+  readonly telemetry?: TelemetryOptions;
+}
+
+// The client's hooks, seen also by this call's trace (hooks are per client; a trace per call).
+function withTrace(hooks: Hooks, trace: CallTrace | undefined): Hooks {
+  if (trace === undefined) return hooks;
+  const tapped = Object.create(hooks) as Hooks;
+  tapped.emit = (name, payload) => {
+    trace.onHook(name, payload as unknown as Record<string, unknown>);
+    hooks.emit(name, payload);
+  };
+  return tapped;
 }
 
 function isResponseModel(value: unknown): value is ResponseModel<SchemaLike> {
@@ -110,9 +127,10 @@ export function createStructuredCompletions<Mode extends string>(
   protocol: ProviderProtocol<Mode>,
   transport: ChatTransport,
   mode: Mode,
-  hooks: Hooks,
+  clientHooks: Hooks,
   operations: OperationsOptions = {},
 ): StructuredCompletions {
+  const hooks = clientHooks;
   const channel = protocol.answerChannel(mode);
   const readOptions = { lenient: protocol.readsLeniently(mode), nullAsAbsent: protocol.sendsAbsentAsNull(mode) };
 
@@ -130,9 +148,11 @@ export function createStructuredCompletions<Mode extends string>(
     };
   }
 
-  function createPartial(params: StructuredParams<SchemaLike>): StructuredStream<unknown, unknown> {
+  function createPartial(params: StructuredParams<SchemaLike>, method = "createPartial"): StructuredStream<unknown, unknown> {
     const call = split(params);
     const schema = protocol.prepareSchema(mode, requestSchema(call.model, false));
+    const trace = callTrace(operations.telemetry, { method, provider: transport.provider, mode, schemaName: schema.name, params: call.rest });
+    const hooks = withTrace(clientHooks, trace);
     const messages = Array.isArray(call.rest["messages"]) ? (call.rest["messages"] as Record<string, unknown>[]) : [];
     const store = params.cache === undefined ? operations.cache : params.cache === false ? undefined : params.cache;
     // The key is the first request as it would be sent; a hit replays the stored text through
@@ -161,6 +181,7 @@ export function createStructuredCompletions<Mode extends string>(
         hooks,
         feedback: (record, error) => protocol.feedback(mode, { text: record.text, toolCallId: record.toolCallId, toolName: record.toolName }, describeAnswerError(error)),
         ...(cache === undefined ? {} : { cache }),
+        ...(trace === undefined ? {} : { trace }),
       },
     );
   }
@@ -181,10 +202,10 @@ export function createStructuredCompletions<Mode extends string>(
 
   const completions = {
     async create(params: StructuredParams<SchemaLike>) {
-      const stream = createPartial(params);
+      const stream = createPartial(params, "create");
       return params.stream === true ? stream : await stream.final;
     },
-    createPartial,
+    createPartial: (params: StructuredParams<SchemaLike>) => createPartial(params),
     createIterable(params: IterableParams<SchemaLike>) {
       if (Array.isArray(params.response_model) || protocol.callsSeveralTools(mode)) return createToolCalls(params);
       const call = split(params);
@@ -198,7 +219,7 @@ export function createStructuredCompletions<Mode extends string>(
       return iterableStream(call.model.schema, source, { ...readOptions, signal: call.signal, onInvalid: params.on_invalid ?? "throw" });
     },
     createWithCompletion(params: StructuredParams<SchemaLike>) {
-      return createPartial(params).result;
+      return createPartial(params, "createWithCompletion").result;
     },
   };
   return completions as unknown as StructuredCompletions;

@@ -12,6 +12,7 @@ import { addUsage, NO_USAGE, type Usage } from "../providers/wire-event.js";
 import type { PartialStream } from "../stream/partial-stream.js";
 import type { PartialUpdate } from "../stream/partial-parser.js";
 import type { AttemptRecord } from "./attempt.js";
+import type { CallTrace } from "../telemetry/call-trace.js";
 import type { CacheHit, CallCache } from "./call-cache.js";
 import type { Hooks } from "./hooks.js";
 
@@ -83,6 +84,8 @@ export class StructuredStream<T, Partial> implements AsyncIterable<Partial> {
       readonly feedback: (record: AttemptRecord, error: unknown) => Record<string, unknown>[];
       /** The response cache of this call: looked up before the first attempt. */
       readonly cache?: CallCache<T, Partial>;
+      /** The call's OpenTelemetry spans. */
+      readonly trace?: CallTrace;
     },
   ) {
     this.resultPromise = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
@@ -182,6 +185,7 @@ export class StructuredStream<T, Partial> implements AsyncIterable<Partial> {
   private end(error?: unknown): void {
     if (error === undefined) this.isFinished = true;
     else {
+      this.options.trace?.finish({ error });
       this.failure = error;
       this.settle.reject(error);
     }
@@ -195,7 +199,10 @@ export class StructuredStream<T, Partial> implements AsyncIterable<Partial> {
     try {
       for await (const update of stream.updates()) this.push({ ...update, attempt: 1 });
       const data = await stream.final;
-      this.settle.resolve({ data, completion: hit.completion, usage: NO_USAGE, attempts: 0, cached: true });
+      const result = { data, completion: hit.completion, usage: NO_USAGE, attempts: 0, cached: true };
+      this.options.trace?.cacheHit();
+      this.options.trace?.finish({ result });
+      this.settle.resolve(result);
       this.end();
     } catch (error) {
       this.end(error);
@@ -203,6 +210,7 @@ export class StructuredStream<T, Partial> implements AsyncIterable<Partial> {
   }
 
   private async run(): Promise<void> {
+    await this.options.trace?.begin();
     const cache = this.options.cache;
     if (cache !== undefined) {
       let hit: CacheHit<T, Partial> | undefined;
@@ -239,7 +247,9 @@ export class StructuredStream<T, Partial> implements AsyncIterable<Partial> {
         } catch (error) {
           return this.end(error);
         }
-        this.settle.resolve({ data, completion: started.record.completion(), usage, attempts: attempt, cached: false });
+        const result = { data, completion: started.record.completion(), usage, attempts: attempt, cached: false };
+        this.options.trace?.finish({ result });
+        this.settle.resolve(result);
         return this.end();
       } catch (error) {
         await started.record.settled; // the usage of a failed answer arrives after it
