@@ -5,7 +5,6 @@ import { CacheError } from "../errors/cache-error.js";
 import { cacheKey } from "../cache/cache-key.js";
 import type { ResponseCache } from "../cache/response-cache.js";
 import { NO_USAGE, type Usage } from "../providers/wire-event.js";
-import type { PartialStream } from "../stream/partial-stream.js";
 import type { AttemptRecord } from "./attempt.js";
 import type { Hooks } from "./hooks.js";
 
@@ -20,18 +19,21 @@ interface CachedAnswer {
   readonly createdAt: number;
 }
 
-/** A hit: the stored answer, read again through the stream layer. */
-export interface CacheHit<T, Partial> {
-  readonly stream: PartialStream<T, Partial>;
+/** A hit: the stored answer, opened (read again through the stream layer). */
+export interface CacheHit<Opened> {
+  readonly opened: Opened;
   readonly completion: Record<string, unknown>;
 }
 
-/** The cache of one call, as StructuredStream uses it. */
-export interface CallCache<T, Partial> {
-  /** The stored answer, if there is one that still validates. */
-  lookup(): Promise<CacheHit<T, Partial> | undefined>;
-  /** Stores the answer of the attempt that succeeded. */
-  store(record: AttemptRecord): Promise<void>;
+/** The cache of one call. */
+export interface CallCache<Opened> {
+  /** The stored answer, if there is one that still reads and validates. */
+  lookup(): Promise<CacheHit<Opened> | undefined>;
+  /**
+   * Stores the answer of an attempt; with `verify`, only if it opens (for streams whose
+   * success the caller cannot see, such as createIterable's).
+   */
+  store(record: AttemptRecord, options?: { readonly verify?: boolean }): Promise<void>;
 }
 
 /**
@@ -39,12 +41,13 @@ export interface CallCache<T, Partial> {
  * `cache:error` hook and cost only the hit, unless the cache is strict: then they are a
  * CacheError that ends the call.
  */
-export function callCache<T, Partial>(
+export function callCache<Opened>(
   cache: ResponseCache,
   request: { readonly provider: string; readonly mode: string; readonly body: Record<string, unknown> },
   hooks: Hooks,
-  replay: (text: string) => PartialStream<T, Partial>,
-): CallCache<T, Partial> {
+  /** Reads a stored text as the call would, or gives undefined when it no longer validates. */
+  open: (text: string) => Promise<Opened | undefined>,
+): CallCache<Opened> {
   let key: Promise<string> | undefined;
   const keyOf = () => (key ??= cacheKey(request));
 
@@ -70,16 +73,14 @@ export function callCache<T, Partial>(
       if (answer === undefined) return undefined;
       // An entry that no longer validates (the schema's checks changed, not its JSON Schema)
       // is a miss: the new answer replaces it.
-      const stream = replay(answer.text);
-      try {
-        await stream.final;
-      } catch {
-        return undefined;
-      }
+      const opened = await open(answer.text);
+      if (opened === undefined) return undefined;
       hooks.emit("cache:hit", { key: keyText, createdAt: answer.createdAt });
-      return { stream, completion: answer.completion };
+      return { opened, completion: answer.completion };
     },
-    async store(record) {
+    async store(record, options) {
+      // Failures are never stored.
+      if (options?.verify === true && (await open(record.text)) === undefined) return;
       let keyText: string | undefined;
       try {
         keyText = await keyOf();

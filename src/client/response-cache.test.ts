@@ -122,6 +122,32 @@ describe("a cache hit", () => {
   });
 });
 
+describe("createIterable", () => {
+  it("a hit yields the same items with no request; an answer with an invalid item is never stored", async () => {
+    const Item = z.object({ name: z.string(), age: z.number().int() });
+    const cache = memoryCache();
+    const items = async (stream: AsyncIterable<unknown>) => {
+      const values: unknown[] = [];
+      for await (const item of stream) values.push(item);
+      return values;
+    };
+    const before = server.requests.length;
+    invalidRequests = new Set([before]);
+    // The invalid answer's item lacks "age" (the scripted server's bad answer is not a list either).
+    await expect(items(client(cache).chat.completions.createIterable({ model: "m", messages, response_model: Item }))).rejects.toThrow();
+    expect(cache.size).toBe(0);
+    const first = await items(client(cache).chat.completions.createIterable({ model: "m", messages, response_model: Item }));
+    expect(first).toEqual([{ name: "Ada", age: 36 }]);
+    expect(cache.size).toBe(1);
+    const hits: unknown[] = [];
+    const cached = client(cache);
+    cached.on("cache:hit", (payload) => hits.push(payload));
+    expect(await items(cached.chat.completions.createIterable({ model: "m", messages, response_model: Item }))).toEqual(first);
+    expect(requestsSince(before)).toBe(2);
+    expect(hits).toHaveLength(1);
+  });
+});
+
 describe("failures are never cached", () => {
   it("an answer that fails validation is not stored; the one a retry fixes is", async () => {
     const cache = memoryCache();

@@ -9,6 +9,7 @@ import { partialStream, type PartialStream } from "../stream/partial-stream.js";
 import type { ResponseCache } from "../cache/response-cache.js";
 import { answerText, AttemptRecord, type ChatTransport } from "./attempt.js";
 import { callCache } from "./call-cache.js";
+import { NO_USAGE } from "../providers/wire-event.js";
 import { callTrace, type CallTrace, type TelemetryOptions } from "../telemetry/call-trace.js";
 import { parallelToolItems, type ToolCallItems } from "./parallel-tools.js";
 import { Hooks, type HookHandler, type HookName } from "./hooks.js";
@@ -72,8 +73,8 @@ const FORMWORK_FIELDS = ["response_model", "max_retries", "max_transport_retries
 export interface OperationsOptions {
   /**
    * A response cache for every structured call (`memoryCache()`, `fileCache(dir)`,
-   * `redisCache(url)` or your own); a call's own `cache` replaces it. `createIterable` is not
-   * cached.
+   * `redisCache(url)` or your own); a call's own `cache` replaces it. `parallel_tools` calls
+   * are not cached.
    */
   readonly cache?: ResponseCache;
   /**
@@ -160,9 +161,13 @@ export function createStructuredCompletions<Mode extends string>(
     const cache =
       store === undefined
         ? undefined
-        : callCache(store, { provider: transport.provider, mode, body: protocol.buildRequest({ ...call.rest, messages }, mode, schema) }, hooks, (text) =>
-            partialStream(call.model.schema, textOnce(text), { ...readOptions, signal: call.signal }) as PartialStream<unknown, unknown>,
-          );
+        : callCache(store, { provider: transport.provider, mode, body: protocol.buildRequest({ ...call.rest, messages }, mode, schema) }, hooks, async (text) => {
+            const replayed = partialStream(call.model.schema, textOnce(text), { ...readOptions, signal: call.signal }) as PartialStream<unknown, unknown>;
+            return replayed.final.then(
+              () => replayed,
+              () => undefined,
+            );
+          });
     return new StructuredStream<unknown, unknown>(
       (attempt, feedback) => {
         const body = protocol.buildRequest({ ...call.rest, messages: [...messages, ...feedback] }, mode, schema);
@@ -212,11 +217,48 @@ export function createStructuredCompletions<Mode extends string>(
       const schema = protocol.prepareSchema(mode, requestSchema(call.model, true));
       const body = protocol.buildRequest(call.rest, mode, schema);
       const record = new AttemptRecord(1, schema.name);
+      const trace = callTrace(operations.telemetry, { method: "createIterable", provider: transport.provider, mode, schemaName: schema.name, params: call.rest });
+      const callHooks = withTrace(hooks, trace);
+      const itemOptions = { ...readOptions, signal: call.signal, onInvalid: params.on_invalid ?? "throw" } as const;
+      const store = params.cache === undefined ? operations.cache : params.cache === false ? undefined : params.cache;
+      // A stored answer is used when all its items still read as they did.
+      const cache =
+        store === undefined
+          ? undefined
+          : callCache(store, { provider: transport.provider, mode, body }, callHooks, async (text) => {
+              const replayed = iterableStream(call.model.schema, textOnce(text), itemOptions);
+              try {
+                for await (const item of replayed) void item;
+              } catch {
+                return undefined;
+              }
+              return text;
+            });
       hooks.emit("attempt:start", { attempt: 1, error: undefined });
-      // Items already shown cannot be taken back, so an iterable is not retried on invalid
-      // answers (onInvalid decides); the transport still retries before any output.
-      const source = answerText({ transport, body, channel, record, hooks, signal: call.signal, maxTransportRetries: call.maxTransportRetries, partial: () => undefined });
-      return iterableStream(call.model.schema, source, { ...readOptions, signal: call.signal, onInvalid: params.on_invalid ?? "throw" });
+      let isHit = false;
+      async function* text(): AsyncGenerator<string> {
+        await trace?.begin();
+        const hit = await cache?.lookup();
+        if (hit !== undefined) {
+          isHit = true;
+          trace?.cacheHit();
+          yield hit.opened;
+          return;
+        }
+        trace?.onHook("attempt:start", { attempt: 1, error: undefined });
+        // Items already shown cannot be taken back, so an iterable is not retried on invalid
+        // answers (onInvalid decides); the transport still retries before any output.
+        yield* answerText({ transport, body, channel, record, hooks: callHooks, signal: call.signal, maxTransportRetries: call.maxTransportRetries, partial: () => undefined });
+        // The whole answer arrived; it is stored only if all of it reads (failures never are).
+        await cache?.store(record, { verify: true });
+      }
+      const stream = iterableStream(call.model.schema, text(), itemOptions);
+      if (trace !== undefined) {
+        void stream.outcome.then(({ error }) =>
+          trace.finish(error === undefined ? { result: { usage: isHit ? NO_USAGE : record.usage, attempts: isHit ? 0 : 1, cached: isHit } } : { error }),
+        );
+      }
+      return stream;
     },
     createWithCompletion(params: StructuredParams<SchemaLike>) {
       return createPartial(params, "createWithCompletion").result;

@@ -83,7 +83,7 @@ export class StructuredStream<T, Partial> implements AsyncIterable<Partial> {
       readonly hooks: Hooks;
       readonly feedback: (record: AttemptRecord, error: unknown) => Record<string, unknown>[];
       /** The response cache of this call: looked up before the first attempt. */
-      readonly cache?: CallCache<T, Partial>;
+      readonly cache?: CallCache<PartialStream<T, Partial>>;
       /** The call's OpenTelemetry spans. */
       readonly trace?: CallTrace;
     },
@@ -194,8 +194,8 @@ export class StructuredStream<T, Partial> implements AsyncIterable<Partial> {
 
   // A cache hit: the stored answer's updates (it is already read, so a reader gets the whole
   // value at once), and a result that says no request was made.
-  private async replay(hit: CacheHit<T, Partial>): Promise<void> {
-    const { stream } = hit;
+  private async replay(hit: CacheHit<PartialStream<T, Partial>>): Promise<void> {
+    const stream = hit.opened;
     try {
       for await (const update of stream.updates()) this.push({ ...update, attempt: 1 });
       const data = await stream.final;
@@ -213,7 +213,7 @@ export class StructuredStream<T, Partial> implements AsyncIterable<Partial> {
     await this.options.trace?.begin();
     const cache = this.options.cache;
     if (cache !== undefined) {
-      let hit: CacheHit<T, Partial> | undefined;
+      let hit: CacheHit<PartialStream<T, Partial>> | undefined;
       try {
         hit = await cache.lookup();
         if (this.isAborted) throw new AbortError(this.abortReason);

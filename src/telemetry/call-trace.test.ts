@@ -123,6 +123,30 @@ describe("spans of a call", () => {
   });
 });
 
+describe("createIterable", () => {
+  it("is a call span with its chat span; an invalid item gives the call an error status", async () => {
+    const items: unknown[] = [];
+    for await (const item of client().chat.completions.createIterable({ model: "gpt-test", messages, response_model: User })) items.push(item);
+    expect(items).toEqual([{ name: "Ada Lovelace", age: 36 }]);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const call = only("formwork.createIterable");
+    expect(only("chat gpt-test").parentSpanContext?.spanId).toBe(call.spanContext().spanId);
+    expect(call.attributes).toMatchObject({ "formwork.attempts": 1, "gen_ai.usage.input_tokens": 11, "gen_ai.usage.output_tokens": 7 });
+    expect(call.status.code).not.toBe(2);
+    exporter.reset();
+    answers = () => ({ pieces: [sseTranscript(toolCallChunks("User", ['{"name": "Ada"}']))] });
+    await expect(
+      (async () => {
+        for await (const item of client().chat.completions.createIterable({ model: "gpt-test", messages, response_model: User })) void item;
+      })(),
+    ).rejects.toThrow();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const failed = only("formwork.createIterable");
+    expect(failed.status.code).toBe(2);
+    expect(failed.attributes["error.type"]).toBe("ValidationError");
+  });
+});
+
 describe("content and credentials", () => {
   it("records prompt and answer only with recordContent, and never the API key", async () => {
     await client({ tracer, recordContent: true }).chat.completions.create({ model: "gpt-test", messages, response_model: User });
