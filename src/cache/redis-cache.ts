@@ -37,6 +37,7 @@ export function redisCache(target: string | RedisClientLike, options: RedisCache
   checkTtl(options.ttl, "redisCache");
   const prefix = options.prefix ?? "formwork:";
   const timeout = options.timeout ?? 2000;
+  if (!(typeof timeout === "number" && Number.isFinite(timeout) && timeout > 0)) throw new TypeError(`formwork: redisCache's timeout is in milliseconds and must be a positive number, not ${String(timeout)}`);
   let client: Promise<RedisClientLike> | undefined = typeof target === "string" ? undefined : Promise.resolve(target);
   let owned: RedisClientLike | undefined;
 

@@ -46,7 +46,7 @@ function namesOf(existing: unknown, rule: StreamRuleName): StreamRuleName[] {
 }
 
 function withRule(schema: SchemaLike, rule: StreamRuleName): unknown {
-  if (typeof schema !== "object" || schema === null) {
+  if ((typeof schema !== "object" && typeof schema !== "function") || schema === null) {
     throw new SchemaError({ path: "", message: `streaming.${rule} takes a schema (Zod 4, a Standard Schema with a JSON Schema, or a JSON Schema object), not ${schema === null ? "null" : typeof schema}` });
   }
   if (isZodSchema(schema)) {

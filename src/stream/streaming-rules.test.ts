@@ -1,6 +1,7 @@
 // The streaming rules declared on a schema (rules 8 to 11 of partialStream), on Zod and on
 // JSON Schema, through the synchronous core (every snapshot, one character at a time), the
 // streams, and random chunkings.
+import { type } from "arktype";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -62,6 +63,14 @@ describe("rule 8: streaming.done shows a value only when complete", () => {
     expect(lengths).toEqual([...lengths].sort((a, b) => a - b));
     expect(new Set(lengths)).toEqual(new Set([0, 1, 2]));
     for (const value of values) for (const item of value.items ?? []) expect(Object.keys(item)).toEqual(["name", "qty"]);
+  });
+
+  it("rule 8: on another Standard Schema (ArkType, jsonSchema()), the rule goes on its JSON Schema's root", () => {
+    const text = '{"title": "hello"}';
+    for (const schema of [streaming.done(type({ title: "string" })), streaming.done(jsonSchema<{ title: string }>({ type: "object", properties: { title: { type: "string" } } }))]) {
+      expect(snapshots(schema, text)).toEqual([{ title: "hello" }]);
+    }
+    expect(() => streaming.done({ "~standard": { version: 1, vendor: "x", validate: () => ({ value: 1 }) } } as never)).toThrow(/gives none/);
   });
 
   it("rule 8: done at the root of a JSON Schema: nothing until the whole value", () => {
