@@ -23,11 +23,13 @@ const DELIVERY_FIELDS = new Set(["stream", "stream_options", "user", "metadata",
  * The cache key of a structured call: the hex SHA-256 of the provider, the mode and the
  * request body as sent (model, messages, the schema as the provider sees it, sampling fields
  * such as temperature, top_p, seed and max_tokens), less the fields that only change delivery.
+ * `context` is what the call fills its messages' placeholders from, should the body hold them
+ * unfilled.
  */
-export async function cacheKey(parts: { readonly provider: string; readonly mode: string; readonly body: Record<string, unknown> }): Promise<string> {
+export async function cacheKey(parts: { readonly provider: string; readonly mode: string; readonly body: Record<string, unknown>; readonly context?: unknown }): Promise<string> {
   const body: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(parts.body)) if (!DELIVERY_FIELDS.has(field)) body[field] = value;
-  const text = canonicalJson({ version: 1, provider: parts.provider, mode: parts.mode, body });
+  const text = canonicalJson({ version: 1, provider: parts.provider, mode: parts.mode, body, context: parts.context });
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
 }

@@ -167,6 +167,7 @@ describe("the cache key", () => {
       { provider: "p", mode: "tools", body: { ...request, messages: [{ role: "user", content: "hi!" }] } },
       { provider: "p", mode: "tools", body: { ...request, temperature: 0.3 } },
       { provider: "p", mode: "tools", body: { ...request, seed: 1 } },
+      { provider: "p", mode: "tools", body: request, context: { name: "Ada" } },
       { provider: "p", mode: "tools", body: { ...request, tools: [{ type: "function", function: { name: "User", parameters: { type: "array" } } }] } },
     ];
     for (const parts of changed) expect(await cacheKey(parts)).not.toBe(base);

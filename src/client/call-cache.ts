@@ -43,7 +43,7 @@ export interface CallCache<Opened> {
  */
 export function callCache<Opened>(
   cache: ResponseCache,
-  request: { readonly provider: string; readonly mode: string; readonly body: Record<string, unknown> },
+  request: { readonly provider: string; readonly mode: string; readonly body: Record<string, unknown>; readonly context?: unknown },
   hooks: Hooks,
   /** Reads a stored text as the call would, or gives undefined when it no longer validates. */
   open: (text: string) => Promise<Opened | undefined>,

@@ -161,7 +161,7 @@ export function createStructuredCompletions<Mode extends string>(
     const cache =
       store === undefined
         ? undefined
-        : callCache(store, { provider: transport.provider, mode, body: protocol.buildRequest({ ...call.rest, messages }, mode, schema) }, hooks, async (text) => {
+        : callCache(store, { provider: transport.provider, mode, body: protocol.buildRequest({ ...call.rest, messages }, mode, schema), context: params["context"] }, hooks, async (text) => {
             const replayed = partialStream(call.model.schema, textOnce(text), { ...readOptions, signal: call.signal }) as PartialStream<unknown, unknown>;
             return replayed.final.then(
               () => replayed,
@@ -225,7 +225,7 @@ export function createStructuredCompletions<Mode extends string>(
       const cache =
         store === undefined
           ? undefined
-          : callCache(store, { provider: transport.provider, mode, body }, callHooks, async (text) => {
+          : callCache(store, { provider: transport.provider, mode, body, context: params["context"] }, callHooks, async (text) => {
               const replayed = iterableStream(call.model.schema, textOnce(text), itemOptions);
               try {
                 for await (const item of replayed) void item;
