@@ -6,6 +6,7 @@ import { cacheKey } from "../cache/cache-key.js";
 import type { ResponseCache } from "../cache/response-cache.js";
 import { NO_USAGE, type Usage } from "../providers/wire-event.js";
 import type { AttemptRecord } from "./attempt.js";
+import type { Completion } from "./completion.js";
 import type { Hooks } from "./hooks.js";
 
 /** What a cache keeps of an answer. */
@@ -13,7 +14,7 @@ interface CachedAnswer {
   readonly version: 1;
   /** The answer's text as the model wrote it (tool arguments or content). */
   readonly text: string;
-  readonly completion: Record<string, unknown>;
+  readonly completion: Completion;
   /** What the answer cost when it was made. */
   readonly usage: Usage;
   readonly createdAt: number;
@@ -22,7 +23,7 @@ interface CachedAnswer {
 /** A hit: the stored answer, opened (read again through the stream layer). */
 export interface CacheHit<Opened> {
   readonly opened: Opened;
-  readonly completion: Record<string, unknown>;
+  readonly completion: Completion;
 }
 
 /** The cache of one call. */
@@ -97,7 +98,8 @@ function readAnswer(stored: string): CachedAnswer | undefined {
   try {
     const answer = JSON.parse(stored) as Partial<CachedAnswer>;
     if (answer.version !== 1 || typeof answer.text !== "string") return undefined;
-    return { version: 1, text: answer.text, completion: answer.completion ?? {}, usage: answer.usage ?? NO_USAGE, createdAt: answer.createdAt ?? 0 };
+    if (typeof answer.completion !== "object" || answer.completion === null) return undefined;
+    return { version: 1, text: answer.text, completion: answer.completion, usage: answer.usage ?? NO_USAGE, createdAt: answer.createdAt ?? 0 };
   } catch {
     return undefined; // not ours, or torn: a miss
   }

@@ -21,7 +21,7 @@ import { sseTranscript, startReplayServer, toolCallChunks, type ReplayServer } f
 
 const User = z.object({ name: z.string(), age: z.number().int(), joined: z.string().transform((text) => text.slice(0, 4)) });
 const userJson = '{"name": "Ada", "age": 36, "joined": "1843-01-01"}';
-const messages = [{ role: "user", content: "Extract the user." }];
+const messages = [{ role: "user" as const, content: "Extract the user." }];
 
 let server: ReplayServer;
 // Each answer is valid unless the test says which requests answer badly.
@@ -81,7 +81,7 @@ describe("a cache hit", () => {
     await ask({});
     await ask({ temperature: 0.5 });
     await ask({ model: "other" });
-    await ask({ messages: [...messages, { role: "user", content: "Again." }] });
+    await ask({ messages: [...messages, { role: "user" as const, content: "Again." }] });
     await ask({}, User.extend({ note: z.string().optional() }));
     expect(requestsSince(before)).toBe(5);
     await ask({ temperature: 0.5 });

@@ -15,7 +15,7 @@ const Ticket = z.object({
 const answer = { title: "Printer on fire", status: "escalated", steps: [{ note: "unplug it", id: "s-1" }, { note: "call facilities", id: "s-2" }], summary: "handled" };
 const text = JSON.stringify(answer);
 const deltas = Array.from({ length: Math.ceil(text.length / 3) }, (_, i) => text.slice(i * 3, i * 3 + 3));
-const messages = [{ role: "user", content: "File the ticket." }];
+const messages = [{ role: "user" as const, content: "File the ticket." }];
 
 let server: ReplayServer | undefined;
 afterEach(async () => {

@@ -1,5 +1,5 @@
-export { toSchemaAdapter, jsonSchema } from "./schema-adapter.js";
-export type { SchemaAdapter, SchemaLike, JsonSchemaObject, InferInput, InferOutput, ValidationResult } from "./schema-adapter.js";
+export { toSchemaAdapter, jsonSchema, checkSchema } from "./schema-adapter.js";
+export type { SchemaAdapter, SchemaLike, JsonSchemaObject, JsonSchemaTypeName, InferInput, InferOutput, ValidationResult } from "./schema-adapter.js";
 export type { Shape, ShapeIssue } from "./shape.js";
 export { streaming } from "./streaming.js";
 export type { Streamed, WithStreamRule } from "./streaming.js";

@@ -5,6 +5,11 @@
 import { SchemaError } from "../errors/schema-error.js";
 import type { Shape } from "./shape.js";
 
+/** A streaming rule that means nothing where it stands, or a keyword that is not one. */
+export function streamRuleError(path: string, received: string, message: string): SchemaError {
+  return new SchemaError({ path, received, message: `Schema at ${path === "" ? "the root" : path}: ${message}` });
+}
+
 /** The keyword that carries streaming rules in a JSON Schema (and in a Zod schema's `.meta`). */
 export const STREAM_KEYWORD = "x-formwork-stream";
 
@@ -110,13 +115,13 @@ function visit(shape: Shape, path: string, place: Place, seen: Set<Shape>): void
   if (seen.has(shape)) return;
   seen.add(shape);
   const rules = shape.rules;
-  if (rules?.problem !== undefined) throw new SchemaError({ path, message: rules.problem });
+  if (rules?.problem !== undefined) throw streamRuleError(path, `"${STREAM_KEYWORD}" that is not a rule`, rules.problem);
   if (rules?.done === true && isAtomic(shape)) {
-    throw new SchemaError({ path, message: `streaming.done changes nothing here: ${describe(shape)} already appears only whole. Remove the rule.` });
+    throw streamRuleError(path, `streaming.done on ${describe(shape)}`, `streaming.done changes nothing here: ${describe(shape)} already appears only whole. Remove the rule.`);
   }
   if (rules?.notNull === true && place !== "property") {
     const where = place === "root" ? "the root value has no enclosing object" : place === "element" ? "an array element is not a field of an object" : "a record's values are not named fields";
-    throw new SchemaError({ path, message: `streaming.notNull withholds the object that holds this field until the field appears, but ${where}. Put it on a property of an object.` });
+    throw streamRuleError(path, `streaming.notNull on ${place === "root" ? "the root" : place === "element" ? "an array element" : "a record's values"}`, `streaming.notNull withholds the object that holds this field until the field appears, but ${where}. Put it on a property of an object.`);
   }
   switch (shape.kind) {
     case "object":

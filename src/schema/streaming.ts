@@ -3,10 +3,9 @@
 // keyword (in a Zod schema's `.meta`, in a JSON Schema as is); at the type level it marks the
 // schema's input type, which `DeepPartial` reads to type partial values accordingly.
 import type { StandardJSONSchemaV1, StandardSchemaV1 } from "@standard-schema/spec";
-import { SchemaError } from "../errors/schema-error.js";
 import { isZodSchema } from "./from-zod.js";
-import type { JsonSchemaObject, SchemaLike } from "./schema-adapter.js";
-import { ruleNamesOf, STREAM_KEYWORD, type StreamRuleName } from "./stream-rules.js";
+import type { SchemaLike } from "./schema-adapter.js";
+import { ruleNamesOf, STREAM_KEYWORD, streamRuleError, type StreamRuleName } from "./stream-rules.js";
 
 declare const streamedKey: unique symbol;
 
@@ -47,24 +46,24 @@ function namesOf(existing: unknown, rule: StreamRuleName): StreamRuleName[] {
 
 function withRule(schema: SchemaLike, rule: StreamRuleName): unknown {
   if ((typeof schema !== "object" && typeof schema !== "function") || schema === null) {
-    throw new SchemaError({ path: "", message: `streaming.${rule} takes a schema (Zod 4, a Standard Schema with a JSON Schema, or a JSON Schema object), not ${schema === null ? "null" : typeof schema}` });
+    throw streamRuleError("", schema === null ? "null" : typeof schema, `streaming.${rule} takes a schema (Zod 4, a Standard Schema with a JSON Schema, or a JSON Schema object), not ${schema === null ? "null" : typeof schema}`);
   }
   if (isZodSchema(schema)) {
     const zod = schema as unknown as { meta?: ((data?: Record<string, unknown>) => unknown) };
     if (typeof zod.meta !== "function") {
-      throw new SchemaError({ path: "", message: `streaming.${rule} needs a schema with .meta() (Zod 4 "zod" or "zod/v4"); with zod/mini, register { "${STREAM_KEYWORD}": ["${rule}"] } in z.globalRegistry` });
+      throw streamRuleError("", "a Zod schema without .meta()", `streaming.${rule} needs a schema with .meta() (Zod 4 "zod" or "zod/v4"); with zod/mini, register { "${STREAM_KEYWORD}": ["${rule}"] } in z.globalRegistry`);
     }
     const current = zod.meta.call(schema) as Record<string, unknown> | undefined;
     return zod.meta.call(schema, { [STREAM_KEYWORD]: namesOf(current?.[STREAM_KEYWORD], rule) });
   }
   const standard = (schema as Partial<StandardSchemaV1 & StandardJSONSchemaV1>)["~standard"];
   if (standard === undefined) {
-    const json = schema as JsonSchemaObject;
+    const json = schema as Readonly<Record<string, unknown>>;
     return { ...json, [STREAM_KEYWORD]: namesOf(json[STREAM_KEYWORD], rule) } as unknown;
   }
   const converter = standard.jsonSchema;
   if (converter === undefined) {
-    throw new SchemaError({ path: "", message: `streaming.${rule} needs the schema's JSON Schema, and this ${standard.vendor} schema gives none (~standard.jsonSchema); pass a JSON Schema with "${STREAM_KEYWORD}" instead` });
+    throw streamRuleError("", `a ${standard.vendor} schema without a JSON Schema`, `streaming.${rule} needs the schema's JSON Schema, and this ${standard.vendor} schema gives none (~standard.jsonSchema); pass a JSON Schema with "${STREAM_KEYWORD}" instead`);
   }
   // Another Standard Schema (ArkType, valibot through toStandardJsonSchema, jsonSchema()):
   // the same schema, whose JSON Schema carries the rule at its root.

@@ -207,7 +207,7 @@ describe("rule 11: the rules change what is shown, nothing else, and must mean s
       [streaming.notNull(z.object({ a: z.string() })), "", /root value has no enclosing object/],
       [z.object({ tags: z.array(streaming.notNull(z.string())) }), "tags[]", /array element/],
       [{ type: "object", properties: { a: { type: "object", properties: { b: { type: "string", [STREAM_KEYWORD]: ["dnoe"] } } } } }, "a.b", /unknown streaming rule "dnoe"/],
-      [{ type: "string", [STREAM_KEYWORD]: 3 }, "", /must be a rule name/],
+      [{ type: "string", [STREAM_KEYWORD]: 3 as unknown as string }, "", /must be a rule name/],
     ];
     for (const [schema, path, message] of cases) {
       const error = (() => {

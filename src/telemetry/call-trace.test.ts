@@ -13,7 +13,7 @@ import type { TelemetryOptions } from "./call-trace.js";
 const API_KEY = "sk-test-SECRET-never-in-a-span-0123456789";
 const User = z.object({ name: z.string(), age: z.number().int() });
 const userJson = '{"name": "Ada Lovelace", "age": 36}';
-const messages = [{ role: "user", content: "Extract: Ada Lovelace, 36 years old." }];
+const messages = [{ role: "user" as const, content: "Extract: Ada Lovelace, 36 years old." }];
 
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
