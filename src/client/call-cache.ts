@@ -30,11 +30,8 @@ export interface CacheHit<Opened> {
 export interface CallCache<Opened> {
   /** The stored answer, if there is one that still reads and validates. */
   lookup(): Promise<CacheHit<Opened> | undefined>;
-  /**
-   * Stores the answer of an attempt; with `verify`, only if it opens (for streams whose
-   * success the caller cannot see, such as createIterable's).
-   */
-  store(record: AttemptRecord, options?: { readonly verify?: boolean }): Promise<void>;
+  /** Stores the answer of the attempt that succeeded. */
+  store(record: AttemptRecord): Promise<void>;
 }
 
 /**
@@ -79,9 +76,7 @@ export function callCache<Opened>(
       hooks.emit("cache:hit", { key: keyText, createdAt: answer.createdAt });
       return { opened, completion: answer.completion };
     },
-    async store(record, options) {
-      // Failures are never stored.
-      if (options?.verify === true && (await open(record.text)) === undefined) return;
+    async store(record) {
       let keyText: string | undefined;
       try {
         keyText = await keyOf();

@@ -19,9 +19,6 @@ export abstract class StreamPump {
   private hasReportedFailure = false;
   private waiters: (() => void)[] = [];
   private readonly removeAbortListener: (() => void) | undefined;
-  private ending: { readonly error?: unknown } | undefined;
-  private onEnding: ((ending: { readonly error?: unknown }) => void) | undefined;
-  private endingPromise: Promise<{ readonly error?: unknown }> | undefined;
 
   constructor(source: TextSource, signal: AbortSignal | undefined) {
     this.source = openTextSource(source);
@@ -42,21 +39,6 @@ export abstract class StreamPump {
   /** Resolves when the engine can take more (a queue of items waiting for the consumer). */
   protected hasRoom(): Promise<void> | undefined {
     return undefined;
-  }
-
-  /**
-   * How the stream ended, once it has: `{}` when it read its source to the end and the end
-   * checked out, `{ error }` when it stopped. Never rejects, and does not start the stream
-   * (for code that watches a stream someone else reads, such as a call's trace).
-   */
-  get outcome(): Promise<{ readonly error?: unknown }> {
-    this.endingPromise ??= this.ending !== undefined ? Promise.resolve(this.ending) : new Promise((resolve) => (this.onEnding = resolve));
-    return this.endingPromise;
-  }
-
-  private ended(ending: { readonly error?: unknown }): void {
-    this.ending = ending;
-    this.onEnding?.(ending);
   }
 
   /** Cancels the stream: the source is cancelled and the stream ends with {@link AbortError}. */
@@ -125,7 +107,6 @@ export abstract class StreamPump {
     this.removeAbortListener?.();
     void this.source.cancel(error instanceof AbortError ? error.reason : error).catch(() => undefined);
     this.onFailure(error);
-    this.ended({ error });
     this.notify();
   }
 
@@ -151,7 +132,6 @@ export abstract class StreamPump {
       if (this.isStopped) return;
       this.isFinished = true;
       this.removeAbortListener?.();
-      this.ended({});
       this.notify();
     } catch (error) {
       this.stop(error);
