@@ -1,6 +1,7 @@
 // A cache in a directory, one file per entry. Node-only: node:fs is loaded when the cache is
 // first used, so that the core never imports it and still loads in browsers and at the edge.
 import type * as FsPromises from "node:fs/promises";
+import { ConfigurationError } from "../errors/configuration-error.js";
 import { importPeer } from "../peers/import-peer.js";
 import { checkTtl, type CacheOptions, type ResponseCache } from "./response-cache.js";
 
@@ -14,7 +15,7 @@ type Fs = typeof FsPromises;
  * const client = fromProvider("openai", { cache: fileCache(".cache/formwork", { ttl: 86_400_000 }) });
  */
 export function fileCache(dir: string, options: CacheOptions = {}): ResponseCache {
-  if (typeof dir !== "string" || dir === "") throw new TypeError("formwork: fileCache needs a directory path");
+  if (typeof dir !== "string" || dir === "") throw new ConfigurationError({ option: "cache", message: `fileCache needs a directory path, not ${dir === "" ? "an empty string" : typeof dir}` });
   checkTtl(options.ttl, "fileCache");
   let fs: Promise<Fs> | undefined;
   const load = () =>

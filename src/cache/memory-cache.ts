@@ -1,3 +1,4 @@
+import { ConfigurationError } from "../errors/configuration-error.js";
 import { checkTtl, type CacheOptions, type ResponseCache } from "./response-cache.js";
 
 /** Options of {@link memoryCache}. */
@@ -15,7 +16,7 @@ export interface MemoryCacheOptions extends CacheOptions {
  */
 export function memoryCache(options: MemoryCacheOptions = {}): ResponseCache & { readonly size: number; clear(): void } {
   const max = options.max ?? 1000;
-  if (!Number.isInteger(max) || max < 1) throw new TypeError(`formwork: memoryCache's max must be a positive integer, not ${String(max)}`);
+  if (!Number.isInteger(max) || max < 1) throw new ConfigurationError({ option: "cache", message: `memoryCache's max must be a positive integer, not ${String(max)}` });
   checkTtl(options.ttl, "memoryCache");
   // A Map keeps insertion order: deleting and setting again moves an entry to the end, so the
   // first key is always the least recently used.

@@ -1,6 +1,7 @@
 // A cache in Redis through ioredis (an optional peer, loaded when the cache is first used), or
 // through a client the caller already has.
 import type { Redis as IoRedis } from "ioredis";
+import { ConfigurationError } from "../errors/configuration-error.js";
 import { importPeer } from "../peers/import-peer.js";
 import { checkTtl, type CacheOptions, type ResponseCache } from "./response-cache.js";
 
@@ -37,7 +38,7 @@ export function redisCache(target: string | RedisClientLike, options: RedisCache
   checkTtl(options.ttl, "redisCache");
   const prefix = options.prefix ?? "formwork:";
   const timeout = options.timeout ?? 2000;
-  if (!(typeof timeout === "number" && Number.isFinite(timeout) && timeout > 0)) throw new TypeError(`formwork: redisCache's timeout is in milliseconds and must be a positive number, not ${String(timeout)}`);
+  if (!(typeof timeout === "number" && Number.isFinite(timeout) && timeout > 0)) throw new ConfigurationError({ option: "cache", message: `redisCache's timeout is in milliseconds and must be a positive number, not ${String(timeout)}` });
   let client: Promise<RedisClientLike> | undefined = typeof target === "string" ? undefined : Promise.resolve(target);
   let owned: RedisClientLike | undefined;
 

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { ConfigurationError } from "../errors/configuration-error.js";
 import { freePort, startRedisServer, type TestRedisServer } from "../testing/redis-server.js";
 import { cacheKey, canonicalJson } from "./cache-key.js";
 import { fileCache } from "./file-cache.js";
@@ -56,9 +57,22 @@ describe("memoryCache", () => {
     expect(await cache.get("a")).toBeUndefined();
   });
 
-  it("refuses a max or a ttl that makes no sense", () => {
-    expect(() => memoryCache({ max: 0 })).toThrow(/max must be a positive integer/);
-    expect(() => memoryCache({ ttl: -5 })).toThrow(/ttl is in milliseconds/);
+  it("refuses a max, a ttl, a directory or a timeout that makes no sense, with a ConfigurationError", () => {
+    const bad = [() => memoryCache({ max: 0 }), () => memoryCache({ ttl: -5 }), () => fileCache(""), () => redisCache("redis://127.0.0.1:1", { timeout: Number.NaN })];
+    const messages = [/max must be a positive integer/, /ttl is in milliseconds/, /needs a directory path/, /timeout is in milliseconds/];
+    bad.forEach((make, index) => {
+      const error = (() => {
+        try {
+          make();
+        } catch (caught) {
+          return caught;
+        }
+        return undefined;
+      })();
+      expect(ConfigurationError.isInstance(error)).toBe(true);
+      expect((error as ConfigurationError).code).toBe("configuration-invalid");
+      expect((error as ConfigurationError).message).toMatch(messages[index] as RegExp);
+    });
   });
 });
 

@@ -1,6 +1,7 @@
 // The interface every response cache implements: a string store with expiry. The client owns
 // the key (a hash of the request) and the entry (the answer's text and completion); a store
 // only keeps strings, so any key-value service can be one.
+import { ConfigurationError } from "../errors/configuration-error.js";
 
 /** Options every cache takes. */
 export interface CacheOptions {
@@ -34,6 +35,6 @@ export interface ResponseCache {
 /** Checks a ttl option: a positive, finite number of milliseconds. */
 export function checkTtl(ttl: number | undefined, cache: string): void {
   if (ttl !== undefined && !(typeof ttl === "number" && Number.isFinite(ttl) && ttl > 0)) {
-    throw new TypeError(`formwork: ${cache}'s ttl is in milliseconds and must be a positive number, not ${String(ttl)}`);
+    throw new ConfigurationError({ option: "cache", message: `${cache}'s ttl is in milliseconds and must be a positive number, not ${String(ttl)}` });
   }
 }

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { memoryCache } from "../cache/memory-cache.js";
 import { fromProvider } from "../client/from-provider.js";
 import { sseTranscript, startReplayServer, toolCallChunks, type ReplayServer, type ScriptedResponse } from "../client/test-support/replay-server.js";
+import { ConfigurationError } from "../errors/configuration-error.js";
 import { RetryError } from "../errors/retry-error.js";
 import { importPeer } from "../peers/import-peer.js";
 import type { TelemetryOptions } from "./call-trace.js";
@@ -171,6 +172,12 @@ describe("where spans go", () => {
     } finally {
       trace.disable();
     }
+  });
+
+  it("a tracer that is not one is a ConfigurationError before anything is sent", () => {
+    const before = server.requests.length;
+    expect(() => client({ tracer: {} as never }).chat.completions.createPartial({ model: "gpt-test", messages, response_model: User })).toThrow(ConfigurationError);
+    expect(server.requests.length).toBe(before);
   });
 
   it("loads an optional peer only when present: a missing one is undefined, not an error", async () => {

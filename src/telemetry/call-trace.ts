@@ -4,6 +4,7 @@
 // `telemetry: { enabled: false }`) nothing is traced and nothing fails.
 import type * as OpenTelemetry from "@opentelemetry/api";
 import type { Attributes, Context, Span, Tracer } from "@opentelemetry/api";
+import { ConfigurationError } from "../errors/configuration-error.js";
 import { importPeer } from "../peers/import-peer.js";
 
 type OpenTelemetryApi = typeof OpenTelemetry;
@@ -83,6 +84,9 @@ export function callTrace(
   call: { readonly method: string; readonly provider: string; readonly mode: string; readonly schemaName: string; readonly params: Record<string, unknown> },
 ): CallTrace | undefined {
   if (options?.enabled === false) return undefined;
+  if (options?.tracer !== undefined && typeof (options.tracer as { startSpan?: unknown }).startSpan !== "function") {
+    throw new ConfigurationError({ option: "telemetry", message: "telemetry.tracer must be an OpenTelemetry tracer (trace.getTracer(name), or a provider's getTracer(name))" });
+  }
   const recordContent = options?.recordContent === true;
   const provider = PROVIDER_NAMES[call.provider] ?? call.provider;
   const model = typeof call.params["model"] === "string" ? call.params["model"] : undefined;
