@@ -3,7 +3,8 @@
 // `chat.completions` (the same Instructor-style API as on every provider) and the hooks.
 import { anthropicMessagesProtocol, type AnthropicMode } from "../providers/anthropic/messages-protocol.js";
 import type { ChatTransport } from "./attempt.js";
-import { providerErrors, toProviderError, withStructuredCalls } from "./sdk-client.js";
+import type { HttpOptions } from "../http/deadlines.js";
+import { baseURLOf, providerErrors, sdkRedactor, toProviderError, withStructuredCalls, type SdkWire } from "./sdk-client.js";
 import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
 
 /** The part of an `@anthropic-ai/sdk` client formwork calls. */
@@ -23,23 +24,27 @@ export type FormworkAnthropic<C extends AnthropicLike> = C & HookMethods & { rea
  * const client = fromAnthropic(new Anthropic(), { mode: "tools" });
  * const user = await client.chat.completions.create({ model: "claude-sonnet-4-5", max_tokens: 1024, messages, response_model: User });
  */
-export function fromAnthropic<C extends AnthropicLike>(client: C, options: { readonly mode?: AnthropicMode; readonly provider?: string } = {}): FormworkAnthropic<C> {
+export function fromAnthropic<C extends AnthropicLike>(client: C, options: { readonly mode?: AnthropicMode; readonly provider?: string } & HttpOptions = {}): FormworkAnthropic<C> {
   const provider = options.provider ?? "anthropic";
   const messages = client.messages;
+  const base = baseURLOf(client);
+  const wire: SdkWire = { provider, protocol: anthropicMessagesProtocol, urlOf: () => (base === undefined ? undefined : `${base}/v1/messages`) };
   const transport: ChatTransport = {
     provider,
-    async send(body, signal) {
+    async send(body, { signal }) {
       try {
-        // Retries are formwork's own (they honour Retry-After and never repeat shown output).
-        const events = (await messages.create(body as never, { signal, maxRetries: 0 })) as AsyncIterable<unknown>;
-        return providerErrors(events, provider);
+        // Retries and deadlines are formwork's own (they honour Retry-After within its cap, and
+        // never repeat shown output); the SDK's own timeout is set out of the way.
+        const events = (await messages.create(body as never, { signal, maxRetries: 0, timeout: 2 ** 31 - 1 } as never)) as AsyncIterable<unknown>;
+        return providerErrors(events, wire, body);
       } catch (error) {
-        throw toProviderError(error, provider, false);
+        throw toProviderError(error, wire, body, false);
       }
     },
-    decode: (event) => anthropicMessagesProtocol.decode(event, provider),
+    decoder: () => anthropicMessagesProtocol.decoder(provider),
+    redactor: sdkRedactor(client),
   };
   const hooks = new Hooks();
-  const completions = createStructuredCompletions(anthropicMessagesProtocol, transport, options.mode ?? "tools", hooks);
+  const completions = createStructuredCompletions(anthropicMessagesProtocol, transport, options.mode ?? "tools", hooks, options);
   return withStructuredCalls(client, completions, hooks) as FormworkAnthropic<C>;
 }

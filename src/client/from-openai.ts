@@ -3,9 +3,14 @@
 import { openAIChatProtocol, type ChatMode } from "../providers/openai/chat-request.js";
 import { openAIResponsesProtocol, type ResponsesMode } from "../providers/openai/responses-protocol.js";
 import type { ProviderProtocol } from "../providers/provider-protocol.js";
-import { providerErrors, reach, toProviderError } from "./sdk-client.js";
+import type { HttpOptions } from "../http/deadlines.js";
+import { baseURLOf, providerErrors, reach, sdkRedactor, toProviderError, type SdkWire } from "./sdk-client.js";
 import type { ChatTransport } from "./attempt.js";
 import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
+
+// The SDK's own request timeout (10 minutes by default) would cut a call that formwork's
+// deadlines allow: formwork keeps the deadlines, the SDK's is set out of the way.
+const MAX_SDK_TIMEOUT = 2 ** 31 - 1;
 
 /** The part of an `openai` client formwork calls (any recent version of the SDK). */
 export interface OpenAILike {
@@ -43,7 +48,7 @@ export function fromOpenAI<C extends OpenAILike>(
     readonly provider?: string;
     /** `"chat"` (default): Chat Completions; `"responses"`: the Responses API. */
     readonly api?: "chat" | "responses";
-  } = {},
+  } & HttpOptions = {},
 ): FormworkOpenAI<C> {
   const provider = options.provider ?? "openai";
   const sdkCompletions = client.chat.completions;
@@ -55,22 +60,26 @@ export function fromOpenAI<C extends OpenAILike>(
   }
   const sdkResponses = client.responses;
   if (isResponses && sdkResponses === undefined) throw new TypeError("formwork: this OpenAI client has no responses API (update the openai package)");
+  const base = baseURLOf(client);
+  const wire: SdkWire = { provider, protocol, urlOf: (body) => (base === undefined ? undefined : `${base}${protocol.endpoint(body).path}`) };
   const transport: ChatTransport = {
     provider,
-    async send(body, signal) {
+    async send(body, { signal }) {
       try {
-        // Retries are formwork's own (they honour Retry-After and never repeat shown output).
+        // Retries and deadlines are formwork's own (they honour Retry-After within its cap, and
+        // never repeat shown output).
         const endpoint = isResponses ? (sdkResponses as NonNullable<typeof sdkResponses>) : sdkCompletions;
-        const chunks = (await endpoint.create(body as never, { signal, maxRetries: 0 })) as AsyncIterable<unknown>;
-        return providerErrors(chunks, provider);
+        const chunks = (await endpoint.create(body as never, { signal, maxRetries: 0, timeout: MAX_SDK_TIMEOUT } as never)) as AsyncIterable<unknown>;
+        return providerErrors(chunks, wire, body);
       } catch (error) {
-        throw toProviderError(error, provider, false);
+        throw toProviderError(error, wire, body, false);
       }
     },
-    decode: (chunk) => protocol.decode(chunk, provider),
+    decoder: () => protocol.decoder(provider),
+    redactor: sdkRedactor(client),
   };
   const hooks = new Hooks();
-  const structured = createStructuredCompletions(protocol, transport, mode, hooks);
+  const structured = createStructuredCompletions(protocol, transport, mode, hooks, options);
   const completions = new Proxy(sdkCompletions, {
     get(target, property, receiver) {
       if (property === "create") {

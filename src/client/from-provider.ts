@@ -5,8 +5,9 @@ import { ollamaNativeProtocol, type OllamaMode } from "../providers/ollama/nativ
 import { openAIChatProtocol, type ChatMode } from "../providers/openai/chat-request.js";
 import { openAIResponsesProtocol, type ResponsesMode } from "../providers/openai/responses-protocol.js";
 import type { ProviderProtocol } from "../providers/provider-protocol.js";
-import { chatError } from "../providers/openai/decode-chat-chunk.js";
-import { fetchChatChunks, retryAfterMs, type ChatEndpoint } from "../providers/openai/fetch-chat.js";
+import type { HttpOptions } from "../http/deadlines.js";
+import { fetchJson, fetchStream, headersFor, type StreamEndpoint } from "../http/fetch-stream.js";
+import { Redactor } from "../http/redactor.js";
 import type { ChatTransport } from "./attempt.js";
 import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
 
@@ -27,8 +28,8 @@ export const PROVIDER_PRESETS: Readonly<Record<string, { readonly baseURL: strin
   lmstudio: { baseURL: "http://localhost:1234/v1", apiKeyVariable: undefined },
 };
 
-/** Options of {@link fromProvider}. */
-export interface ProviderOptions {
+/** Options of {@link fromProvider}; the deadlines and bounds of {@link HttpOptions} are the client's defaults. */
+export interface ProviderOptions extends HttpOptions {
   /** A preset name (`"groq"`, `"ollama"`...) or any name for errors; default `"openai"`. */
   readonly provider?: string;
   readonly baseURL?: string;
@@ -80,7 +81,7 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
   if (modes !== undefined && !modes.includes(mode)) {
     throw new TypeError(`formwork: ${kind === "responses" ? "the Responses API" : `the ${provider} provider`} takes the modes ${modes.join(", ")}, not "${mode}"`);
   }
-  const endpoint: ChatEndpoint = {
+  const endpoint: StreamEndpoint = {
     provider,
     baseURL,
     apiKey: given.apiKey ?? environment(known?.apiKeyVariable),
@@ -89,7 +90,10 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
     endpoint: (body) => protocol.endpoint(body),
     authHeaders: (key) => protocol.authHeaders(key),
     framing: protocol.framing,
+    httpError: ({ body, status, retryAfterMs }) => protocol.error(body, provider, { status, retryAfterMs }),
   };
+  // Every credential this client sends: the key, and the headers that carry one.
+  const redactor = Redactor.forHeaders(headersFor(endpoint, ""), endpoint.apiKey);
   // The model of "provider/model", where a call names none; added before anything reports the
   // request, so that hooks see exactly what is sent.
   const withModel = <P>(params: P): P => {
@@ -98,15 +102,16 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
   };
   const transport: ChatTransport = {
     provider,
-    send: (body, signal) => fetchChatChunks(endpoint, body, signal),
-    decode: (chunk) => protocol.decode(chunk, provider),
+    send: (body, call) => fetchStream(endpoint, body, call),
+    decoder: () => protocol.decoder(provider),
+    redactor,
   };
   const hooks = new Hooks();
-  const structured = createStructuredCompletions(protocol, transport, mode, hooks);
+  const structured = createStructuredCompletions(protocol, transport, mode, hooks, given);
   const completions = {
     // Without a response_model the call goes to the server as it is.
     create: (params: Record<string, unknown>) =>
-      params["response_model"] === undefined ? passthrough(endpoint, withModel(params)) : structured.create(withModel(params) as never),
+      params["response_model"] === undefined ? passthrough(endpoint, withModel(params)).catch((error: unknown) => Promise.reject(redactor.error(error))) : structured.create(withModel(params) as never),
     createPartial: (params: never) => structured.createPartial(withModel(params)),
     createIterable: (params: never) => structured.createIterable(withModel(params)),
     createWithCompletion: (params: never) => structured.createWithCompletion(withModel(params)),
@@ -143,26 +148,11 @@ function parsePreset(preset: string): ProviderOptions {
   return slash < 0 ? { provider: preset } : { provider: preset.slice(0, slash), model: preset.slice(slash + 1) };
 }
 
-async function passthrough(endpoint: ChatEndpoint, params: Record<string, unknown>): Promise<unknown> {
+async function passthrough(endpoint: StreamEndpoint, params: Record<string, unknown>): Promise<unknown> {
   const { signal, ...body } = params as { signal?: AbortSignal } & Record<string, unknown>;
-  if (body["stream"] === true) return chunksOneByOne(await fetchChatChunks(endpoint, body, signal ?? new AbortController().signal));
-  const headers: Record<string, string> = { "content-type": "application/json", ...endpoint.headers, ...endpoint.authHeaders?.(endpoint.apiKey) };
-  const { path } = endpoint.endpoint?.(body) ?? { path: "/chat/completions" };
-  const response = await (endpoint.fetch ?? globalThis.fetch)(`${endpoint.baseURL.replace(/\/+$/, "")}${path}`, {
-    method: "POST",
-    headers,
-    body: JSON.stringify(body),
-    ...(signal === undefined ? {} : { signal }),
-  });
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // Not JSON: keep the text.
-  }
-  if (!response.ok) throw chatError(parsed, endpoint.provider, response.status, retryAfterMs(response.headers));
-  return parsed;
+  const call = { signal: signal ?? new AbortController().signal };
+  if (body["stream"] === true) return chunksOneByOne(await fetchStream(endpoint, body, call));
+  return fetchJson(endpoint, body, call);
 }
 
 // A passthrough stream gives the chunks as the server sent them, one at a time.

@@ -6,6 +6,7 @@ import { toSchemaAdapter, type InferInput, type InferOutput, type SchemaLike } f
 import type { DeepPartial } from "../stream/deep-partial.js";
 import { iterableStream, type ItemStream } from "../stream/iterable-stream.js";
 import { partialStream, type PartialStream } from "../stream/partial-stream.js";
+import { deadlineSignal, DEFAULT_HTTP_OPTIONS, resolveHttpOptions, type HttpOptions } from "../http/deadlines.js";
 import { answerText, AttemptRecord, type ChatTransport } from "./attempt.js";
 import { parallelToolItems, type ToolCallItems } from "./parallel-tools.js";
 import { Hooks, type HookHandler, type HookName } from "./hooks.js";
@@ -18,8 +19,12 @@ export interface ResponseModel<S extends SchemaLike> {
   readonly description?: string;
 }
 
-/** A structured call: every field but formwork's own passes through to the provider. */
-export interface StructuredParams<S extends SchemaLike> {
+/**
+ * A structured call: every field but formwork's own passes through to the provider. The
+ * deadlines and bounds (`timeout`, `idleTimeout`, `headersTimeout`, `maxRetryAfter`,
+ * `maxLength`) override the client's for this call.
+ */
+export interface StructuredParams<S extends SchemaLike> extends HttpOptions {
   readonly response_model: S | ResponseModel<S>;
   /** Attempts after the first when the answer does not validate or is not JSON. Default 0. */
   readonly max_retries?: number;
@@ -27,8 +32,6 @@ export interface StructuredParams<S extends SchemaLike> {
   readonly max_transport_retries?: number;
   /** Cancels the call. */
   readonly signal?: AbortSignal;
-  /** Cancels the call after this many milliseconds. */
-  readonly timeout?: number;
   readonly stream?: boolean;
   readonly [field: string]: unknown;
 }
@@ -61,14 +64,15 @@ export interface HookMethods {
   clear(name?: HookName): void;
 }
 
-const FORMWORK_FIELDS = ["response_model", "max_retries", "max_transport_retries", "signal", "timeout", "stream", "on_invalid"] as const;
+const FORMWORK_FIELDS = ["response_model", "max_retries", "max_transport_retries", "signal", "stream", "on_invalid", ...(Object.keys(DEFAULT_HTTP_OPTIONS) as (keyof HttpOptions)[])] as const;
 
 function isResponseModel(value: unknown): value is ResponseModel<SchemaLike> {
   return typeof value === "object" && value !== null && "schema" in value && !("~standard" in value) && !("_zod" in value);
 }
 
-function combineSignals(signal: AbortSignal | undefined, timeout: number | undefined): AbortSignal {
-  const signals = [signal, timeout === undefined ? undefined : AbortSignal.timeout(timeout)].filter((item) => item !== undefined);
+// The caller's signal and the whole call's deadline (which aborts with a TimeoutError).
+function combineSignals(signal: AbortSignal | undefined, deadline: AbortSignal | undefined): AbortSignal {
+  const signals = [signal, deadline].filter((item) => item !== undefined);
   return signals.length === 0 ? new AbortController().signal : signals.length === 1 ? (signals[0] as AbortSignal) : AbortSignal.any(signals);
 }
 
@@ -92,7 +96,14 @@ function requestSchema(model: ResponseModel<SchemaLike>, wrapAsList: boolean): R
 }
 
 /** Builds the structured methods over a provider's protocol and a transport to it. */
-export function createStructuredCompletions<Mode extends string>(protocol: ProviderProtocol<Mode>, transport: ChatTransport, mode: Mode, hooks: Hooks): StructuredCompletions {
+export function createStructuredCompletions<Mode extends string>(
+  protocol: ProviderProtocol<Mode>,
+  transport: ChatTransport,
+  mode: Mode,
+  hooks: Hooks,
+  clientOptions: HttpOptions = {},
+): StructuredCompletions {
+  const defaults = resolveHttpOptions(DEFAULT_HTTP_OPTIONS, clientOptions);
   const channel = protocol.answerChannel(mode);
   const readOptions = { lenient: protocol.readsLeniently(mode), nullAsAbsent: protocol.sendsAbsentAsNull(mode) };
 
@@ -101,10 +112,16 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
     for (const field of FORMWORK_FIELDS) delete rest[field];
     const responseModel = params["response_model"];
     const model = isResponseModel(responseModel) ? responseModel : { schema: responseModel as SchemaLike };
+    const http = resolveHttpOptions(defaults, params as HttpOptions);
+    const userSignal = params["signal"] as AbortSignal | undefined;
     return {
       rest,
       model,
-      signal: combineSignals(params["signal"] as AbortSignal | undefined, params["timeout"] as number | undefined),
+      http,
+      // The attempts keep the whole call's deadline; the stream layer only the caller's signal
+      // (a deadline reaches it as the attempt's TimeoutError).
+      signal: combineSignals(userSignal, deadlineSignal("timeout", http.timeout, transport.provider)),
+      userSignal,
       maxRetries: (params["max_retries"] as number | undefined) ?? 0,
       maxTransportRetries: (params["max_transport_retries"] as number | undefined) ?? 2,
     };
@@ -123,8 +140,8 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
         const cancel = new AbortController();
         const signal = AbortSignal.any([call.signal, cancel.signal]);
         // The source reads the stream's last partial when the provider cuts the answer short.
-        const source = answerText({ transport, body, channel, record, hooks, signal, maxTransportRetries: call.maxTransportRetries, partial: () => stream.partial });
-        const stream = partialStream(call.model.schema, source, { ...readOptions, signal: call.signal }) as PartialStream<unknown, unknown>;
+        const source = answerText({ transport, body, channel, record, hooks, signal, maxTransportRetries: call.maxTransportRetries, http: call.http, partial: () => stream.partial });
+        const stream = partialStream(call.model.schema, source, { ...readOptions, ...(call.userSignal === undefined ? {} : { signal: call.userSignal }) }) as PartialStream<unknown, unknown>;
         return { stream, record, cancel: (reason: unknown) => cancel.abort(reason) };
       },
       { maxRetries: call.maxRetries, hooks, feedback: (record, error) => protocol.feedback(mode, { text: record.text, toolCallId: record.toolCallId, toolName: record.toolName }, describeAnswerError(error)) },
@@ -141,7 +158,7 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
     const body = protocol.buildRequest(call.rest, mode, first as RequestSchema, { more });
     hooks.emit("attempt:start", { attempt: 1, error: undefined });
     const tools = new Map(models.map((model) => [model.name as string, model.schema]));
-    const attempt = { transport, body, record: new AttemptRecord(1, "parallel"), hooks, signal: call.signal, maxTransportRetries: call.maxTransportRetries };
+    const attempt = { transport, body, record: new AttemptRecord(1, "parallel"), hooks, signal: call.signal, maxTransportRetries: call.maxTransportRetries, http: call.http };
     return parallelToolItems(tools, attempt, { ...readOptions, onInvalid: params.on_invalid ?? "throw" });
   }
 
@@ -160,8 +177,19 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
       hooks.emit("attempt:start", { attempt: 1, error: undefined });
       // Items already shown cannot be taken back, so an iterable is not retried on invalid
       // answers (onInvalid decides); the transport still retries before any output.
-      const source = answerText({ transport, body, channel, record, hooks, signal: call.signal, maxTransportRetries: call.maxTransportRetries, partial: () => undefined });
-      return iterableStream(call.model.schema, source, { ...readOptions, signal: call.signal, onInvalid: params.on_invalid ?? "throw" });
+      // Cancelling (abort(), or break, which aborts) closes the request at once: the source is an
+      // async generator that, suspended while the server is silent, would see its return() only
+      // at the next chunk.
+      const cancel = new AbortController();
+      const signal = AbortSignal.any([call.signal, cancel.signal]);
+      const source = answerText({ transport, body, channel, record, hooks, signal, maxTransportRetries: call.maxTransportRetries, http: call.http, partial: () => undefined });
+      const items = iterableStream(call.model.schema, source, { ...readOptions, ...(call.userSignal === undefined ? {} : { signal: call.userSignal }), onInvalid: params.on_invalid ?? "throw" });
+      const abort = items.abort.bind(items);
+      items.abort = (reason?: unknown) => {
+        cancel.abort(reason);
+        abort(reason);
+      };
+      return items;
     },
     createWithCompletion(params: StructuredParams<SchemaLike>) {
       return createPartial(params).result;

@@ -8,3 +8,6 @@ export { RefusalError } from "./refusal-error.js";
 export { ContentFilterError } from "./content-filter-error.js";
 export { RetryError } from "./retry-error.js";
 export { UnsupportedSchemaError } from "./unsupported-schema-error.js";
+export { TimeoutError, type Deadline } from "./timeout-error.js";
+export { ConnectionError } from "./connection-error.js";
+export { LimitError } from "./limit-error.js";
