@@ -5,7 +5,7 @@
 // known, so that no error shows it; and a client is wrapped so that formwork's calls sit beside
 // its own methods.
 import { ProviderError } from "../errors/provider-error.js";
-import { connectionFailure } from "../http/connection-failure.js";
+import { connectionFailure, systemCodeOf } from "../http/connection-failure.js";
 import { CREDENTIAL_HEADERS, Redactor } from "../http/redactor.js";
 import { retryAfterMs } from "../http/retry-after.js";
 import type { ProviderProtocol } from "../providers/provider-protocol.js";
@@ -50,10 +50,23 @@ export function toProviderError(error: unknown, wire: SdkWire, body: Record<stri
     const decoded = errorBody === undefined ? (parsedMessage(error) ?? {}) : isWhole ? errorBody : { error: errorBody };
     return wire.protocol.error(decoded, wire.provider, { status: typeof status === "number" ? status : undefined, retryAfterMs: wait });
   }
+  // The SDK could not read what the server sent (an event that is not JSON, or nested deeper
+  // than JSON.parse goes): the server's failure, and asking again gives the same.
+  if (error instanceof SyntaxError || error instanceof RangeError || (isMidAnswer && !isNetworkError(error))) {
+    return new ProviderError({ message: `${wire.provider} sent a stream the SDK could not read: ${(error as Error).message}`, provider: wire.provider, isRetryable: false, cause: error });
+  }
   if (isMidAnswer) {
     return new ProviderError({ message: `The connection to ${wire.provider} dropped mid-answer: ${(error as Error).message}`, provider: wire.provider, isRetryable: true, cause: error });
   }
   return connectionFailure(error, wire.provider, wire.urlOf(body) ?? "(the SDK's base URL)");
+}
+
+// A socket that closed or reset (a system code, undici's "terminated", an SDK's connection
+// error), as opposed to an SDK that could not make sense of the bytes (@google/genai throws a
+// plain Error for a body that is not an event stream).
+function isNetworkError(error: unknown): boolean {
+  const name = (error as { name?: unknown }).name;
+  return systemCodeOf(error) !== undefined || error instanceof TypeError || (typeof name === "string" && /Connection|Timeout/.test(name));
 }
 
 /** The SDK's stream, one chunk a batch, its errors turned into the wire's. */

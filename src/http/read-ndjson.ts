@@ -27,7 +27,9 @@ function parseLine(line: string, service: string): unknown {
   if (trimmed === "") return SKIP;
   try {
     return JSON.parse(trimmed) as unknown;
-  } catch {
-    throw new ProviderError({ message: `${service} sent a line that is not JSON: ${quoteStart(trimmed)}`, provider: service, body: trimmed, isRetryable: false });
+  } catch (error) {
+    // Not JSON, or JSON nested deeper than JSON.parse can go (a RangeError).
+    const why = error instanceof SyntaxError ? "that is not JSON" : `that cannot be parsed (${(error as Error).message})`;
+    throw new ProviderError({ message: `${service} sent a line ${why}: ${quoteStart(trimmed)}`, provider: service, body: quoteStart(trimmed, 1024), isRetryable: false, cause: error });
   }
 }

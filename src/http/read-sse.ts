@@ -57,9 +57,8 @@ function parseEvent(event: EventSourceMessage, service: string): unknown {
   try {
     return JSON.parse(event.data) as unknown;
   } catch (error) {
-    if (error instanceof SyntaxError) {
-      throw new ProviderError({ message: `${service} sent an event that is not JSON: ${quoteStart(event.data)}`, provider: service, body: event.data, isRetryable: false });
-    }
-    throw error;
+    // Not JSON, or JSON nested deeper than JSON.parse can go (a RangeError).
+    const why = error instanceof SyntaxError ? "that is not JSON" : `that cannot be parsed (${(error as Error).message})`;
+    throw new ProviderError({ message: `${service} sent an event ${why}: ${quoteStart(event.data)}`, provider: service, body: quoteStart(event.data, 1024), isRetryable: false, cause: error });
   }
 }

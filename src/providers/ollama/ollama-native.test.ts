@@ -29,8 +29,8 @@ function toolLine(argumentsObject: unknown): string {
 
 const replay = useReplayServer();
 // Ollama streams with the content type application/x-ndjson, which the fetch path checks.
-const serve: typeof replay.serve = (script) => replay.serve((index, body) => {
-  const answer = script(index, body);
+const serve: typeof replay.serve = (script) => replay.serve((index, body, headers) => {
+  const answer = script(index, body, headers);
   return { ...answer, headers: { "content-type": "application/x-ndjson", ...answer.headers } };
 });
 const client = (url: string, mode: "json_schema" | "tools" | "json" | "md_json" = "json_schema") =>
