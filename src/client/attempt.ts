@@ -190,7 +190,9 @@ export async function* attemptEvents(options: AttemptOptions): AsyncGenerator<{ 
         idle?.stop();
         if (controller.signal.aborted) throw abortErrorOf(controller.signal.reason);
         // A deadline that fired shows as the transport's own abort error: the deadline is the news.
-        const error = transport.redactor.error(FormworkError.isInstance(request.signal.reason) ? request.signal.reason : thrown);
+        const failure = FormworkError.isInstance(request.signal.reason) ? request.signal.reason : thrown;
+        // An SDK raises a stream's error event itself: the truncation reported before it is kept too.
+        const error = transport.redactor.error(ProviderError.isInstance(failure) ? withFinishReason(failure, record.finishReason) : failure);
         // A request a deadline closed has no tail to read.
         if (request.signal.aborted) chunks = undefined;
         hooks.emit("completion:error", { attempt: record.attempt, error });
