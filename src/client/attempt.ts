@@ -33,6 +33,9 @@ export interface ChatTransport {
   readonly redactor: Redactor;
 }
 
+// Of a channel the mode ignores, this much is kept for the completion (`message.content`).
+const IGNORED_KEPT = 1024 * 1024;
+
 /** What an attempt saw, filled in as it streams. */
 export class AttemptRecord {
   text = "";
@@ -40,6 +43,8 @@ export class AttemptRecord {
   refusal = "";
   toolCallId: string | undefined;
   toolIndex: number | undefined;
+  /** Characters of the content channel when the mode ignores it (only the first 1 Mi are kept in `content`). */
+  ignoredLength = 0;
   /** Arguments the forced tool's start already held (Anthropic's `input: {}`), used if no delta follows. */
   toolPlaceholder: string | undefined;
   finishReason: string | undefined;
@@ -164,7 +169,6 @@ export async function* attemptEvents(options: AttemptOptions): AsyncGenerator<{ 
         idle = new IdleWatch(options.http.idleTimeout, transport.provider, close);
         let chunkCount = 0;
         for (let next = await nextOf(chunks, idle); next.done !== true; next = await nextOf(chunks, idle)) {
-          idle.touch();
           if (next.value.length === 0) continue; // bytes that completed no chunk: alive, nothing to read
           const events: WireEvent[] = [];
           let text = "";
@@ -238,7 +242,6 @@ export async function* attemptEvents(options: AttemptOptions): AsyncGenerator<{ 
 // True when the stream was read to its end (the completion is whole).
 async function readTail(chunks: AsyncIterator<readonly unknown[]>, idle: IdleWatch, decode: (chunk: unknown) => WireEvent[], record: AttemptRecord, budget: ByteBudget): Promise<boolean> {
   for (let next = await nextOf(chunks, idle); next.done !== true; next = await nextOf(chunks, idle)) {
-    idle.touch();
     for (const chunk of next.value) {
       for (const event of decode(chunk)) {
         if (event.type === "content-delta" || event.type === "tool-delta" || event.type === "error") return false;
@@ -251,7 +254,7 @@ async function readTail(chunks: AsyncIterator<readonly unknown[]>, idle: IdleWat
 
 // The next batch, or the idle deadline's TimeoutError if the stream went silent first.
 function nextOf(chunks: AsyncIterator<readonly unknown[]>, idle: IdleWatch): Promise<IteratorResult<readonly unknown[]>> {
-  return Promise.race([chunks.next(), idle.stalled]);
+  return idle.wait(chunks.next());
 }
 
 // The forced tool's placeholder arguments, when the stream ended without a delta for it.
@@ -275,11 +278,15 @@ function withFinishReason(error: ProviderError, finishReason: string | undefined
 function take(event: WireEvent, channel: "tool" | "content", record: AttemptRecord, budget: ByteBudget): string | undefined {
   switch (event.type) {
     case "content-delta":
-      record.content += event.text;
       if (channel !== "content") {
-        budget.hold("text of the content channel, which this mode ignores", record.content.length);
+        // Kept for the completion up to a point; counted whole, so that a flood ends in a
+        // LimitError at maxLength while memory stays flat.
+        record.ignoredLength += event.text.length;
+        if (record.content.length < IGNORED_KEPT) record.content += event.text.slice(0, IGNORED_KEPT - record.content.length);
+        budget.hold("text of the content channel, which this mode ignores", record.ignoredLength);
         return undefined;
       }
+      record.content += event.text;
       record.text += event.text;
       budget.hold("the answer", record.text.length);
       return event.text;

@@ -85,44 +85,60 @@ export function withDeadline<T>(promise: Promise<T>, deadline: Deadline, ms: num
 }
 
 /**
- * The idle deadline of one response: `touch()` on every read costs a clock read, not a timer;
- * the one timer re-arms itself for what is left when it fires early. `stalled` rejects with a
- * TimeoutError when the silence lasted `ms`.
+ * The idle deadline of one response: `wait(read)` gives the read, or a TimeoutError when it
+ * took `ms` (the server was silent that long). Starting a wait costs a clock read, not a timer:
+ * one timer re-arms itself for what is left when it fires early. No promise outlives its wait
+ * (racing every read against one long-lived promise would keep each read's value alive).
  */
 export class IdleWatch {
-  readonly stalled: Promise<never>;
-  private last = performance.now();
+  private started = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private fire!: (error: TimeoutError) => void;
+  private fail: ((error: TimeoutError) => void) | undefined;
 
   constructor(
     private readonly ms: number,
     private readonly provider: string,
     private readonly onIdle: (error: TimeoutError) => void,
-  ) {
-    this.stalled = new Promise<never>((_, reject) => (this.fire = reject));
-    this.stalled.catch(() => undefined); // raced, never awaited alone
-    if (isOn(ms)) this.arm(Math.min(ms, MAX_TIMER_MS));
-  }
+  ) {}
 
-  /** Bytes arrived. */
-  touch(): void {
-    this.last = performance.now();
+  /** `read`, unless the server stays silent for `ms` first. */
+  wait<T>(read: Promise<T>): Promise<T> {
+    if (!isOn(this.ms)) return read;
+    this.started = performance.now();
+    if (this.timer === undefined) this.arm(Math.min(this.ms, MAX_TIMER_MS));
+    return new Promise<T>((resolve, reject) => {
+      this.fail = reject;
+      read.then(
+        (value) => {
+          this.fail = undefined;
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.fail = undefined;
+          reject(error);
+        },
+      );
+    });
   }
 
   stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.fail = undefined;
   }
 
   private arm(delay: number): void {
     this.timer = setTimeout(() => {
-      const silent = performance.now() - this.last;
-      if (silent + 1 < this.ms) return this.arm(Math.min(this.ms - silent, MAX_TIMER_MS));
       this.timer = undefined;
+      const fail = this.fail;
+      // Between reads the time is the consumer's, not the server's silence.
+      if (fail === undefined) return;
+      const waited = performance.now() - this.started;
+      if (waited + 1 < this.ms) return this.arm(Math.min(this.ms - waited, MAX_TIMER_MS));
       const error = new TimeoutError({ deadline: "idleTimeout", ms: this.ms, provider: this.provider });
+      this.fail = undefined;
       this.onIdle(error);
-      this.fire(error);
+      fail(error);
     }, delay);
   }
 }
