@@ -19,7 +19,7 @@ import { WIRE_KITS, type Client, type WireKit } from "./test-support/wire-kits.j
 
 const KEY = "sk-test-SECRET-0123456789abcdef";
 const Small = z.object({ name: z.string(), age: z.number() });
-const messages = [{ role: "user", content: "Ada, 36." }];
+const messages = [{ role: "user" as const, content: "Ada, 36." }];
 const HARD_TIMEOUT = 15_000;
 
 /** The credential headers a proxy might quote back. */

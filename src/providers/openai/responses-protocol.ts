@@ -16,8 +16,10 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
 
 function buildRequest(params: Json, mode: ResponsesMode, schema: RequestSchema): Json {
-  const { messages, ...rest } = params;
+  // The common max_tokens is the Responses API's max_output_tokens.
+  const { messages, max_tokens, ...rest } = params;
   const body: Json = { ...rest, input: params["input"] ?? messages ?? [], stream: true };
+  if (max_tokens !== undefined) body["max_output_tokens"] ??= max_tokens;
   if (mode === "json_schema") {
     const text = isObject(params["text"]) ? params["text"] : {};
     body["text"] = {
