@@ -6,6 +6,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { ConfigurationError } from "../errors/configuration-error.js";
 import { ConnectionError } from "../errors/connection-error.js";
 import { FormworkError } from "../errors/formwork-error.js";
 import { SourceError } from "../errors/source-error.js";
@@ -209,5 +210,34 @@ describe.each(cases)("%s, %s path", (_wire, path, kit: WireKit, make) => {
     expect(error).toMatchObject({ systemCode: "ECONNREFUSED", isRetryable: true });
     expect((error as Error).message).toContain(`127.0.0.1:${port}`);
     expect((error as Error).message).toContain("ECONNREFUSED");
+  }, HARD_TIMEOUT);
+});
+
+describe("the deadline options", () => {
+  const { serve } = useReplayServer();
+  const chat = WIRE_KITS[0] as WireKit;
+
+  it("a call's own value overrides the client's (a client with the idle deadline off, a call with 200 ms)", async () => {
+    const { url } = await serve(() => ({ pieces: [], stall: "body", headers: { "content-type": chat.contentType } }));
+    for (const [, make] of chat.paths) {
+      const error = await make(url, KEY, { idleTimeout: 0, timeout: 10_000 })
+        .chat.completions.create({ model: "m", messages, response_model: Small, idleTimeout: 200, max_transport_retries: 0 } as never)
+        .catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ code: "timeout", deadline: "idleTimeout", ms: 200 });
+    }
+  }, HARD_TIMEOUT);
+
+  it("a value that is not a number of milliseconds is a ConfigurationError naming the option, before any request", async () => {
+    const { url, requests } = await serve(() => ({ pieces: [] }));
+    for (const [, make] of chat.paths) {
+      expect(() => make(url, KEY, { idleTimeout: -1 })).toThrow(ConfigurationError);
+      expect(() => make(url, KEY, { maxLength: 0 })).toThrow(/maxLength/);
+      const error = await make(url, KEY, {})
+        .chat.completions.create({ model: "m", messages, response_model: Small, timeout: "soon" } as never)
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect(error).toMatchObject({ option: "timeout" });
+    }
+    expect(requests).toHaveLength(0);
   }, HARD_TIMEOUT);
 });

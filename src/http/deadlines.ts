@@ -1,6 +1,7 @@
 // The deadlines of a call, in milliseconds, and the timers that keep them without a timer per
 // chunk: `timeout` bounds the whole call (retries included), `headersTimeout` the wait for the
 // response headers, `idleTimeout` the silence between reads of the body.
+import { ConfigurationError } from "../errors/configuration-error.js";
 import { TimeoutError, type Deadline } from "../errors/timeout-error.js";
 import { DEFAULT_MAX_LENGTH } from "./byte-budget.js";
 import { DEFAULT_MAX_RETRY_AFTER, MAX_TIMER_MS } from "./retry-after.js";
@@ -31,13 +32,19 @@ export const DEFAULT_HTTP_OPTIONS: Required<HttpOptions> = {
   maxLength: DEFAULT_MAX_LENGTH,
 };
 
-/** `given` over `defaults`, each checked (a non-negative number; 0 or Infinity turns a deadline off). */
+/**
+ * `given` over `defaults`, each checked: a non-negative number (0 or Infinity turns a deadline
+ * off). Anything else is a ConfigurationError naming the option, thrown before any request.
+ */
 export function resolveHttpOptions(defaults: Required<HttpOptions>, given: HttpOptions): Required<HttpOptions> {
   const resolved = { ...defaults };
   for (const key of Object.keys(defaults) as (keyof HttpOptions)[]) {
     const value = given[key];
     if (value === undefined) continue;
-    if (typeof value !== "number" || Number.isNaN(value) || value < 0) throw new TypeError(`formwork: ${key} takes a number of milliseconds (0 or more), not ${String(value)}`);
+    if (typeof value !== "number" || Number.isNaN(value) || value < (key === "maxLength" ? 1 : 0)) {
+      const unit = key === "maxLength" ? "a number of characters" : "a number of milliseconds";
+      throw new ConfigurationError({ option: key, message: `${key} takes ${unit} (${key === "maxLength" ? "1 or more" : "0 or more; 0 or Infinity turns it off"}), not ${JSON.stringify(value) ?? String(value)}` });
+    }
     resolved[key] = value;
   }
   return resolved;
