@@ -15,6 +15,7 @@ import { ProviderError } from "../errors/provider-error.js";
 import { TimeoutError } from "../errors/timeout-error.js";
 import type { HttpOptions } from "../http/deadlines.js";
 import { useReplayServer } from "../providers/test-support/provider-fixtures.js";
+import { fromProvider } from "./from-provider.js";
 import type { ScriptedResponse } from "./test-support/replay-server.js";
 import { WIRE_KITS, type Client, type WireKit } from "./test-support/wire-kits.js";
 
@@ -239,5 +240,16 @@ describe("the deadline options", () => {
       expect(error).toMatchObject({ option: "timeout" });
     }
     expect(requests).toHaveLength(0);
+  }, HARD_TIMEOUT);
+});
+
+describe("a call without response_model (passed through to the server)", () => {
+  const { serve } = useReplayServer();
+  it("ends at the whole call's timeout, and the option is not sent", async () => {
+    const { url, requests } = await serve(() => ({ pieces: [], stall: "headers" }));
+    const client = fromProvider({ provider: "test", baseURL: url, apiKey: KEY });
+    const error = await client.chat.completions.create({ model: "m", messages, timeout: 200 } as never).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "timeout", deadline: "timeout", ms: 200 });
+    expect(requests[0]?.body).not.toHaveProperty("timeout");
   }, HARD_TIMEOUT);
 });

@@ -5,7 +5,7 @@ import { ollamaNativeProtocol, type OllamaMode } from "../providers/ollama/nativ
 import { openAIChatProtocol, type ChatMode } from "../providers/openai/chat-request.js";
 import { openAIResponsesProtocol, type ResponsesMode } from "../providers/openai/responses-protocol.js";
 import type { ProviderProtocol } from "../providers/provider-protocol.js";
-import type { HttpOptions } from "../http/deadlines.js";
+import { deadlineSignal, DEFAULT_HTTP_OPTIONS, resolveHttpOptions, type HttpOptions } from "../http/deadlines.js";
 import { fetchJson, fetchStream, headersFor, type StreamEndpoint } from "../http/fetch-stream.js";
 import { Redactor } from "../http/redactor.js";
 import { ConfigurationError } from "../errors/configuration-error.js";
@@ -173,12 +173,13 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
   };
   const hooks = new Hooks();
   const structured = createStructuredCompletions(protocol, transport, mode, hooks, given);
+  const defaults = resolveHttpOptions(DEFAULT_HTTP_OPTIONS, given);
   const completions = {
     // Without a response_model the call goes to the server as it is.
     create: (params: Record<string, unknown>) =>
       rejecting(() =>
         params["response_model"] === undefined
-          ? passthrough(endpoint, withModel(params)).catch((error: unknown) => Promise.reject(redactor.error(error)))
+          ? passthrough(endpoint, withModel(params), defaults).catch((error: unknown) => Promise.reject(redactor.error(error)))
           : structured.create(withModel(params) as never),
       ),
     createPartial: (params: never) => structured.createPartial(withModel(params)),
@@ -204,9 +205,15 @@ const PROTOCOLS: Readonly<Record<ProtocolKind, ProviderProtocol<never>>> = {
   "ollama-native": ollamaNativeProtocol,
 };
 
-async function passthrough(endpoint: StreamEndpoint, params: Record<string, unknown>): Promise<unknown> {
+// A call without response_model goes to the server as it is, within the whole call's deadline
+// (the deadline options are formwork's, not sent).
+async function passthrough(endpoint: StreamEndpoint, params: Record<string, unknown>, defaults: Required<HttpOptions>): Promise<unknown> {
   const { signal, ...body } = params as { signal?: AbortSignal } & Record<string, unknown>;
-  const call = { signal: signal ?? new AbortController().signal };
+  const http = resolveHttpOptions(defaults, body as HttpOptions);
+  for (const key of Object.keys(DEFAULT_HTTP_OPTIONS)) delete body[key];
+  const deadline = deadlineSignal("timeout", http.timeout, endpoint.provider);
+  const signals = [signal, deadline].filter((item) => item !== undefined);
+  const call = { signal: signals.length === 0 ? new AbortController().signal : AbortSignal.any(signals) };
   if (body["stream"] === true) return chunksOneByOne(await fetchStream(endpoint, body, call));
   return fetchJson(endpoint, body, call);
 }
