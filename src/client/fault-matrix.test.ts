@@ -201,6 +201,18 @@ describe.each(cases)("%s, %s path", (_wire, path, kit: WireKit, make) => {
     expect(requests).toHaveLength(1);
   }, HARD_TIMEOUT);
 
+  it("createIterable closes the request at once on break, while the server is silent", async () => {
+    // Streamed arguments stop after the first item; whole ones (Gemini, Ollama) come whole.
+    const isWhole = kit.wire === "Gemini" || kit.wire === "Ollama";
+    const args = isWhole ? '{"items":[{"name":"Ada","age":36},{"name":"Alan","age":41}]}' : '{"items":[{"name":"Ada","age":36},';
+    const { url, requests } = await serve(() => respond([kit.call("ItemList", args)], { stall: "body" }));
+    for await (const item of client(url).chat.completions.createIterable({ model: "m", messages, response_model: { schema: Small, name: "Item" } } as never)) {
+      expect(item).toEqual({ name: "Ada", age: 36 });
+      break;
+    }
+    expect(await requests[0]?.closed).toBe("client-closed");
+  }, HARD_TIMEOUT);
+
   it("a refused connection names the URL and ECONNREFUSED, and is retryable", async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));

@@ -22,6 +22,8 @@ export interface WireKit {
   answer(json: string): string;
   /** The start of an answer whose arguments begin with `json` (no ending). */
   start(json: string): string;
+  /** A tool call named `name` with the arguments `json` so far (whole, on wires that send them whole), and no ending. */
+  call(name: string, json: string): string;
   /** The start of a stream, then text on the channel tools mode ignores, in `pieces`. */
   flood(piece: string): { readonly head: string; readonly piece: string };
   /** An error event (or line) inside the stream whose message is `message` (retryable kind). */
@@ -48,6 +50,7 @@ const chat: WireKit = {
   contentType: "text/event-stream",
   answer: (text) => chatToolStart(text) + sse(json({ ...chatBase, choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] })) + sse("[DONE]"),
   start: chatToolStart,
+  call: (name, text) => sse(json({ ...chatBase, choices: [{ index: 0, delta: { role: "assistant", tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name, arguments: text } }] }, finish_reason: null }] })),
   flood: (piece) => ({ head: chatToolStart(""), piece: sse(json({ ...chatBase, choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] })) }),
   errorEvent: (message) => sse(json({ error: { message, type: "server_error" } })),
   finalErrorEvent: (message) => sse(json({ error: { error: { message, type: "insufficient_quota", code: "insufficient_quota" } } })),
@@ -69,6 +72,9 @@ const responses: WireKit = {
   contentType: "text/event-stream",
   answer: (text) => responsesStart(text) + sse(json({ type: "response.completed", response: { id: "resp_1", status: "completed", usage: { input_tokens: 3, output_tokens: 4, total_tokens: 7 } } }), "response.completed"),
   start: responsesStart,
+  call: (name, text) =>
+    sse(json({ type: "response.output_item.added", output_index: 0, item: { type: "function_call", id: "fc_1", call_id: "call_1", name, arguments: "" } }), "response.output_item.added") +
+    sse(json({ type: "response.function_call_arguments.delta", output_index: 0, item_id: "fc_1", delta: text }), "response.function_call_arguments.delta"),
   flood: (piece) => ({ head: responsesStart(""), piece: sse(json({ type: "response.output_text.delta", output_index: 1, delta: piece }), "response.output_text.delta") }),
   errorEvent: (message) => sse(json({ type: "error", code: "server_error", message }), "error"),
   // The Responses API nests `{ type, code, message }` under `error`.
@@ -96,6 +102,10 @@ const anthropic: WireKit = {
     anthropicEvent("message_delta", { delta: { stop_reason: "tool_use", stop_sequence: null }, usage: { output_tokens: 5 } }) +
     anthropicEvent("message_stop", {}),
   start: anthropicStart,
+  call: (name, text) =>
+    anthropicEvent("message_start", { message: { id: "msg_1", type: "message", role: "assistant", model: "m", content: [], usage: { input_tokens: 3, output_tokens: 1 } } }) +
+    anthropicEvent("content_block_start", { index: 0, content_block: { type: "tool_use", id: "toolu_1", name, input: {} } }) +
+    anthropicEvent("content_block_delta", { index: 0, delta: { type: "input_json_delta", partial_json: text } }),
   flood: (piece) => ({
     head: anthropicEvent("message_start", { message: { id: "msg_1", type: "message", role: "assistant", model: "m", content: [], usage: { input_tokens: 3, output_tokens: 1 } } }) + anthropicEvent("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
     piece: anthropicEvent("content_block_delta", { index: 0, delta: { type: "text_delta", text: piece } }),
@@ -118,6 +128,7 @@ const gemini: WireKit = {
   answer: (text) => sse(geminiCall(JSON.parse(text), "STOP")),
   // Function calls arrive whole: output is shown once one arrived (here a whole, valid one).
   start: (text) => sse(geminiCall(JSON.parse(`${text}","age":36}`))),
+  call: (name, text) => sse(json({ candidates: [{ content: { role: "model", parts: [{ functionCall: { name, args: JSON.parse(text) } }] } }] })),
   flood: (piece) => ({ head: "", piece: sse(json({ candidates: [{ content: { role: "model", parts: [{ text: piece }] } }] })) }),
   errorEvent: (message) => sse(json({ error: { code: 500, message, status: "INTERNAL" } })),
   finalErrorEvent: (message) => sse(json({ error: { code: 403, message, status: "PERMISSION_DENIED" } })),
@@ -137,6 +148,7 @@ const ollama: WireKit = {
   contentType: "application/x-ndjson",
   answer: (text) => ollamaCall(JSON.parse(text)) + ollamaLine({ model: "m", message: { role: "assistant", content: "" }, done: true, done_reason: "stop", prompt_eval_count: 3, eval_count: 4 }),
   start: (text) => ollamaCall(JSON.parse(`${text}","age":36}`)),
+  call: (name, text) => ollamaLine({ model: "m", message: { role: "assistant", content: "", tool_calls: [{ function: { name, arguments: JSON.parse(text) } }] }, done: false }),
   flood: (piece) => ({ head: "", piece: ollamaLine({ model: "m", message: { role: "assistant", content: piece }, done: false }) }),
   errorEvent: (message) => ollamaLine({ error: message }),
   finalErrorEvent: () => undefined,
