@@ -4,11 +4,10 @@
 import { anthropicMessagesProtocol, type AnthropicMode } from "../providers/anthropic/messages-protocol.js";
 import type { ProviderProtocol } from "../providers/provider-protocol.js";
 import type { ChatTransport } from "./attempt.js";
-import type { HttpOptions } from "../http/deadlines.js";
 import { baseURLOf, providerErrors, sdkRedactor, toProviderError, withStructuredCalls, type SdkWire } from "./sdk-client.js";
 import type { ChatRequest } from "./chat-request.js";
 import { checkBaseURL, checkMode, checkSdkClient } from "./check-configuration.js";
-import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
+import { createStructuredCompletions, Hooks, type HookMethods, type OperationsOptions, type StructuredCompletions } from "./structured-client.js";
 
 /** The part of an `@anthropic-ai/sdk` client formwork calls. */
 export interface AnthropicLike {
@@ -37,7 +36,7 @@ export type FormworkAnthropic<C extends AnthropicLike> = C & HookMethods & { rea
  * const client = fromAnthropic(new Anthropic(), { mode: "tools" });
  * const user = await client.chat.completions.create({ model: "claude-sonnet-4-5", max_tokens: 1024, messages, response_model: User });
  */
-export function fromAnthropic<C extends AnthropicLike>(client: C, options: { readonly mode?: AnthropicMode; readonly provider?: string } & HttpOptions = {}): FormworkAnthropic<C> {
+export function fromAnthropic<C extends AnthropicLike>(client: C, options: { readonly mode?: AnthropicMode; readonly provider?: string } & OperationsOptions = {}): FormworkAnthropic<C> {
   const provider = options.provider ?? "anthropic";
   checkSdkClient(client, ["messages", "create"], "fromAnthropic", "an Anthropic SDK client (new Anthropic() from @anthropic-ai/sdk; without the SDK, use fromProvider(\"anthropic/<model>\"))");
   const mode = checkMode(options.mode, "anthropic", "fromAnthropic");

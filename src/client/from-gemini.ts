@@ -4,11 +4,10 @@
 import { geminiProtocol, type GeminiMode } from "../providers/gemini/gemini-protocol.js";
 import type { ProviderProtocol } from "../providers/provider-protocol.js";
 import type { ChatTransport } from "./attempt.js";
-import type { HttpOptions } from "../http/deadlines.js";
 import { providerErrors, sdkRedactor, toProviderError, withStructuredCalls, type SdkWire } from "./sdk-client.js";
 import type { ChatRequest } from "./chat-request.js";
 import { checkMode, checkSdkClient } from "./check-configuration.js";
-import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
+import { createStructuredCompletions, Hooks, type HookMethods, type OperationsOptions, type StructuredCompletions } from "./structured-client.js";
 
 /** The part of a `@google/genai` client formwork calls. */
 export interface GeminiLike {
@@ -36,7 +35,7 @@ export type FormworkGemini<C extends GeminiLike> = C & HookMethods & { readonly 
  * const client = fromGemini(new GoogleGenAI({ apiKey }), { mode: "json_schema" });
  * const user = await client.chat.completions.create({ model: "gemini-2.5-flash", messages, response_model: User });
  */
-export function fromGemini<C extends GeminiLike>(client: C, options: { readonly mode?: GeminiMode; readonly provider?: string } & HttpOptions = {}): FormworkGemini<C> {
+export function fromGemini<C extends GeminiLike>(client: C, options: { readonly mode?: GeminiMode; readonly provider?: string } & OperationsOptions = {}): FormworkGemini<C> {
   const provider = options.provider ?? "gemini";
   checkSdkClient(client, ["models", "generateContentStream"], "fromGemini", "a Google Gen AI SDK client (new GoogleGenAI() from @google/genai; without the SDK, use fromProvider(\"gemini/<model>\"))");
   const mode = checkMode(options.mode, "gemini", "fromGemini");

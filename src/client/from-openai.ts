@@ -6,7 +6,7 @@ import type { ProviderProtocol } from "../providers/provider-protocol.js";
 import type { HttpOptions } from "../http/deadlines.js";
 import { baseURLOf, providerErrors, reach, sdkRedactor, toProviderError, type SdkWire } from "./sdk-client.js";
 import type { ChatTransport } from "./attempt.js";
-import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
+import { createStructuredCompletions, Hooks, type HookMethods, type OperationsOptions, type StructuredCompletions } from "./structured-client.js";
 import { ConfigurationError } from "../errors/configuration-error.js";
 import { checkBaseURL, checkMode, checkSdkClient } from "./check-configuration.js";
 import type { Completion as FormworkCompletion } from "./completion.js";
@@ -66,7 +66,7 @@ export type FormworkOpenAI<C extends OpenAILike, Request = OpenAIChatRequest<C>,
 export type FormworkOpenAIResponses<C extends OpenAILike> = FormworkOpenAI<C, OpenAIResponsesRequest<C>, FormworkCompletion>;
 
 /** Options of {@link fromOpenAI}. */
-export interface OpenAIOptions {
+export interface OpenAIOptions extends OperationsOptions {
   /** A name for errors and hooks; default `"openai"`. */
   readonly provider?: string;
 }

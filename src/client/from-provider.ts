@@ -12,7 +12,7 @@ import { ConfigurationError } from "../errors/configuration-error.js";
 import type { ChatTransport } from "./attempt.js";
 import type { ChatRequest } from "./chat-request.js";
 import { checkBaseURL, checkMode, type ProtocolKind } from "./check-configuration.js";
-import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
+import { createStructuredCompletions, Hooks, type HookMethods, type OperationsOptions, type StructuredCompletions } from "./structured-client.js";
 
 /** A known provider: its usual base URL, the variable that holds its key, the protocol it speaks. */
 export interface ProviderPreset {
@@ -41,8 +41,8 @@ export const PROVIDER_PRESETS: Readonly<Record<string, ProviderPreset>> = {
 };
 
 /** Options of {@link fromProvider}. */
-/** The deadlines and bounds of {@link HttpOptions} are the client's defaults. */
-export interface ProviderOptions extends HttpOptions {
+/** With {@link OperationsOptions}: cache, telemetry, and the deadlines and bounds of {@link HttpOptions}. */
+export interface ProviderOptions extends OperationsOptions {
   /** A preset name (`"groq"`, `"ollama"`...) or, with `baseURL`, any name for errors; default `"openai"`. */
   readonly provider?: string;
   /** An absolute http(s) URL; default: the preset's. */
