@@ -12,6 +12,7 @@ import { anthropicError, chatRequestOf, completeMessage, streamMessages } from "
 import { chatRequestOfGemini, chatRequestOfResponses, streamGemini, streamResponses } from "./more-wires.js";
 import { chatRequestOfOllama, completeOllama, streamOllama } from "./ollama-wire.js";
 import { sampleValue, seededRandom } from "./sample-data.js";
+import { TimerWheel } from "./timer-wheel.js";
 
 /** Misbehaviour on request. */
 export type ModelFault =
@@ -204,6 +205,10 @@ function sendError(response: ServerResponse, status: number, message: string, ty
 export async function startModelServer(options: ModelServerOptions = {}): Promise<ModelServer> {
   const seed = options.seed ?? 1;
   const interval = options.tokensPerSecond !== undefined && options.tokensPerSecond > 0 ? 1000 / options.tokensPerSecond : 0;
+  // Every stream is paced by this one wheel: one timer for the server, not one per stream.
+  const wheel = new TimerWheel();
+  const pace = () => (interval > 0 ? wheel.pacer(interval) : undefined);
+  const slowFirstToken = () => wheel.sleep(options.slowFirstTokenMs ?? 1500);
   const seen429 = new Set<number>();
   let completions = 0;
 
@@ -213,7 +218,6 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     const next = seededRandom(hash(id));
     const send = (chunk: Json) => response.write(`data: ${JSON.stringify(chunk)}\n\n`);
     const choice = (delta: Json, finish: string | null = null) => ({ ...base, choices: [{ index: 0, delta, finish_reason: finish }] });
-    const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
     response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
     const deltas: Json[] = [];
     if (answer.tools === undefined) {
@@ -227,7 +231,8 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     }
     // Where a mid-answer fault strikes: about half way.
     const cut = Math.max(2, Math.floor(deltas.length * 0.55));
-    if (faults.has("slow-first-token")) await wait(options.slowFirstTokenMs ?? 1500);
+    if (faults.has("slow-first-token")) await slowFirstToken();
+    const paced = pace();
     for (let index = 0; index < deltas.length; index++) {
       if (response.destroyed) return;
       if (index === cut && faults.has("drop")) {
@@ -241,7 +246,7 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
       }
       if (index === cut && faults.has("length")) break;
       send(choice(deltas[index] as Json));
-      if (interval > 0) await wait(interval);
+      if (paced !== undefined) await paced();
     }
     const finish = faults.has("length") ? "length" : answer.tools === undefined ? "stop" : forcedFinish(body);
     send(choice({}, finish));
@@ -331,9 +336,9 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
       // Gemini are served streaming.
       if (isOllama && body["stream"] === false) return completeOllama(response, body, answer);
       if (isMessages && body["stream"] !== true) return completeMessage(response, body, answer, id);
-      if (faults.has("slow-first-token")) await new Promise((resolve) => setTimeout(resolve, options.slowFirstTokenMs ?? 1500));
+      if (faults.has("slow-first-token")) await slowFirstToken();
       const next = seededRandom(hash(id));
-      const streamOptions = { id, pieces: (piece: string) => tokens(piece, next), interval, fault: midAnswerFault };
+      const streamOptions = { id, pieces: (piece: string) => tokens(piece, next), pace: pace(), fault: midAnswerFault };
       if (isOllama) return streamOllama(response, body, answer, streamOptions);
       if (isMessages) return streamMessages(response, body, answer, streamOptions);
       return isResponses ? streamResponses(response, body, answer, streamOptions) : streamGemini(response, body, answer, streamOptions);
@@ -375,6 +380,7 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
+        wheel.close();
         server.close(() => resolve());
       }),
   };
