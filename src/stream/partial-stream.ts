@@ -69,13 +69,21 @@ export class PartialStream<T, Partial = DeepPartial<T>> extends StreamPump imple
     });
   }
 
-  // Snapshots come when the value changed; update records also when a field closed.
+  // Snapshots come when the value changed (and a snapshot is affordable: a long array is
+  // copied only every so many characters, see PartialParser.isSnapshotAffordable; the last
+  // one always comes); update records also when a field closed.
   private async nextUpdate(isClosingNews: boolean): Promise<PartialUpdate<Partial> | undefined> {
     for (;;) {
-      if (this.failure === undefined && (this.core.hasChanged || (isClosingNews && this.core.hasCompleted))) return this.record();
+      if (this.failure === undefined && this.isUpdateDue(isClosingNews)) return this.record();
       if (this.isAtEnd()) return undefined;
       await this.changed();
     }
+  }
+
+  private isUpdateDue(isClosingNews: boolean): boolean {
+    const core = this.core;
+    if (core.hasChanged) return this.isFinished || core.isSnapshotAffordable;
+    return isClosingNews && core.hasCompleted;
   }
 
   private record(): PartialUpdate<Partial> {

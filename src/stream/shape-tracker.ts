@@ -86,6 +86,13 @@ export class ShapeTracker {
   hasChanged = false;
   /** Paths that closed since the last call to takeCompleted(). */
   private completed: JsonPath[] = [];
+  /**
+   * What the last snapshot cost: the array entries it copied. The next one costs about as much
+   * (the same open arrays, a little longer), so a stream can space out the snapshots of a long
+   * array to keep its copying linear in the text (see PartialParser.isSnapshotAffordable).
+   */
+  lastSnapshotCost = 0;
+  private copied = 0;
 
   /** True when a value closed since the last takeCompleted(): news for updates(), if not for snapshots. */
   get hasCompleted(): boolean {
@@ -123,7 +130,10 @@ export class ShapeTracker {
   /** The partial value now, as an immutable snapshot (undefined before the value begins). */
   snapshot(): unknown {
     this.hasChanged = false;
-    return (this.freeze(this.holder) as Record<string, unknown>)[ROOT_KEY];
+    this.copied = 0;
+    const value = (this.freeze(this.holder) as Record<string, unknown>)[ROOT_KEY];
+    this.lastSnapshotCost = this.copied;
+    return value;
   }
 
   get progress(): Progress {
@@ -367,6 +377,9 @@ export class ShapeTracker {
   private freeze(frame: Frame): unknown {
     if (!frame.isDirty) return frame.snapshot;
     const copy = frame.isArray ? (frame.draft as unknown[]).slice() : { ...(frame.draft as Record<string, unknown>) };
+    // An array's copy costs a pointer per entry: the one cost that grows with a long value.
+    // (Objects are counted as one: their keys are the schema's, bounded.)
+    this.copied += frame.isArray ? (copy as unknown[]).length : 1;
     const child = frame.openChild;
     if (child !== undefined && child.isVisible) setEntry(copy, child.key, this.freeze(child));
     frame.snapshot = copy;
