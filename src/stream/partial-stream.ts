@@ -57,7 +57,7 @@ export class PartialStream<T, Partial = DeepPartial<T>> extends StreamPump imple
   [Symbol.asyncIterator](): AsyncIterableIterator<Partial> {
     return this.iterate(async () => {
       const update = await this.nextUpdate(false);
-      return update === undefined ? undefined : { value: update.value as Partial };
+      return update === undefined ? { done: true, value: undefined } : { done: false, value: update.value as Partial };
     });
   }
 
@@ -65,7 +65,7 @@ export class PartialStream<T, Partial = DeepPartial<T>> extends StreamPump imple
   updates(): AsyncIterableIterator<PartialUpdate<Partial>> {
     return this.iterate(async () => {
       const update = await this.nextUpdate(true);
-      return update === undefined ? undefined : { value: update };
+      return update === undefined ? { done: true, value: undefined } : { done: false, value: update };
     });
   }
 

@@ -51,6 +51,7 @@ interface Frame {
 }
 
 const ROOT_KEY = "value";
+const NOTHING_COMPLETED: JsonPath[] = [];
 
 function setEntry(draft: Record<string, unknown> | unknown[], key: string | number, value: unknown): void {
   if (key === "__proto__") Object.defineProperty(draft, key, { value, writable: true, enumerable: true, configurable: true });
@@ -139,8 +140,11 @@ export class ShapeTracker {
   get progress(): Progress {
     const total = this.total;
     const done = this.isClosed ? total : Math.min(this.done, total);
-    return { done, total, ratio: total === 0 ? 1 : done / total };
+    // The same (immutable) record while nothing new is done: one object per change, not per update.
+    if (this.lastProgress?.done !== done) this.lastProgress = { done, total, ratio: total === 0 ? 1 : done / total };
+    return this.lastProgress;
   }
+  private lastProgress: Progress | undefined;
 
   get isComplete(): boolean {
     return this.isClosed;
@@ -149,6 +153,8 @@ export class ShapeTracker {
   /** The paths closed since the last call. */
   takeCompleted(): JsonPath[] {
     const completed = this.completed;
+    // Most updates complete nothing: they share one empty list (never written to).
+    if (completed.length === 0) return NOTHING_COMPLETED;
     this.completed = [];
     return completed;
   }
