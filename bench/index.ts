@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, in one process, printed as markdown.
 import { benchJsonParsers } from "./json-parsers.js";
 import { benchEndToEnd } from "./end-to-end.js";
+import { benchLoad } from "./load.js";
 import { benchMemory } from "./memory.js";
 import { benchSchemaStreams } from "./schema-streams.js";
 import { machineSummary } from "./measure.js";
@@ -11,3 +12,4 @@ if (only === undefined || only === "json") console.log(await benchJsonParsers(),
 if (only === undefined || only === "memory") console.log(await benchMemory(), "\n");
 if (only === undefined || only === "schema") console.log(await benchSchemaStreams(), "\n");
 if (only === undefined || only === "end-to-end") console.log(await benchEndToEnd(), "\n");
+if (only === "load") console.log(await benchLoad(process.argv[3]?.split(",").map(Number)), "\n");
