@@ -256,9 +256,10 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     const base = { id, object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model };
     const next = seededRandom(hash(id));
     const paced = pace();
-    // Events wait here until the stream pauses: a paced stream that fell behind sends every
-    // token already due in one write (fewer, larger writes let an overloaded server catch up);
-    // an unpaced one writes each event as it comes. The bytes are the same either way.
+    // Events wait here until the stream pauses: a paced stream more than 50 ms behind (see
+    // TimerWheel.pacer) sends every token already due in one write (fewer, larger writes let
+    // an overloaded server catch up); an unpaced one writes each event as it comes. The bytes
+    // are the same either way.
     let pending = "";
     const flush = () => {
       if (pending !== "") response.write(pending);

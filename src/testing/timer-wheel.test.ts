@@ -51,14 +51,20 @@ describe("TimerWheel", () => {
     );
   });
 
-  it("does not wait for a time that has come, and a pacer that fell behind catches up at once", async () => {
+  it("does not wait for a time that has come; a pacer a little behind waits a tick, one far behind catches up at once", async () => {
     const wheel = new TimerWheel();
     expect(wheel.at(performance.now() - 5)).toBeUndefined();
-    const pace = wheel.pacer(10);
+    const pace = wheel.pacer(10, 50);
     const first = pace(); // the first call starts the clock: due at 10
-    vi.advanceTimersByTime(45); // the stream was busy elsewhere: 20, 30 and 40 are due too
+    vi.advanceTimersByTime(25); // a little behind: 20 is due, and still waits for the next tick
     await first;
-    expect([pace(), pace(), pace()]).toEqual([undefined, undefined, undefined]);
+    const next = pace();
+    expect(next).toBeInstanceOf(Promise);
+    vi.advanceTimersByTime(1);
+    await next;
+    vi.advanceTimersByTime(100); // far behind (the server was overloaded): 30 to 80 are past
+    expect([pace(), pace(), pace(), pace(), pace()]).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    // Caught up to within 50 ms of the schedule: waiting again.
     expect(pace()).toBeInstanceOf(Promise);
   });
 

@@ -38,14 +38,19 @@ export class TimerWheel {
 
   /**
    * Paces one stream at one token per `interval` ms: each call waits until the next token's due
-   * time, counted from the first call, so the stream's delays never add up.
+   * time, counted from the first call, so the stream's delays never add up. A stream a little
+   * behind still waits for the next tick (one token per tick, each its own write, as a client
+   * expects of a streamed answer); one more than `catchUpMs` behind (an overloaded server) gets
+   * `undefined`, to send what is due at once.
    */
-  pacer(interval: number): Pace {
+  pacer(interval: number, catchUpMs = 50): Pace {
     let due = Number.NaN;
     return () => {
-      if (Number.isNaN(due)) due = performance.now();
+      const now = performance.now();
+      if (Number.isNaN(due)) due = now;
       due += interval;
-      return this.at(due);
+      if (due < now - catchUpMs) return undefined;
+      return this.at(Math.max(due, now + this.slotMs));
     };
   }
 
