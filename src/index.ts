@@ -4,3 +4,5 @@ export * from "./schema/index.js";
 export * from "./stream/index.js";
 export * from "./client/index.js";
 export { renderTemplate, compileTemplate, hasTemplateSyntax, type CompiledTemplate, type TemplateOptions } from "./template/render-template.js";
+export * from "./cache/index.js";
+export * from "./telemetry/index.js";
