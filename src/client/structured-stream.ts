@@ -11,6 +11,7 @@ import { formatJsonPath } from "../json/json-path.js";
 import { JsonParseError } from "../json/json-parse-error.js";
 import { addUsage, NO_USAGE, type Usage } from "../providers/wire-event.js";
 import type { PartialStream } from "../stream/partial-stream.js";
+import { PolledReaders, type Poll } from "../stream/polled-readers.js";
 import type { PartialUpdate } from "../stream/partial-parser.js";
 import type { AttemptRecord } from "./attempt.js";
 import type { CallTrace } from "../telemetry/call-trace.js";
@@ -76,7 +77,7 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
   private isFinished = false;
   private failure: unknown = undefined;
   private hasReportedFailure = false;
-  private waiters: (() => void)[] = [];
+  private readonly readers = new PolledReaders();
   private current: StartedAttempt<T, Partial> | undefined;
   private isAborted = false;
   private abortReason: unknown;
@@ -120,48 +121,55 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Partial> {
-    const updates = this.updates();
+    this.claimReader();
     let last: Partial | undefined;
-    return {
-      next: async () => {
-        for (;;) {
-          const next = await updates.next();
-          if (next.done === true) return { done: true, value: undefined };
-          // A record that only announces a new attempt, or only that a field closed, shows
-          // nothing new.
-          if (next.value.value !== undefined && next.value.value !== last) return { done: false, value: (last = next.value.value) };
-        }
-      },
-      return: async () => {
-        await updates.return?.();
-        return { done: true, value: undefined };
-      },
-    };
+    // A record that only announces a new attempt, or only that a field closed, shows nothing new.
+    return this.reader((): IteratorResult<Partial, undefined> | undefined => {
+      const update = this.pending;
+      if (update !== undefined) {
+        this.pending = undefined;
+        if (update.value !== undefined && update.value !== last) return { done: false, value: (last = update.value) };
+      }
+      return this.ending();
+    });
   }
 
   /** The call as update records, attempt by attempt. One reader at a time. */
   updates(): AsyncIterator<PartialUpdate<Partial>> & AsyncIterable<PartialUpdate<Partial>> {
+    this.claimReader();
+    return this.reader((): IteratorResult<PartialUpdate<Partial>, undefined> | undefined => {
+      const update = this.pending;
+      if (update !== undefined) {
+        this.pending = undefined;
+        return { done: false, value: update };
+      }
+      return this.ending();
+    });
+  }
+
+  private claimReader(): void {
     if (this.isRead) throw new TypeError("formwork: this stream is already being read (read it through one iterator)");
     this.isRead = true;
+  }
+
+  // The end of the reading when the call is over (its failure thrown once), else undefined.
+  private ending(): IteratorReturnResult<undefined> | undefined {
+    if (this.failure !== undefined) {
+      if (this.hasReportedFailure) return { done: true, value: undefined };
+      this.hasReportedFailure = true;
+      throw this.failure;
+    }
+    return this.isFinished ? { done: true, value: undefined } : undefined;
+  }
+
+  // An iterator over `poll`, polled at once and then at every push (see PolledReaders).
+  private reader<R>(poll: Poll<R>): AsyncIterator<R> & AsyncIterable<R> {
     const iterator = {
-      next: async (): Promise<IteratorResult<PartialUpdate<Partial>>> => {
+      next: (): Promise<IteratorResult<R, undefined>> => {
         this.start();
-        for (;;) {
-          const update = this.pending;
-          if (update !== undefined) {
-            this.pending = undefined;
-            return { done: false, value: update };
-          }
-          if (this.failure !== undefined) {
-            if (this.hasReportedFailure) return { done: true, value: undefined };
-            this.hasReportedFailure = true;
-            throw this.failure;
-          }
-          if (this.isFinished) return { done: true, value: undefined };
-          await new Promise<void>((resolve) => this.waiters.push(resolve));
-        }
+        return this.readers.read(poll);
       },
-      return: async (): Promise<IteratorResult<PartialUpdate<Partial>>> => {
+      return: async (): Promise<IteratorResult<R, undefined>> => {
         if (!this.isFinished && this.failure === undefined) this.abort("the consumer stopped reading");
         return { done: true, value: undefined };
       },
@@ -184,9 +192,7 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
   }
 
   private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
+    this.readers.wake();
   }
 
   private end(error?: unknown): void {

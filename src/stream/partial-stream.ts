@@ -8,6 +8,8 @@ import type { TextSource } from "./text-source.js";
 
 export type { PartialUpdate } from "./partial-parser.js";
 
+const END: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
 /** Options of {@link partialStream}. */
 export interface PartialStreamOptions extends PartialParserOptions {
   /** Cancels the stream (and its source) when aborted. */
@@ -55,29 +57,27 @@ export class PartialStream<T, Partial = DeepPartial<T>> extends StreamPump imple
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<Partial> {
-    return this.iterate(async () => {
-      const update = await this.nextUpdate(false);
-      return update === undefined ? { done: true, value: undefined } : { done: false, value: update.value as Partial };
+    return this.iteratePolled((): IteratorResult<Partial, undefined> | undefined => {
+      const update = this.nextUpdate(false);
+      return update === undefined ? update : update === null ? END : { done: false, value: update.value as Partial };
     });
   }
 
   /** The same stream as records with progress, the paths just completed and the active path. */
   updates(): AsyncIterableIterator<PartialUpdate<Partial>> {
-    return this.iterate(async () => {
-      const update = await this.nextUpdate(true);
-      return update === undefined ? { done: true, value: undefined } : { done: false, value: update };
+    return this.iteratePolled((): IteratorResult<PartialUpdate<Partial>, undefined> | undefined => {
+      const update = this.nextUpdate(true);
+      return update === undefined ? update : update === null ? END : { done: false, value: update };
     });
   }
 
   // Snapshots come when the value changed (and a snapshot is affordable: a long array is
   // copied only every so many characters, see PartialParser.isSnapshotAffordable; the last
-  // one always comes); update records also when a field closed.
-  private async nextUpdate(isClosingNews: boolean): Promise<PartialUpdate<Partial> | undefined> {
-    for (;;) {
-      if (this.failure === undefined && this.isUpdateDue(isClosingNews)) return this.record();
-      if (this.isAtEnd()) return undefined;
-      await this.changed();
-    }
+  // one always comes); update records also when a field closed. Null at the end, undefined while
+  // there is nothing yet.
+  private nextUpdate(isClosingNews: boolean): PartialUpdate<Partial> | null | undefined {
+    if (this.failure === undefined && this.isUpdateDue(isClosingNews)) return this.record();
+    return this.isAtEnd() ? null : undefined;
   }
 
   private isUpdateDue(isClosingNews: boolean): boolean {

@@ -8,6 +8,7 @@ import { FormworkError } from "../errors/formwork-error.js";
 import { SourceError } from "../errors/source-error.js";
 import { openTextSource, type OpenTextSource, type TextSource } from "./text-source.js";
 import { TextLog } from "./text-log.js";
+import { PolledReaders, type Poll } from "./polled-readers.js";
 
 export abstract class StreamPump {
   protected readonly log = new TextLog();
@@ -18,6 +19,7 @@ export abstract class StreamPump {
   protected failure: unknown = undefined;
   private hasReportedFailure = false;
   private waiters: (() => void)[] = [];
+  private readonly readers = new PolledReaders();
   private readonly removeAbortListener: (() => void) | undefined;
 
   constructor(source: TextSource, signal: AbortSignal | undefined) {
@@ -74,6 +76,25 @@ export abstract class StreamPump {
     return iterator;
   }
 
+  /**
+   * An async iterator over `poll`, polled at once and then at every change, synchronously
+   * (see PolledReaders); the consumer's `return()` cancels the stream and its source.
+   */
+  protected iteratePolled<T>(poll: Poll<T>): AsyncIterableIterator<T> {
+    const iterator: AsyncIterableIterator<T> = {
+      next: () => {
+        this.start();
+        return this.readers.read(poll);
+      },
+      return: async () => {
+        this.abort("the consumer stopped reading");
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
   /** True at a clean end; at a failed one, throws the error once (then the stream is simply over). */
   protected isAtEnd(): boolean {
     if (this.failure !== undefined) {
@@ -90,6 +111,7 @@ export abstract class StreamPump {
   }
 
   protected notify(): void {
+    this.readers.wake();
     const waiters = this.waiters;
     if (waiters.length === 0) return;
     this.waiters = [];
@@ -140,3 +162,4 @@ export abstract class StreamPump {
     }
   }
 }
+
