@@ -1,23 +1,43 @@
 // Reads a newline-delimited JSON body (Ollama's native API) into the value of each line, in one
 // batch per network read. Lines may be split anywhere across reads, CRLF included.
 import { ProviderError } from "../errors/provider-error.js";
-import { readBodyText } from "./read-body-text.js";
+import type { ByteBudget } from "./byte-budget.js";
+import { BodyBatches } from "./body-batches.js";
 import type { StreamReadOptions } from "./read-sse.js";
 import { quoteStart } from "./quote.js";
 
 /** The value of each line, a batch per network read (empty when a read ends no line). */
-export async function* readNdjson(body: ReadableStream<Uint8Array>, options: StreamReadOptions): AsyncGenerator<unknown[]> {
-  const { service, budget } = options;
-  let rest = "";
-  for await (const piece of readBodyText(body, service)) {
-    // Only the unfinished last line is carried over: the text is split once, never re-joined.
-    const lines = (rest + piece).split("\n");
-    rest = lines.pop() as string;
-    budget?.hold("an NDJSON line that has not ended", rest.length);
-    yield lines.map((line) => parseLine(line, service)).filter((value) => value !== SKIP);
+export function readNdjson(body: ReadableStream<Uint8Array>, options: StreamReadOptions): AsyncIterableIterator<unknown[], undefined> {
+  return new NdjsonBatches(body, options);
+}
+
+class NdjsonBatches extends BodyBatches {
+  private readonly budget: ByteBudget | undefined;
+  private rest = "";
+
+  constructor(body: ReadableStream<Uint8Array>, options: StreamReadOptions) {
+    super(body, options.service);
+    this.budget = options.budget;
   }
-  const last = parseLine(rest, service);
-  if (last !== SKIP) yield [last];
+
+  protected frame(piece: string): unknown[] {
+    // Only the unfinished last line is carried over: the text is split once, never re-joined.
+    const lines = (this.rest + piece).split("\n");
+    this.rest = lines.pop() as string;
+    this.budget?.hold("an NDJSON line that has not ended", this.rest.length);
+    const values: unknown[] = [];
+    for (const line of lines) {
+      const value = parseLine(line, this.service);
+      if (value !== SKIP) values.push(value);
+    }
+    return values;
+  }
+
+  protected finish(): unknown[] | undefined {
+    const last = parseLine(this.rest, this.service);
+    this.rest = "";
+    return last === SKIP ? undefined : [last];
+  }
 }
 
 const SKIP: unique symbol = Symbol("blank line");

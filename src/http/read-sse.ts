@@ -3,7 +3,7 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { ProviderError } from "../errors/provider-error.js";
 import type { ByteBudget } from "./byte-budget.js";
-import { readBodyText } from "./read-body-text.js";
+import { BodyBatches } from "./body-batches.js";
 import { quoteStart } from "./quote.js";
 
 /** What a stream reader is given besides the body. */
@@ -20,36 +20,52 @@ export interface StreamReadOptions {
  * would cost an await each. A read that completes no event gives an empty batch, so that the
  * reader knows bytes arrived (comments are keep-alives too).
  */
-export async function* readSseJson(body: ReadableStream<Uint8Array>, options: StreamReadOptions): AsyncGenerator<unknown[]> {
-  const { service, budget } = options;
-  const pending: EventSourceMessage[] = [];
-  const parser = createParser({ onEvent: (event) => pending.push(event) });
+export function readSseJson(body: ReadableStream<Uint8Array>, options: StreamReadOptions): AsyncIterableIterator<unknown[], undefined> {
+  return new SseBatches(body, options);
+}
+
+class SseBatches extends BodyBatches {
+  private readonly budget: ByteBudget | undefined;
+  private readonly pending: EventSourceMessage[] = [];
+  private readonly parser = createParser({ onEvent: (event) => this.pending.push(event) });
   // What has arrived since the last whole event: the parser holds it (an upper bound, by at most
   // one read, of its line buffer). A line that never ends is stopped at the budget.
-  let unfinished = 0;
-  let hasEvents = false;
-  let start = "";
-  for await (const piece of readBodyText(body, service)) {
-    if (!hasEvents && start.length < 256) start += piece.slice(0, 256 - start.length);
-    parser.feed(piece);
-    unfinished = pending.length > 0 ? 0 : unfinished + piece.length;
-    budget?.hold("an SSE line or event that has not ended", unfinished);
+  private unfinished = 0;
+  private hasEvents = false;
+  private start = "";
+
+  constructor(body: ReadableStream<Uint8Array>, options: StreamReadOptions) {
+    super(body, options.service);
+    this.budget = options.budget;
+  }
+
+  protected frame(piece: string): unknown[] {
+    if (!this.hasEvents && this.start.length < 256) this.start += piece.slice(0, 256 - this.start.length);
+    const pending = this.pending;
+    this.parser.feed(piece);
+    this.unfinished = pending.length > 0 ? 0 : this.unfinished + piece.length;
+    this.budget?.hold("an SSE line or event that has not ended", this.unfinished);
     const batch: unknown[] = [];
     for (const event of pending) {
-      hasEvents = true;
+      this.hasEvents = true;
       if (event.data === "[DONE]") {
-        yield batch;
-        return;
+        this.markOver();
+        break;
       }
-      batch.push(parseEvent(event, service));
+      batch.push(parseEvent(event, this.service));
     }
     pending.length = 0;
-    yield batch;
+    return batch;
   }
+
   // A 200 whose body holds no event at all is not an event stream (a JSON body, an HTML page,
   // noise): a server error, not a bad answer to ask again for.
-  if (!hasEvents && start.trim() !== "" && !/^\s*(?::|data|event|id|retry)/.test(start)) {
-    throw new ProviderError({ message: `${service} answered 200 with a body that is not an event stream: ${quoteStart(start)}`, provider: service, body: start, isRetryable: false });
+  protected finish(): undefined {
+    const start = this.start;
+    if (!this.hasEvents && start.trim() !== "" && !/^\s*(?::|data|event|id|retry)/.test(start)) {
+      throw new ProviderError({ message: `${this.service} answered 200 with a body that is not an event stream: ${quoteStart(start)}`, provider: this.service, body: start, isRetryable: false });
+    }
+    return undefined;
   }
 }
 
