@@ -133,8 +133,20 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * Closing it early does not cancel the request (an invalid answer's tail still holds the
  * usage): a caller that cancels aborts `signal`, which closes the request at once.
  */
-export async function* answerText(options: AttemptOptions): AsyncGenerator<string> {
-  for await (const { text } of attemptEvents(options)) if (text !== "") yield text;
+export function answerText(options: AttemptOptions): AsyncIterableIterator<string, undefined> {
+  // By hand rather than a generator over the events: each read then costs one `then`, not a
+  // generator's await and yield on top of the events' own.
+  const events = attemptEvents(options);
+  const onBatch = (next: IteratorResult<{ readonly text: string }, void>): IteratorResult<string, undefined> | Promise<IteratorResult<string, undefined>> => {
+    if (next.done === true) return { done: true, value: undefined };
+    return next.value.text === "" ? events.next().then(onBatch) : { done: false, value: next.value.text };
+  };
+  const iterator: AsyncIterableIterator<string, undefined> = {
+    next: () => events.next().then(onBatch),
+    return: () => events.return(undefined).then(() => ({ done: true, value: undefined })),
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
 }
 
 /**

@@ -51,10 +51,12 @@ export function openTextSource(source: TextSource): OpenTextSource {
     throw new TypeError("formwork: a text source must be an AsyncIterable or a ReadableStream");
   }
   const iterator = source[Symbol.asyncIterator]();
+  // A string result is handed on as it is: a read costs the source's promise and one `then`.
+  const onResult = (result: IteratorResult<string | Uint8Array>): { done: true } | { done: false; value: string } =>
+    result.done === true ? flush() : typeof result.value === "string" ? (result as { done: false; value: string }) : { done: false, value: decode(result.value) };
   return {
-    async next() {
-      const result = await iterator.next();
-      return result.done === true ? flush() : { done: false, value: decode(result.value) };
+    next() {
+      return Promise.resolve(iterator.next()).then(onResult);
     },
     async cancel() {
       await iterator.return?.()?.catch?.(() => undefined);
