@@ -101,6 +101,7 @@ export class IdleWatch {
   private started = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private fail: ((error: TimeoutError) => void) | undefined;
+  private resolve: ((value: unknown) => void) | undefined;
 
   constructor(
     private readonly ms: number,
@@ -113,25 +114,33 @@ export class IdleWatch {
     if (!isOn(this.ms)) return read;
     this.started = performance.now();
     if (this.timer === undefined) this.arm(Math.min(this.ms, MAX_TIMER_MS));
+    // One promise and the bound settlers per read: no closures made per read.
     return new Promise<T>((resolve, reject) => {
+      this.resolve = resolve as (value: unknown) => void;
       this.fail = reject;
-      read.then(
-        (value) => {
-          this.fail = undefined;
-          resolve(value);
-        },
-        (error: unknown) => {
-          this.fail = undefined;
-          reject(error);
-        },
-      );
+      read.then(this.onValue, this.onError);
     });
   }
+
+  private readonly onValue = (value: unknown): void => {
+    const resolve = this.resolve;
+    this.fail = undefined;
+    this.resolve = undefined;
+    resolve?.(value);
+  };
+
+  private readonly onError = (error: unknown): void => {
+    const fail = this.fail;
+    this.fail = undefined;
+    this.resolve = undefined;
+    fail?.(error as TimeoutError);
+  };
 
   stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.fail = undefined;
+    this.resolve = undefined;
   }
 
   private arm(delay: number): void {
@@ -144,6 +153,7 @@ export class IdleWatch {
       if (waited + 1 < this.ms) return this.arm(Math.min(this.ms - waited, MAX_TIMER_MS));
       const error = new TimeoutError({ deadline: "idleTimeout", ms: this.ms, provider: this.provider });
       this.fail = undefined;
+      this.resolve = undefined;
       this.onIdle(error);
       fail(error);
     }, delay);
