@@ -15,4 +15,5 @@ if (only === undefined || only === "schema") console.log(await benchSchemaStream
 if (only === undefined || only === "rules") console.log(await benchStreamRules(), "\n");
 if (only === undefined || only === "end-to-end") console.log(await benchEndToEnd(), "\n");
 if (only === undefined || only === "transport") console.log(await (await import("./transport.js")).benchTransport(), "\n");
+if (only === "per-read") console.log(await (await import("./per-read.js")).benchPerRead(process.argv[3] === undefined ? undefined : Number(process.argv[3])), "\n");
 if (only === "load") console.log(await benchLoad(process.argv[3]?.split(",").map(Number)), "\n");

@@ -1,0 +1,146 @@
+// What one network read costs the client, layer by layer (issue 14): the load benchmark's answer
+// (about 430 Chat Completions events) from an in-memory body that gives one event per read, each
+// in its own macrotask (as a socket does under load), for many streams at once. CPU time and
+// promises made (async_hooks) per read, for a bare client and for each layer of formwork:
+//   bare        the body's reader, SSE split at blank lines, JSON.parse of each envelope
+//   transport   formwork's SSE reader (src/http) and the wire's decoder
+//   + stream    the same text through partialStream, every partial read
+//   createPartial  the whole client: fromProvider(...).chat.completions.createPartial
+// `npm run bench -- per-read [streams]`.
+import { createHook } from "node:async_hooks";
+import { fromProvider } from "../src/client/index.js";
+import { readSseJson } from "../src/http/read-sse.js";
+import { decodeChatChunk } from "../src/providers/openai/decode-chat-chunk.js";
+import { partialStream } from "../src/stream/index.js";
+import { tokenChunks } from "./documents.js";
+import { LOAD_ANSWER, LoadSchema } from "./load-answer.js";
+import { formatRatio, markdownTable } from "./measure.js";
+
+const encoder = new TextEncoder();
+const base = { id: "chatcmpl-x", object: "chat.completion.chunk", created: 1, model: "m" };
+const EVENTS = [
+  { ...base, choices: [{ index: 0, delta: { role: "assistant", content: null, tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "Order", arguments: "" } }] }, finish_reason: null }] },
+  ...tokenChunks(LOAD_ANSWER).map((piece) => ({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: piece } }] }, finish_reason: null }] })),
+  { ...base, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] },
+].map((event) => encoder.encode(`data: ${JSON.stringify(event)}\n\n`));
+const DONE = encoder.encode("data: [DONE]\n\n");
+
+// One event per read, each read a macrotask later (setImmediate), as from a socket.
+function body(): ReadableStream<Uint8Array> {
+  let next = 0;
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        return new Promise<void>((resolve) =>
+          setImmediate(() => {
+            if (next < EVENTS.length) controller.enqueue(EVENTS[next++] as Uint8Array);
+            else {
+              controller.enqueue(DONE);
+              controller.close();
+            }
+            resolve();
+          }),
+        );
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+const fakeFetch = (async () => new Response(body(), { headers: { "content-type": "text/event-stream" } })) as typeof fetch;
+const client = fromProvider({ provider: "per-read", baseURL: "http://per-read.invalid/v1", apiKey: "k", mode: "tools", fetch: fakeFetch });
+
+type Envelope = { choices?: { delta?: { tool_calls?: { function?: { arguments?: string } }[] } }[] };
+
+async function bare(): Promise<void> {
+  const reader = body().getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  let text = "";
+  for (let read = await reader.read(); read.done !== true; read = await reader.read()) {
+    buffer += decoder.decode(read.value, { stream: true });
+    let start = 0;
+    for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n", start)) {
+      const event = buffer.slice(start, end);
+      start = end + 2;
+      if (!event.startsWith("data: ") || event === "data: [DONE]") continue;
+      text += (JSON.parse(event.slice(6)) as Envelope).choices?.[0]?.delta?.tool_calls?.[0]?.function?.arguments ?? "";
+    }
+    buffer = buffer.slice(start);
+  }
+  LoadSchema.parse(JSON.parse(text));
+}
+
+// The answer's text per read, through formwork's transport.
+async function* transportTexts(): AsyncGenerator<string> {
+  for await (const batch of readSseJson(body(), { service: "per-read" })) {
+    let text = "";
+    for (const chunk of batch) for (const event of decodeChatChunk(chunk, "per-read")) if (event.type === "tool-delta") text += event.text;
+    if (text !== "") yield text;
+  }
+}
+
+async function transport(): Promise<void> {
+  let text = "";
+  for await (const piece of transportTexts()) text += piece;
+  LoadSchema.parse(JSON.parse(text));
+}
+
+async function transportAndStream(): Promise<void> {
+  const stream = partialStream(LoadSchema, transportTexts());
+  for await (const partial of stream) void partial;
+  await stream.final;
+}
+
+async function createPartial(): Promise<void> {
+  const stream = client.chat.completions.createPartial({ model: "m", messages: [{ role: "user", content: "x" }], response_model: { schema: LoadSchema, name: "Order" } });
+  for await (const partial of stream) void partial;
+  await stream.final;
+}
+
+let promises = 0;
+const hook = createHook({
+  init(_id, type) {
+    if (type === "PROMISE") promises++;
+  },
+});
+
+// CPU µs and promises per read over `streams` concurrent streams (after a warm-up of 20).
+async function measure(run: () => Promise<void>, streams: number): Promise<{ cpuPerRead: number; promisesPerRead: number }> {
+  await Promise.all(Array.from({ length: 20 }, run));
+  const reads = streams * (EVENTS.length + 1);
+  (globalThis as { gc?: () => void }).gc?.();
+  const cpu = process.cpuUsage();
+  await Promise.all(Array.from({ length: streams }, run));
+  const used = process.cpuUsage(cpu);
+  // Promises are counted in a run of their own: the hook itself costs CPU.
+  hook.enable();
+  const before = promises;
+  await Promise.all(Array.from({ length: Math.min(streams, 20) }, run));
+  hook.disable();
+  return { cpuPerRead: (used.user + used.system) / reads, promisesPerRead: (promises - before) / (Math.min(streams, 20) * (EVENTS.length + 1)) };
+}
+
+/** Runs the per-read benchmark; returns its markdown. */
+export async function benchPerRead(streams = 200): Promise<string> {
+  const layers: [string, () => Promise<void>][] = [
+    ["bare", bare],
+    ["transport", transport],
+    ["transport + partialStream", transportAndStream],
+    ["**formwork createPartial**", createPartial],
+  ];
+  const rows: string[][] = [];
+  let bareCpu = 0;
+  for (const [name, run] of layers) {
+    const { cpuPerRead, promisesPerRead } = await measure(run, streams);
+    if (name === "bare") bareCpu = cpuPerRead;
+    rows.push([name, `${cpuPerRead.toFixed(1)} µs`, formatRatio(cpuPerRead / bareCpu), promisesPerRead.toFixed(1)]);
+  }
+  return [
+    "### Per network read",
+    "",
+    `The load benchmark's answer (${EVENTS.length + 1} events) from an in-memory body, one event per read, each read a macrotask later; ${streams} streams at once, after a warm-up. CPU time (process.cpuUsage) per read; promises made per read (async_hooks, in a separate run).`,
+    "",
+    markdownTable(["client", "CPU a read", "over bare", "promises a read"], rows),
+  ].join("\n");
+}
