@@ -184,6 +184,8 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
     void this.run();
   }
 
+  private readonly pushUpdate = (update: PartialUpdate<Partial>): void => this.push(update);
+
   // Keeps the latest update for the reader; what closed in between is carried over.
   private push(update: PartialUpdate<Partial>): void {
     const skipped = this.pending;
@@ -252,7 +254,7 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
       if (this.isAborted) started.stream.abort(this.abortReason);
       try {
         // The stream layer numbers its records 1: only a retry's need renumbering (a copy each).
-        for await (const update of started.stream.updates()) this.push(attempt === 1 ? update : { ...update, attempt });
+        await started.stream.forEachUpdate(attempt === 1 ? this.pushUpdate : (update) => this.push({ ...update, attempt }));
         const data = await started.stream.final;
         usage = addUsage(usage, started.record.usage);
         try {

@@ -71,6 +71,25 @@ export class PartialStream<T, Partial = DeepPartial<T>> extends StreamPump imple
     });
   }
 
+  /**
+   * @internal Hands every update record to `onUpdate` as it comes, synchronously (for a caller
+   * that passes them on, such as the client across attempts): one promise for the whole stream,
+   * which settles at its end, or rejects with its error.
+   */
+  forEachUpdate(onUpdate: (update: PartialUpdate<Partial>) => void): Promise<void> {
+    const poll = (): IteratorResult<never, undefined> | undefined => {
+      for (;;) {
+        const update = this.nextUpdate(true);
+        if (update === undefined) return undefined;
+        if (update === null) return END;
+        onUpdate(update);
+      }
+    };
+    return this.iteratePolled(poll)
+      .next()
+      .then(() => undefined);
+  }
+
   // Snapshots come when the value changed (and a snapshot is affordable: a long array is
   // copied only every so many characters, see PartialParser.isSnapshotAffordable; the last
   // one always comes); update records also when a field closed. Null at the end, undefined while
