@@ -19,6 +19,7 @@ function number(value: string | undefined, name: string): number | undefined {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === "batch") return (await import("./batch-command.js")).batchCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,

@@ -1,0 +1,13 @@
+// formwork/batch (Node only): the batch runner with files (inputs, the results file and its
+// state, schema modules), queue workers on Redis (BullMQ) and the providers' batch APIs.
+// The core (runBatch, memoryResults, RateLimiter) is re-exported for a single import.
+export * from "../index.js";
+export { readItems, csvRows } from "./read-items.js";
+export type { ItemSource, InputFormat, ReadItemsOptions } from "./read-items.js";
+export { jsonlResults, scanResults } from "./jsonl-results.js";
+export type { JsonlResults, ResultsScan } from "./jsonl-results.js";
+export { readBatchState, writeBatchState, statePath } from "./batch-state.js";
+export type { BatchState } from "./batch-state.js";
+export { batchStatus } from "./batch-status.js";
+export type { BatchStatus } from "./batch-status.js";
+export { loadSchema } from "./load-schema.js";

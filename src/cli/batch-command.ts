@@ -1,0 +1,305 @@
+// `formwork batch run | status`: the batch runner on files (Node).
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { fromProvider, PROVIDER_PRESETS } from "../client/from-provider.js";
+import { BatchError } from "../batch/batch-error.js";
+import type { BatchPrompt } from "../batch/batch-prompt.js";
+import type { BatchSummary } from "../batch/batch-result.js";
+import { runBatch, type BatchExecutor } from "../batch/run-batch.js";
+import { batchStatus } from "../batch/node/batch-status.js";
+import { readBatchState, writeBatchState, type BatchState } from "../batch/node/batch-state.js";
+import { jsonlResults } from "../batch/node/jsonl-results.js";
+import { loadSchema } from "../batch/node/load-schema.js";
+import { readItems, type InputFormat } from "../batch/node/read-items.js";
+import { progressReporter } from "./batch-progress.js";
+
+const RUN_HELP = `Usage: formwork batch run --input <file|folder> --schema <module#Export|schema.json> --prompt <file> --out <results.jsonl> --model <name> [options]
+
+Runs every input item through the model and writes one JSON line per item id to --out:
+{ id, ok, value | error, usage, attempts, model }. Running the same command again resumes:
+ids already in --out are skipped, and no id is ever written twice. Ctrl-C once finishes the
+requests in flight and stops; twice cancels them (they stay pending for the next run).
+
+  --input FILE|DIR     JSONL (one object with an "id" per line), CSV (a header with an "id"
+                       column), or a folder of .txt/.md files (the file name is the id; the
+                       prompt reads {{text}} and {{file}})
+  --schema SPEC        ./invoice.ts#Invoice (a module's export: .js/.mjs natively; .ts needs
+                       Node 22.6+ --experimental-strip-types or tsx), or ./invoice.schema.json
+  --prompt FILE        the user message, with {{field}} placeholders filled from each item
+  --system FILE        a system message, with placeholders too (optional)
+  --out FILE           the results (JSONL); its state is kept next to it in FILE.state
+  --model NAME         the model every request names
+  --provider NAME      ${Object.keys(PROVIDER_PRESETS).join(", ")} (default openai; the key comes
+                       from the preset's variable, such as OPENAI_API_KEY)
+  --base-url URL       another server (an OpenAI-compatible one, or formwork serve's)
+  --mode MODE          tools (default), json_schema, json, md_json...
+  --concurrency N      requests at once (default 8)
+  --rpm N, --tpm N     requests and tokens per minute for the whole run; a 429 pauses all
+  --max-retries N      attempts after an invalid answer, with the errors fed back (default 2)
+  --max-tokens N       the answer's token limit, sent with each request
+  --id-field NAME      the field that holds the id (default id)
+  --strict             stop at the first malformed input line instead of skipping it
+
+Example:
+  formwork batch run --input invoices.jsonl --schema ./invoice.ts#Invoice \\
+    --prompt prompt.md --out results.jsonl --model gpt-4o-mini --concurrency 32 --rpm 500`;
+
+const STATUS_HELP = `Usage: formwork batch status --out <results.jsonl>
+
+Says what a run has done, failed and left pending, by reading the results and their state.
+
+Example:
+  formwork batch status --out results.jsonl`;
+
+const BATCH_HELP = `Usage: formwork batch <run|status> [options]
+
+  run      runs items through a model into a results file; resumable (formwork batch run --help)
+  status   what a run has done, failed and left pending (formwork batch status --help)`;
+
+/** A CLI error: the message names the flag and the fix; exit code 2. */
+class UsageError extends Error {}
+
+function parse<T extends Record<string, { type: "string" | "boolean"; short?: string }>>(argv: readonly string[], options: T, help: string) {
+  try {
+    return parseArgs({ args: [...argv], options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: false, strict: true });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message.replace(/\. To specify.*$/s, "")}\n\n${help}`);
+  }
+}
+
+function required(values: Record<string, unknown>, name: string, hint: string): string {
+  const value = values[name];
+  if (typeof value !== "string" || value === "") throw new UsageError(`--${name} is required: ${hint} (formwork batch run --help)`);
+  return value;
+}
+
+function count(values: Record<string, unknown>, name: string): number | undefined {
+  const value = values[name];
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < (name === "max-retries" ? 0 : 1)) throw new UsageError(`--${name} takes a whole number${name === "max-retries" ? "" : " of at least 1"}, not "${String(value)}"`);
+  return parsed;
+}
+
+const RUN_OPTIONS = {
+  input: { type: "string" },
+  schema: { type: "string" },
+  prompt: { type: "string" },
+  system: { type: "string" },
+  out: { type: "string" },
+  model: { type: "string" },
+  provider: { type: "string" },
+  "base-url": { type: "string" },
+  mode: { type: "string" },
+  concurrency: { type: "string" },
+  rpm: { type: "string" },
+  tpm: { type: "string" },
+  "max-retries": { type: "string" },
+  "max-tokens": { type: "string" },
+  "id-field": { type: "string" },
+  format: { type: "string" },
+  strict: { type: "boolean" },
+} as const;
+
+async function readText(path: string, flag: string): Promise<string> {
+  return readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`--${flag} ${path}: ${error.code === "ENOENT" ? "no such file" : error.message}`);
+  });
+}
+
+/** Everything `batch run` needs, from its flags: the runner's options without executors. */
+async function runSetup(values: Record<string, string | boolean | undefined>) {
+  const input = resolve(required(values, "input", "the items, as a .jsonl or .csv file or a folder of .txt/.md files"));
+  const schemaSpec = required(values, "schema", "the schema, as ./invoice.ts#Invoice or ./invoice.schema.json");
+  const promptPath = required(values, "prompt", "a prompt file, with {{field}} placeholders for each item's fields");
+  const out = resolve(required(values, "out", "the results file to write (JSONL), such as results.jsonl"));
+  const model = required(values, "model", "the model to ask, such as gpt-4o-mini");
+  const format = values["format"] as InputFormat | undefined;
+  if (format !== undefined && !["jsonl", "csv", "folder"].includes(format)) throw new UsageError(`--format takes jsonl, csv or folder, not "${format}"`);
+  const idField = (values["id-field"] as string | undefined) ?? "id";
+  const source = await readItems(input, { ...(format === undefined ? {} : { format }), idField });
+  const schema = await loadSchema(schemaSpec);
+  const user = await readText(promptPath, "prompt");
+  const system = typeof values["system"] === "string" ? await readText(values["system"], "system") : undefined;
+  const prompt: BatchPrompt = system === undefined ? user : { system, user };
+  const provider = (values["provider"] as string | undefined) ?? "openai";
+  const baseURL = values["base-url"] as string | undefined;
+  if (baseURL === undefined && PROVIDER_PRESETS[provider] === undefined) throw new UsageError(`--provider ${provider} is not a preset (${Object.keys(PROVIDER_PRESETS).join(", ")}); give its --base-url`);
+  const client = fromProvider({ provider, ...(baseURL === undefined ? {} : { baseURL }), ...(values["mode"] === undefined ? {} : { mode: values["mode"] as "tools" }) });
+  const maxTokens = count(values, "max-tokens");
+  const rpm = count(values, "rpm");
+  const tpm = count(values, "tpm");
+  const concurrency = count(values, "concurrency");
+  const maxRetries = count(values, "max-retries");
+  return {
+    out,
+    source,
+    model,
+    options: {
+      client,
+      model,
+      schema,
+      prompt,
+      ...(concurrency === undefined ? {} : { concurrency }),
+      ...(maxRetries === undefined ? {} : { maxRetries }),
+      rateLimit: { ...(rpm === undefined ? {} : { rpm }), ...(tpm === undefined ? {} : { tpm }), ...(maxTokens === undefined ? {} : { expectedOutputTokens: maxTokens }) },
+      ...(maxTokens === undefined ? {} : { request: { max_tokens: maxTokens } }),
+      strict: values["strict"] === true,
+    },
+  };
+}
+
+/** The executor for --queue or --via; filled in by the commands that add them. */
+export type ExecutorFactory = (values: Record<string, string | boolean | undefined>, context: { readonly out: string; readonly state: BatchState | undefined }) => Promise<{ readonly queue?: BatchExecutor; readonly via?: BatchExecutor; readonly label: Partial<Pick<BatchState, "queue" | "via">>; close?(): Promise<void> }>;
+
+const executorFactories: ExecutorFactory[] = [];
+const extraRunOptions: Record<string, { type: "string" | "boolean" }> = {};
+
+/** Adds flags and an executor to `batch run` (the queue and the provider batch APIs use this). */
+export function addRunExecutor(options: Record<string, { type: "string" | "boolean" }>, factory: ExecutorFactory): void {
+  Object.assign(extraRunOptions, options);
+  executorFactories.push(factory);
+}
+
+async function run(argv: readonly string[], io: BatchIo): Promise<number> {
+  const { values } = parse(argv, { ...RUN_OPTIONS, ...extraRunOptions }, RUN_HELP);
+  if (values.help === true) {
+    io.out(RUN_HELP);
+    return 0;
+  }
+  const setup = await runSetup(values);
+  const previous = await readBatchState(setup.out);
+  if (previous !== undefined && previous.input.path !== setup.source.path) {
+    throw new UsageError(`${setup.out} holds the results of a run over ${previous.input.path}, not ${setup.source.path}: pass that --input to resume it, or another --out for a new run`);
+  }
+  const total = await setup.source.count();
+  const executors = await Promise.all(executorFactories.map((factory) => factory(values, { out: setup.out, state: previous })));
+  const executor = executors.find((item) => item.queue !== undefined || item.via !== undefined);
+  const startedAt = new Date().toISOString();
+  const state = (status: BatchState["status"], summary?: BatchSummary): BatchState => ({
+    ...previous,
+    version: 1,
+    input: { path: setup.source.path, format: setup.source.format, idField: setup.source.format === "folder" ? "id" : ((values["id-field"] as string | undefined) ?? "id") },
+    total,
+    status,
+    pid: process.pid,
+    startedAt: previous?.startedAt ?? startedAt,
+    updatedAt: new Date().toISOString(),
+    model: setup.model,
+    ...executor?.label,
+    invalid: summary?.invalid ?? previous?.invalid ?? 0,
+    problems: (summary?.problems ?? previous?.problems ?? []).slice(0, 100).map((problem) => ({ line: problem.line, message: problem.message })),
+  });
+  const drain = new AbortController();
+  const abort = new AbortController();
+  const onSignal = () => {
+    if (!drain.signal.aborted) {
+      io.err("\nstopping: finishing the requests in flight (Ctrl-C again cancels them; they stay pending)");
+      drain.abort("interrupted");
+    } else abort.abort("interrupted");
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const progress = progressReporter(io.progressStream);
+  let summary: BatchSummary;
+  const output = jsonlResults(setup.out);
+  try {
+    await writeBatchState(setup.out, state("running"));
+    summary = await runBatch({
+      ...setup.options,
+      items: setup.source.items(),
+      output,
+      total,
+      drain: drain.signal,
+      signal: abort.signal,
+      onProgress: (update) => progress.update(update),
+      ...(executor?.queue === undefined ? {} : { queue: executor.queue }),
+      ...(executor?.via === undefined ? {} : { via: executor.via }),
+    });
+  } catch (error) {
+    progress.finish();
+    // The state stays readable whatever happened: stopped, with the results written so far.
+    await writeBatchState(setup.out, state("stopped")).catch(() => undefined);
+    throw error;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await Promise.all(executors.map((item) => item.close?.()));
+  }
+  progress.finish();
+  await writeBatchState(setup.out, state(summary.stoppedEarly ? "stopped" : "finished", summary));
+  if (output.repairedBytes > 0) io.err(`repaired ${setup.out}: cut a torn last line of ${output.repairedBytes} bytes (that item is done again)`);
+  for (const problem of summary.problems.slice(0, 20)) io.err(`skipped: ${problem.message}`);
+  if (summary.problems.length > 20) io.err(`skipped ${summary.problems.length - 20} more bad input lines (formwork batch status --out ${setup.out})`);
+  io.out(
+    `${summary.stoppedEarly ? "stopped" : "done"}: ${summary.succeeded} succeeded, ${summary.failed} failed, ${summary.skipped} already done, ${summary.invalid} bad input lines; ${summary.usage.totalTokens} tokens; results in ${setup.out}`,
+  );
+  if (summary.stoppedEarly) io.out("run the same command again to resume");
+  return summary.stoppedEarly ? 130 : 0;
+}
+
+async function status(argv: readonly string[], io: BatchIo): Promise<number> {
+  const { values } = parse(argv, { out: { type: "string" } }, STATUS_HELP);
+  if (values.help === true) {
+    io.out(STATUS_HELP);
+    return 0;
+  }
+  const out = resolve(required(values, "out", "the results file of a batch run, such as results.jsonl"));
+  const result = await batchStatus(out);
+  const state = result.state;
+  const lines = [
+    `${out}: ${result.runningPid !== undefined ? `running (pid ${result.runningPid})` : (state?.status === "running" ? "stopped (the run ended without saying so: a crash or kill)" : (state?.status ?? "no state file"))}`,
+    `  done:    ${result.succeeded}`,
+    `  failed:  ${result.failed}${Object.keys(result.failuresByCode).length > 0 ? ` (${Object.entries(result.failuresByCode).map(([code, number]) => `${code}: ${number}`).join(", ")})` : ""}`,
+    `  pending: ${result.pending ?? "unknown (the input is gone)"}`,
+    `  bad input lines: ${result.invalid}`,
+  ];
+  if (state !== undefined) lines.push(`  input: ${state.input.path} (${state.total} entries); model ${state.model}${state.queue === undefined ? "" : `; queue ${state.queue}`}${state.via === undefined ? "" : `; via ${state.via}`}`);
+  for (const failure of result.failures) lines.push(`  failed ${failure.id}: ${failure.code}: ${failure.message}`);
+  io.out(lines.join("\n"));
+  return 0;
+}
+
+/** Where the command writes: results and summaries to `out`, progress and notes to `err`. */
+export interface BatchIo {
+  out(text: string): void;
+  err(text: string): void;
+  readonly progressStream: NodeJS.WriteStream;
+}
+
+const defaultIo: BatchIo = { out: (text) => console.log(text), err: (text) => console.error(text), progressStream: process.stderr };
+
+const subcommands: Record<string, (argv: readonly string[], io: BatchIo) => Promise<number>> = { run, status };
+
+/** Adds a subcommand (`batch worker` comes from the queue's file). */
+export function addBatchSubcommand(name: string, command: (argv: readonly string[], io: BatchIo) => Promise<number>): void {
+  subcommands[name] = command;
+}
+
+/** `formwork batch ...`: returns the exit code. Errors are printed, naming the flag and the fix. */
+export async function batchCommand(argv: readonly string[], io: BatchIo = defaultIo): Promise<number> {
+  const [name, ...rest] = argv;
+  const command = name === undefined ? undefined : subcommands[name];
+  if (command === undefined) {
+    if (name === undefined || name === "--help" || name === "-h") {
+      io.out(BATCH_HELP);
+      return name === undefined ? 2 : 0;
+    }
+    io.err(`formwork batch: unknown subcommand "${name}"\n\n${BATCH_HELP}`);
+    return 2;
+  }
+  try {
+    return await command(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`formwork batch ${name}: ${error.message}`);
+      return 2;
+    }
+    if (BatchError.isInstance(error)) {
+      io.err(`formwork batch ${name}: ${(error as BatchError).message}`);
+      return 2;
+    }
+    throw error;
+  }
+}
