@@ -62,7 +62,7 @@ export async function readItems(path: string, options: ReadItemsOptions = {}): P
         for await (const line of lines()) if (line.trim() !== "") count++;
         return count;
       }
-      for await (const _row of csvRows(lines())) rows++;
+      for await (const row of csvRows(lines())) if (row.fields.length > 0) rows++;
       return Math.max(0, rows - 1);
     },
     items: () => (format === "jsonl" ? jsonlItems(path, lines(), idField) : csvItems(path, lines(), idField)),
