@@ -1,5 +1,6 @@
-// An item becomes the messages of its request: through a template with {{field}} placeholders
-// (the shared engine of src/template), or a function of the caller's.
+// An item becomes the messages of its request: through templates with {{ field }} placeholders
+// (the shared engine of src/template, as the client's messages use), or a function of the caller's.
+import { compileTemplate } from "../template/render-template.js";
 import type { BatchItem } from "./batch-result.js";
 
 /** A chat message as the client sends it. */
@@ -9,31 +10,29 @@ export interface BatchMessage {
 }
 
 /**
- * The prompt of a run: a template (the user message; `{{field}}` reads the item's field,
- * `{{a.b}}` a nested one) with an optional system template, or a function that builds the
- * messages itself.
+ * The prompt of a run: a template for the user message (`{{ text }}` reads the item's field,
+ * `{{ meta.page }}` a nested one; `{% for %}` and `{% if %}` too: see `renderTemplate`), with an
+ * optional system template, or a function that builds the messages itself.
  */
-export type BatchPrompt = string | { readonly system?: string; readonly user: string } | ((item: BatchItem) => readonly BatchMessage[] | string);
+export type BatchPrompt =
+  | string
+  | { readonly system?: string; readonly user: string; readonly name?: string }
+  | ((item: BatchItem) => readonly BatchMessage[] | string);
 
-/** Renders a template with an item's fields. */
-export function renderTemplate(template: string, item: BatchItem): string {
-  // Stand-in until src/template lands on main; the one call every prompt goes through.
-  return template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_, path: string) => {
-    let value: unknown = item;
-    for (const key of path.split(".")) value = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined;
-    return value === undefined || value === null ? "" : typeof value === "string" ? value : JSON.stringify(value);
-  });
-}
-
-/** The messages for one item. */
-export function promptMessages(prompt: BatchPrompt, item: BatchItem): readonly BatchMessage[] {
+/**
+ * Reads a prompt once and returns the function that builds each item's messages. Bad template
+ * syntax throws here, before any request; a field an item lacks throws (a TemplateError naming
+ * it) when that item's messages are built, and fails that item alone.
+ */
+export function compilePrompt(prompt: BatchPrompt): (item: BatchItem) => readonly BatchMessage[] {
   if (typeof prompt === "function") {
-    const built = prompt(item);
-    return typeof built === "string" ? [{ role: "user", content: built }] : built;
+    return (item) => {
+      const built = prompt(item);
+      return typeof built === "string" ? [{ role: "user", content: built }] : built;
+    };
   }
-  const { system, user } = typeof prompt === "string" ? { system: undefined, user: prompt } : prompt;
-  const messages: BatchMessage[] = [];
-  if (system !== undefined) messages.push({ role: "system", content: renderTemplate(system, item) });
-  messages.push({ role: "user", content: renderTemplate(user, item) });
-  return messages;
+  const { system, user, name } = typeof prompt === "string" ? { system: undefined, user: prompt, name: undefined } : prompt;
+  const userTemplate = compileTemplate(user, { name: name ?? "the prompt" });
+  const systemTemplate = system === undefined ? undefined : compileTemplate(system, { name: `${name ?? "the prompt"} (system)` });
+  return (item) => [...(systemTemplate === undefined ? [] : [{ role: "system" as const, content: systemTemplate.render(item) }]), { role: "user", content: userTemplate.render(item) }];
 }

@@ -47,6 +47,19 @@ describe("runBatch", () => {
     expect(messages[1]).toEqual({ role: "user", content: "Text: ACME GmbH (page 3)" });
   });
 
+  it("an item that lacks a field its prompt reads fails alone, naming the field", async () => {
+    const output = memoryResults();
+    await runBatch({ client: faultingClient(server), model: "m", items: [{ id: "a", text: "x" }, { id: "b" }], schema: INVOICE_SCHEMA, prompt: "Text: {{ text }}", output });
+    expect(output.results.find((result) => result.id === "a")?.ok).toBe(true);
+    expect(output.results.find((result) => result.id === "b")).toMatchObject({ ok: false, attempts: 0, error: { code: "template-missing-variable", message: expect.stringContaining("text") } });
+  });
+
+  it("bad template syntax stops the run before any request", async () => {
+    const bodies: string[] = [];
+    await expect(runBatch({ client: faultingClient(server, (body) => bodies.push(body)), model: "m", items: items(2), schema: INVOICE_SCHEMA, prompt: "Text: {{ text" })).rejects.toMatchObject({ name: "TemplateError" });
+    expect(bodies).toEqual([]);
+  });
+
   it("feeds an invalid answer back and counts the attempts", async () => {
     const output = memoryResults();
     await runBatch({ client: faultingClient(server), model: "m", items: items(3, (index) => (index === 1 ? "FAULT:invalid-first" : "fine")), schema: INVOICE_SCHEMA, prompt: "{{text}}", output });

@@ -10,7 +10,7 @@ import type { ResponseModel, StructuredParams } from "../client/structured-clien
 import { addUsage, NO_USAGE, type Usage } from "../providers/wire-event.js";
 import type { InferOutput, SchemaLike } from "../schema/schema-adapter.js";
 import { BatchError } from "./batch-error.js";
-import { promptMessages, type BatchMessage, type BatchPrompt } from "./batch-prompt.js";
+import { compilePrompt, type BatchMessage, type BatchPrompt } from "./batch-prompt.js";
 import { memoryResults, type BatchItem, type BatchProgress, type BatchResult, type BatchResultError, type BatchSummary, type ResultStore } from "./batch-result.js";
 import { RateLimiter, realClock, type Clock, type RateLimit } from "./rate-limiter.js";
 
@@ -81,14 +81,19 @@ export interface BatchExecutor {
   execute(context: ExecutorContext): Promise<void>;
 }
 
-/** One item's request, as the runner, a queue worker and a provider batch all build it. */
-export function itemRequest(options: Pick<RunBatchOptions, "model" | "schema" | "prompt" | "request" | "maxRetries">, item: BatchItem): { messages: readonly BatchMessage[]; params: StructuredParams<SchemaLike> } {
-  const messages = promptMessages(options.prompt, item);
-  return {
-    messages,
-    params: { ...options.request, model: options.model, messages, response_model: options.schema as SchemaLike, max_retries: options.maxRetries ?? 2, max_transport_retries: 0 },
+/** Builds each item's request, as the runner, a queue worker and a provider batch all do; the prompt is compiled once. */
+export function requestBuilder(options: Pick<RunBatchOptions, "model" | "schema" | "prompt" | "request" | "maxRetries">): (item: BatchItem) => { messages: readonly BatchMessage[]; params: StructuredParams<SchemaLike> } {
+  const messagesOf = compilePrompt(options.prompt);
+  return (item) => {
+    const messages = messagesOf(item);
+    return {
+      messages,
+      params: { ...options.request, model: options.model, messages, response_model: options.schema as SchemaLike, max_retries: options.maxRetries ?? 2, max_transport_retries: 0 },
+    };
   };
 }
+
+export type RequestBuilder = ReturnType<typeof requestBuilder>;
 
 /** A thrown error as a result line carries it. */
 export function resultError(error: unknown): BatchResultError {
@@ -116,8 +121,15 @@ function transportBackoff(retry: number, retryAfterMs: number | undefined): numb
  * answers (the client's, errors fed back), and transport retries that pause the whole run on a
  * 429. Returns the result to store, or throws an AbortError when the run was aborted.
  */
-export async function runItem(options: RunBatchOptions, item: BatchItem, limiter: RateLimiter, signal: AbortSignal, onPause?: () => void): Promise<BatchResult> {
-  const { messages, params } = itemRequest(options, item);
+export async function runItem(options: RunBatchOptions, build: RequestBuilder, item: BatchItem, limiter: RateLimiter, signal: AbortSignal, onPause?: () => void): Promise<BatchResult> {
+  let request: ReturnType<RequestBuilder>;
+  try {
+    request = build(item);
+  } catch (error) {
+    // A field this item lacks: it fails alone, the run goes on.
+    return { id: item.id, ok: false, error: resultError(error), usage: NO_USAGE, attempts: 0, model: options.model };
+  }
+  const { messages, params } = request;
   const estimate = Math.ceil(JSON.stringify(messages).length / 4) + (options.rateLimit?.expectedOutputTokens ?? 256);
   const maxTransportRetries = options.maxTransportRetries ?? 5;
   let usage = NO_USAGE;
@@ -172,6 +184,7 @@ function positiveInteger(value: number | undefined, fallback: number, option: st
 export async function runBatch<S extends SchemaLike>(options: RunBatchOptions<S>): Promise<BatchSummary> {
   const concurrency = positiveInteger(options.concurrency, 8, "concurrency");
   const general = options as unknown as RunBatchOptions;
+  const build = requestBuilder(general);
   const output = (options.output ?? memoryResults()) as ResultStore;
   const clock = options.clock ?? realClock;
   const limiter = new RateLimiter(options.rateLimit, clock);
@@ -274,7 +287,7 @@ export async function runBatch<S extends SchemaLike>(options: RunBatchOptions<S>
         if (next.done === true) return;
         inFlight++;
         try {
-          await write(await runItem(general, next.value, limiter, signal, report));
+          await write(await runItem(general, build, next.value, limiter, signal, report));
         } catch (error) {
           inFlight--;
           // Aborted: the item is released, pending for the next run.

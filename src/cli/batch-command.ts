@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { fromProvider, PROVIDER_PRESETS } from "../client/from-provider.js";
-import { BatchError } from "../batch/batch-error.js";
+import { FormworkError } from "../errors/formwork-error.js";
 import type { BatchPrompt } from "../batch/batch-prompt.js";
 import type { BatchSummary } from "../batch/batch-result.js";
 import { runBatch, type BatchExecutor } from "../batch/run-batch.js";
@@ -122,7 +122,7 @@ async function runSetup(values: Record<string, string | boolean | undefined>) {
   const schema = await loadSchema(schemaSpec);
   const user = await readText(promptPath, "prompt");
   const system = typeof values["system"] === "string" ? await readText(values["system"], "system") : undefined;
-  const prompt: BatchPrompt = system === undefined ? user : { system, user };
+  const prompt: BatchPrompt = { user, name: promptPath, ...(system === undefined ? {} : { system }) };
   const provider = (values["provider"] as string | undefined) ?? "openai";
   const baseURL = values["base-url"] as string | undefined;
   if (baseURL === undefined && PROVIDER_PRESETS[provider] === undefined) throw new UsageError(`--provider ${provider} is not a preset (${Object.keys(PROVIDER_PRESETS).join(", ")}); give its --base-url`);
@@ -296,8 +296,10 @@ export async function batchCommand(argv: readonly string[], io: BatchIo = defaul
       io.err(`formwork batch ${name}: ${error.message}`);
       return 2;
     }
-    if (BatchError.isInstance(error)) {
-      io.err(`formwork batch ${name}: ${(error as BatchError).message}`);
+    // A typed error about the run itself (options, input, schema, template, queue): its message
+    // says what and how to fix it; a stack trace would add nothing.
+    if (FormworkError.isInstance(error)) {
+      io.err(`formwork batch ${name}: ${(error as FormworkError).message}`);
       return 2;
     }
     throw error;
