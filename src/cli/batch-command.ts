@@ -1,18 +1,18 @@
 // `formwork batch run | status`: the batch runner on files (Node).
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { fromProvider, PROVIDER_PRESETS } from "../client/from-provider.js";
+import { PROVIDER_PRESETS } from "../client/from-provider.js";
 import { FormworkError } from "../errors/formwork-error.js";
 import type { BatchPrompt } from "../batch/batch-prompt.js";
 import type { BatchSummary } from "../batch/batch-result.js";
-import { runBatch, type BatchExecutor } from "../batch/run-batch.js";
+import { runBatch } from "../batch/run-batch.js";
 import { batchStatus } from "../batch/node/batch-status.js";
 import { readBatchState, writeBatchState, type BatchState } from "../batch/node/batch-state.js";
 import { jsonlResults } from "../batch/node/jsonl-results.js";
 import { loadSchema } from "../batch/node/load-schema.js";
 import { readItems, type InputFormat } from "../batch/node/read-items.js";
+import { clientFromFlags, count, parse, readText, required, UsageError } from "./batch-flags.js";
 import { progressReporter } from "./batch-progress.js";
+import { QUEUE_RUN_OPTIONS, queueExecutor, workerCommand } from "./batch-worker-command.js";
 
 const RUN_HELP = `Usage: formwork batch run --input <file|folder> --schema <module#Export|schema.json> --prompt <file> --out <results.jsonl> --model <name> [options]
 
@@ -40,10 +40,15 @@ requests in flight and stops; twice cancels them (they stay pending for the next
   --max-tokens N       the answer's token limit, sent with each request
   --id-field NAME      the field that holds the id (default id)
   --strict             stop at the first malformed input line instead of skipping it
+  --queue URL          put the items on a BullMQ queue in Redis (redis://host:port) for
+                       workers (formwork batch worker) to take; this command collects results
+  --queue-name NAME    the queue's name (default formwork-batch); one run per name at a time
 
 Example:
   formwork batch run --input invoices.jsonl --schema ./invoice.ts#Invoice \\
-    --prompt prompt.md --out results.jsonl --model gpt-4o-mini --concurrency 32 --rpm 500`;
+    --prompt prompt.md --out results.jsonl --model gpt-4o-mini --concurrency 32 --rpm 500
+  formwork batch run ... --queue redis://localhost:6379     # then, on any machine:
+  formwork batch worker --queue redis://localhost:6379`;
 
 const STATUS_HELP = `Usage: formwork batch status --out <results.jsonl>
 
@@ -52,35 +57,11 @@ Says what a run has done, failed and left pending, by reading the results and th
 Example:
   formwork batch status --out results.jsonl`;
 
-const BATCH_HELP = `Usage: formwork batch <run|status> [options]
+const BATCH_HELP = `Usage: formwork batch <run|worker|status> [options]
 
   run      runs items through a model into a results file; resumable (formwork batch run --help)
+  worker   takes a run's items from a Redis queue (formwork batch worker --help)
   status   what a run has done, failed and left pending (formwork batch status --help)`;
-
-/** A CLI error: the message names the flag and the fix; exit code 2. */
-class UsageError extends Error {}
-
-function parse<T extends Record<string, { type: "string" | "boolean"; short?: string }>>(argv: readonly string[], options: T, help: string) {
-  try {
-    return parseArgs({ args: [...argv], options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: false, strict: true });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message.replace(/\. To specify.*$/s, "")}\n\n${help}`);
-  }
-}
-
-function required(values: Record<string, unknown>, name: string, hint: string): string {
-  const value = values[name];
-  if (typeof value !== "string" || value === "") throw new UsageError(`--${name} is required: ${hint} (formwork batch run --help)`);
-  return value;
-}
-
-function count(values: Record<string, unknown>, name: string): number | undefined {
-  const value = values[name];
-  if (value === undefined) return undefined;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < (name === "max-retries" ? 0 : 1)) throw new UsageError(`--${name} takes a whole number${name === "max-retries" ? "" : " of at least 1"}, not "${String(value)}"`);
-  return parsed;
-}
 
 const RUN_OPTIONS = {
   input: { type: "string" },
@@ -102,12 +83,6 @@ const RUN_OPTIONS = {
   strict: { type: "boolean" },
 } as const;
 
-async function readText(path: string, flag: string): Promise<string> {
-  return readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`--${flag} ${path}: ${error.code === "ENOENT" ? "no such file" : error.message}`);
-  });
-}
-
 /** Everything `batch run` needs, from its flags: the runner's options without executors. */
 async function runSetup(values: Record<string, string | boolean | undefined>) {
   const input = resolve(required(values, "input", "the items, as a .jsonl or .csv file or a folder of .txt/.md files"));
@@ -123,10 +98,7 @@ async function runSetup(values: Record<string, string | boolean | undefined>) {
   const user = await readText(promptPath, "prompt");
   const system = typeof values["system"] === "string" ? await readText(values["system"], "system") : undefined;
   const prompt: BatchPrompt = { user, name: promptPath, ...(system === undefined ? {} : { system }) };
-  const provider = (values["provider"] as string | undefined) ?? "openai";
-  const baseURL = values["base-url"] as string | undefined;
-  if (baseURL === undefined && PROVIDER_PRESETS[provider] === undefined) throw new UsageError(`--provider ${provider} is not a preset (${Object.keys(PROVIDER_PRESETS).join(", ")}); give its --base-url`);
-  const client = fromProvider({ provider, ...(baseURL === undefined ? {} : { baseURL }), ...(values["mode"] === undefined ? {} : { mode: values["mode"] as "tools" }) });
+  const client = clientFromFlags(values);
   const maxTokens = count(values, "max-tokens");
   const rpm = count(values, "rpm");
   const tpm = count(values, "tpm");
@@ -136,6 +108,8 @@ async function runSetup(values: Record<string, string | boolean | undefined>) {
     out,
     source,
     model,
+    schemaSpec,
+    config: { model, schema: schemaSpec, prompt, provider: values["provider"], baseURL: values["base-url"], mode: values["mode"], maxRetries, request: maxTokens === undefined ? undefined : { max_tokens: maxTokens } },
     options: {
       client,
       model,
@@ -150,20 +124,8 @@ async function runSetup(values: Record<string, string | boolean | undefined>) {
   };
 }
 
-/** The executor for --queue or --via; filled in by the commands that add them. */
-export type ExecutorFactory = (values: Record<string, string | boolean | undefined>, context: { readonly out: string; readonly state: BatchState | undefined }) => Promise<{ readonly queue?: BatchExecutor; readonly via?: BatchExecutor; readonly label: Partial<Pick<BatchState, "queue" | "via">>; close?(): Promise<void> }>;
-
-const executorFactories: ExecutorFactory[] = [];
-const extraRunOptions: Record<string, { type: "string" | "boolean" }> = {};
-
-/** Adds flags and an executor to `batch run` (the queue and the provider batch APIs use this). */
-export function addRunExecutor(options: Record<string, { type: "string" | "boolean" }>, factory: ExecutorFactory): void {
-  Object.assign(extraRunOptions, options);
-  executorFactories.push(factory);
-}
-
 async function run(argv: readonly string[], io: BatchIo): Promise<number> {
-  const { values } = parse(argv, { ...RUN_OPTIONS, ...extraRunOptions }, RUN_HELP);
+  const { values } = parse(argv, { ...RUN_OPTIONS, ...QUEUE_RUN_OPTIONS }, RUN_HELP);
   if (values.help === true) {
     io.out(RUN_HELP);
     return 0;
@@ -174,8 +136,7 @@ async function run(argv: readonly string[], io: BatchIo): Promise<number> {
     throw new UsageError(`${setup.out} holds the results of a run over ${previous.input.path}, not ${setup.source.path}: pass that --input to resume it, or another --out for a new run`);
   }
   const total = await setup.source.count();
-  const executors = await Promise.all(executorFactories.map((factory) => factory(values, { out: setup.out, state: previous })));
-  const executor = executors.find((item) => item.queue !== undefined || item.via !== undefined);
+  const executor = queueExecutor(values, setup);
   const startedAt = new Date().toISOString();
   const state = (status: BatchState["status"], summary?: BatchSummary): BatchState => ({
     ...previous,
@@ -215,7 +176,6 @@ async function run(argv: readonly string[], io: BatchIo): Promise<number> {
       signal: abort.signal,
       onProgress: (update) => progress.update(update),
       ...(executor?.queue === undefined ? {} : { queue: executor.queue }),
-      ...(executor?.via === undefined ? {} : { via: executor.via }),
     });
   } catch (error) {
     progress.finish();
@@ -225,7 +185,6 @@ async function run(argv: readonly string[], io: BatchIo): Promise<number> {
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
-    await Promise.all(executors.map((item) => item.close?.()));
   }
   progress.finish();
   await writeBatchState(setup.out, state(summary.stoppedEarly ? "stopped" : "finished", summary));
@@ -270,12 +229,7 @@ export interface BatchIo {
 
 const defaultIo: BatchIo = { out: (text) => console.log(text), err: (text) => console.error(text), progressStream: process.stderr };
 
-const subcommands: Record<string, (argv: readonly string[], io: BatchIo) => Promise<number>> = { run, status };
-
-/** Adds a subcommand (`batch worker` comes from the queue's file). */
-export function addBatchSubcommand(name: string, command: (argv: readonly string[], io: BatchIo) => Promise<number>): void {
-  subcommands[name] = command;
-}
+const subcommands: Record<string, (argv: readonly string[], io: BatchIo) => Promise<number>> = { run, status, worker: workerCommand };
 
 /** `formwork batch ...`: returns the exit code. Errors are printed, naming the flag and the fix. */
 export async function batchCommand(argv: readonly string[], io: BatchIo = defaultIo): Promise<number> {
