@@ -23,7 +23,7 @@ export interface BatchWorkerOptions extends QueueLocation {
   readonly request?: Readonly<Record<string, unknown>>;
   /**
    * Limits for the whole queue, shared by every worker: requests per minute through BullMQ's
-   * limiter (global in Redis), tokens per minute through a per-minute counter in Redis.
+   * limiter (global in Redis), tokens per minute through a token bucket in Redis.
    */
   readonly rateLimit?: RateLimit & { readonly expectedOutputTokens?: number };
   /** How long a job stays locked to a worker that stopped answering (killed) before another takes it; default 30000 ms. */
@@ -38,7 +38,7 @@ export interface BatchWorker {
   close(): Promise<void>;
 }
 
-const tokensKey = (name: string, minute: number) => `formwork:batch:${name}:tokens:${minute}`;
+const tokensKey = (name: string) => `formwork:batch:${name}:tokens`;
 
 /**
  * Starts a worker on a run's queue. It runs until `close()`.
@@ -47,6 +47,15 @@ const tokensKey = (name: string, minute: number) => `formwork:batch:${name}:toke
  * const worker = await startBatchWorker({ url: "redis://localhost:6379", client, model: "gpt-4o-mini",
  *   schema: Invoice, prompt: "Extract the invoice:\n{{ text }}", concurrency: 16 });
  */
+function estimateTokens(build: ReturnType<typeof requestBuilder>, item: BatchItem, expectedOutputTokens: number): number {
+  try {
+    return expectedOutputTokens + Math.ceil(JSON.stringify(build(item).messages).length / 4);
+  } catch {
+    // The item's prompt fails: runItem reports it; it costs no tokens.
+    return 0;
+  }
+}
+
 export async function startBatchWorker(options: BatchWorkerOptions): Promise<BatchWorker> {
   const name = options.name ?? DEFAULT_QUEUE_NAME;
   const connection = await connectRedis(options.url);
@@ -62,11 +71,13 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
     name,
     async (job) => {
       const item = job.data as BatchItem;
-      if (tpm !== undefined) await takeTokens(connection, name, tpm, build, item, options.rateLimit?.expectedOutputTokens ?? 256, queue);
+      const estimate = tpm === undefined ? 0 : estimateTokens(build, item, options.rateLimit?.expectedOutputTokens ?? 256);
+      if (tpm !== undefined) await takeTokens(connection, name, tpm, estimate, queue);
       const result = await runItem(runOptions, build, item, limiter, stop.signal, () => {
         const until = limiter.pausedUntil;
         if (until !== undefined) void queue.rateLimit(until - Date.now()).catch(() => undefined);
       });
+      if (tpm !== undefined) await settleTokens(connection, name, tpm, estimate, result.usage.totalTokens);
       options.onResult?.(result);
       return result;
     },
@@ -91,29 +102,38 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
   };
 }
 
-/**
- * Tokens per minute across workers: each request adds its estimate to this minute's counter in
- * Redis; over the limit, the queue is rate-limited until the minute ends and the job goes back
- * to wait (BullMQ's RateLimitError), so no worker takes another until then.
- */
-async function takeTokens(connection: Redis, name: string, tpm: number, build: ReturnType<typeof requestBuilder>, item: BatchItem, expectedOutputTokens: number, queue: Queue): Promise<void> {
-  let estimate = expectedOutputTokens;
-  try {
-    estimate += Math.ceil(JSON.stringify(build(item).messages).length / 4);
-  } catch {
-    // The item's prompt fails: runItem reports it; it costs no tokens.
-    return;
-  }
-  const now = Date.now();
-  const minute = Math.floor(now / 60_000);
-  const key = tokensKey(name, minute);
-  const used = await connection.incrby(key, estimate);
-  await connection.pexpire(key, 120_000);
-  // The first request of a minute always goes, however large.
-  if (used > tpm && used - estimate > 0) {
-    await connection.decrby(key, estimate);
-    await queue.rateLimit((minute + 1) * 60_000 - now);
+// A token bucket in Redis, shared by every worker: it holds at most a minute's tokens and
+// refills continuously by Redis's own clock (the same for all machines). It answers 0 when the
+// tokens were taken, else the milliseconds until they will be there. A request larger than a
+// minute's allowance waits for a full bucket.
+const TAKE_TOKENS = `
+local rate = tonumber(ARGV[1])
+local want = math.min(tonumber(ARGV[2]), rate)
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local bucket = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(bucket[1]) or rate
+local at = tonumber(bucket[2]) or now
+tokens = math.min(rate, tokens + (now - at) * rate / 60000)
+local wait = 0
+if tokens >= want then tokens = tokens - want else wait = math.ceil((want - tokens) * 60000 / rate) end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('PEXPIRE', KEYS[1], 120000)
+return wait`;
+
+/** Charges the bucket with a request's estimate; over the limit, pauses the whole queue and puts the job back. */
+async function takeTokens(connection: Redis, name: string, tpm: number, estimate: number, queue: Queue): Promise<void> {
+  const wait = Number(await connection.eval(TAKE_TOKENS, 1, tokensKey(name), String(tpm), String(estimate)));
+  if (wait > 0) {
+    // No worker takes a job until the tokens are there (BullMQ's queue-wide rate limit).
+    await queue.rateLimit(wait);
     throw Worker.RateLimitError();
   }
 }
 
+/** Once the real usage is known, the difference from the estimate goes into the bucket. */
+async function settleTokens(connection: Redis, name: string, tpm: number, estimated: number, actual: number): Promise<void> {
+  // The bucket took at most a minute's worth.
+  const estimate = Math.min(estimated, tpm);
+  if (actual !== estimate) await connection.hincrbyfloat(tokensKey(name), "tokens", estimate - actual).catch(() => undefined);
+}

@@ -107,6 +107,31 @@ describe("the BullMQ queue", () => {
     expect((await worker.output).code).toBe(0);
   });
 
+  for (const [limit, allowed] of [[{ rpm: 3 }, 3], [{ tpm: 40 }, 1]] as const) {
+    it(`the limit ${JSON.stringify(limit)} holds across two workers: no more requests in the minute than it allows`, async () => {
+      let requests = 0;
+      const counting = await startModelServer({ scripts: [{ match: () => (requests++, false), text: "" }] });
+      const name = `limit-${Object.keys(limit)[0]}`;
+      const pair = [startWorker(redis.url, name), startWorker(redis.url, name)];
+      const drain = new AbortController();
+      const output = memoryResults();
+      const run = runBatch({
+        client: faultingClient(counting), model: "offline", items: items(10), schema: INVOICE_SCHEMA, prompt: "Extract: {{ text }}", output, drain: drain.signal, rateLimit: limit,
+        queue: bullmqQueue({ url: redis.url, name, config: { ...config(), baseURL: counting.url }, pollMs: 50 }),
+      });
+      while (output.results.length < allowed) await new Promise((resolve) => setTimeout(resolve, 50));
+      // Give the workers every chance to send more than they may. With tpm 40, a request of
+      // about 27 tokens leaves the bucket far short of the next request's estimate (its cap, 40).
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(requests).toBe(allowed);
+      drain.abort();
+      await run;
+      for (const worker of pair) worker.kill("SIGTERM");
+      for (const worker of pair) await worker.output;
+      await counting.close();
+    });
+  }
+
   it("an unreachable Redis is a clear error naming the URL, at once", async () => {
     const port = await freePort();
     const url = `redis://:secret@127.0.0.1:${port}`;
