@@ -9,3 +9,5 @@ export type { BatchPrompt, BatchMessage } from "./batch-prompt.js";
 export { RateLimiter, realClock } from "./rate-limiter.js";
 export type { RateLimit, Clock } from "./rate-limiter.js";
 export { BatchError } from "./batch-error.js";
+export { openAIBatch, anthropicBatch } from "./provider-batch.js";
+export type { ProviderBatchOptions, ProviderBatchRecord } from "./provider-batch.js";

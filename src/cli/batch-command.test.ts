@@ -121,6 +121,16 @@ describe("formwork batch run", () => {
     expectEachOnce(await resultLines(out), ids);
   });
 
+  it("--via openai-batch sends the items as one provider batch; the state forgets it once its results are in", async () => {
+    const result = await cli(["run", "--input", "items.jsonl", "--via", "openai-batch", "--poll-ms", "20", ...common("via.jsonl")]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`done: ${ids.length} succeeded, 0 failed`);
+    expectEachOnce(await resultLines(join(dir, "via.jsonl")), ids);
+    expect(JSON.parse(await readFile(join(dir, "via.jsonl.state"), "utf8"))).toMatchObject({ status: "finished", via: "openai-batch", providerBatches: [] });
+    const wrong = await cli(["run", "--input", "items.jsonl", "--via", "gemini-batch", ...common("via2.jsonl")]);
+    expect(wrong.stderr).toContain('--via takes openai-batch or anthropic-batch, not "gemini-batch"');
+  });
+
   it("a schema module without the export lists the exports it has", async () => {
     const result = await cli(["run", "--input", "items.jsonl", ...common("x.jsonl").map((arg) => (arg === "./invoice.ts#Invoice" ? "./invoice.ts#Invoise" : arg))]);
     expect(result.code).toBe(2);

@@ -1,10 +1,13 @@
 // `formwork batch run | status`: the batch runner on files (Node).
 import { resolve } from "node:path";
 import { PROVIDER_PRESETS } from "../client/from-provider.js";
+import type { AnthropicMode } from "../providers/anthropic/messages-protocol.js";
+import type { ChatMode } from "../providers/openai/chat-request.js";
 import { FormworkError } from "../errors/formwork-error.js";
 import type { BatchPrompt } from "../batch/batch-prompt.js";
 import type { BatchSummary } from "../batch/batch-result.js";
-import { runBatch } from "../batch/run-batch.js";
+import { runBatch, type BatchExecutor } from "../batch/run-batch.js";
+import { anthropicBatch, openAIBatch, type ProviderBatchOptions, type ProviderBatchRecord } from "../batch/provider-batch.js";
 import { batchStatus } from "../batch/node/batch-status.js";
 import { readBatchState, writeBatchState, type BatchState } from "../batch/node/batch-state.js";
 import { jsonlResults } from "../batch/node/jsonl-results.js";
@@ -43,6 +46,10 @@ requests in flight and stops; twice cancels them (they stay pending for the next
   --queue URL          put the items on a BullMQ queue in Redis (redis://host:port) for
                        workers (formwork batch worker) to take; this command collects results
   --queue-name NAME    the queue's name (default formwork-batch); one run per name at a time
+  --via API            openai-batch or anthropic-batch: the provider's batch API (half price,
+                       results within 24 hours); answers that do not validate run again online
+                       with the errors fed back. A stopped run polls its batch again on resume
+  --poll-ms N          how often a provider batch is polled (default 30000)
 
 Example:
   formwork batch run --input invoices.jsonl --schema ./invoice.ts#Invoice \\
@@ -81,6 +88,8 @@ const RUN_OPTIONS = {
   "id-field": { type: "string" },
   format: { type: "string" },
   strict: { type: "boolean" },
+  via: { type: "string" },
+  "poll-ms": { type: "string" },
 } as const;
 
 /** Everything `batch run` needs, from its flags: the runner's options without executors. */
@@ -109,6 +118,7 @@ async function runSetup(values: Record<string, string | boolean | undefined>) {
     source,
     model,
     schemaSpec,
+    baseURL: values["base-url"] as string | undefined,
     config: { model, schema: schemaSpec, prompt, provider: values["provider"], baseURL: values["base-url"], mode: values["mode"], maxRetries, request: maxTokens === undefined ? undefined : { max_tokens: maxTokens } },
     options: {
       client,
@@ -136,7 +146,18 @@ async function run(argv: readonly string[], io: BatchIo): Promise<number> {
     throw new UsageError(`${setup.out} holds the results of a run over ${previous.input.path}, not ${setup.source.path}: pass that --input to resume it, or another --out for a new run`);
   }
   const total = await setup.source.count();
-  const executor = queueExecutor(values, setup);
+  const providerBatches: ProviderBatchRecord[] = [...(previous?.providerBatches ?? [])];
+  const saveBatches = () => writeBatchState(setup.out, { ...state("running"), providerBatches });
+  const executor = queueExecutor(values, setup) ?? viaExecutor(values, setup.baseURL, previous, {
+    onSubmitted: async (record) => {
+      providerBatches.push(record);
+      await saveBatches();
+    },
+    onFinished: async (record) => {
+      providerBatches.splice(providerBatches.findIndex((item) => item.id === record.id), 1);
+      await saveBatches();
+    },
+  });
   const startedAt = new Date().toISOString();
   const state = (status: BatchState["status"], summary?: BatchSummary): BatchState => ({
     ...previous,
@@ -151,6 +172,7 @@ async function run(argv: readonly string[], io: BatchIo): Promise<number> {
     ...executor?.label,
     invalid: summary?.invalid ?? previous?.invalid ?? 0,
     problems: (summary?.problems ?? previous?.problems ?? []).slice(0, 100).map((problem) => ({ line: problem.line, message: problem.message })),
+    providerBatches,
   });
   const drain = new AbortController();
   const abort = new AbortController();
@@ -175,7 +197,8 @@ async function run(argv: readonly string[], io: BatchIo): Promise<number> {
       drain: drain.signal,
       signal: abort.signal,
       onProgress: (update) => progress.update(update),
-      ...(executor?.queue === undefined ? {} : { queue: executor.queue }),
+      ...(executor !== undefined && "queue" in executor ? { queue: executor.queue } : {}),
+      ...(executor !== undefined && "via" in executor ? { via: executor.via } : {}),
     });
   } catch (error) {
     progress.finish();
@@ -196,6 +219,24 @@ async function run(argv: readonly string[], io: BatchIo): Promise<number> {
   );
   if (summary.stoppedEarly) io.out("run the same command again to resume");
   return summary.stoppedEarly ? 130 : 0;
+}
+
+/** The executor for --via: a provider's batch API, resuming the batches the state lists. */
+function viaExecutor(values: Record<string, unknown>, baseURL: string | undefined, previous: BatchState | undefined, hooks: Pick<ProviderBatchOptions, "onSubmitted" | "onFinished">): { via: BatchExecutor; label: { via: string } } | undefined {
+  const via = values["via"] as string | undefined;
+  if (via === undefined) return undefined;
+  if (via !== "openai-batch" && via !== "anthropic-batch") throw new UsageError(`--via takes openai-batch or anthropic-batch, not "${via}"`);
+  if (values["queue"] !== undefined) throw new UsageError("--via and --queue do not go together: the provider runs a batch itself, no workers needed");
+  const pollMs = count(values, "poll-ms");
+  const options: ProviderBatchOptions = {
+    ...(baseURL === undefined ? {} : { baseURL }),
+    ...(values["mode"] === undefined ? {} : { mode: values["mode"] as string }),
+    ...(pollMs === undefined ? {} : { pollMs }),
+    ...(previous?.providerBatches === undefined ? {} : { submitted: previous.providerBatches }),
+    ...hooks,
+  };
+  // The protocol checks the mode when the run starts (an unknown one is a clear error there).
+  return { via: via === "openai-batch" ? openAIBatch(options as ProviderBatchOptions & { mode?: ChatMode }) : anthropicBatch(options as ProviderBatchOptions & { mode?: AnthropicMode }), label: { via } };
 }
 
 async function status(argv: readonly string[], io: BatchIo): Promise<number> {

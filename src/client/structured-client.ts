@@ -73,7 +73,7 @@ function combineSignals(signal: AbortSignal | undefined, timeout: number | undef
 }
 
 // The JSON Schema a provider is sent: the schema's own, without the `$schema` tag providers reject.
-function requestSchema(model: ResponseModel<SchemaLike>, wrapAsList: boolean): RequestSchema {
+export function requestSchema(model: ResponseModel<SchemaLike>, wrapAsList: boolean): RequestSchema {
   const adapter = toSchemaAdapter(model.schema);
   if (adapter.jsonSchema === undefined) {
     throw new TypeError("formwork: this schema has no JSON Schema to send to the provider (pass Zod 4, a Standard JSON Schema or a JSON Schema)");

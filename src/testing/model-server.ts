@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { JsonParser } from "../json/json-parser.js";
 import { anthropicError, chatRequestOf, completeMessage, streamMessages } from "./anthropic-wire.js";
+import { batchRoutes } from "./batch-wire.js";
 import { chatRequestOfGemini, chatRequestOfResponses, streamGemini, streamResponses } from "./more-wires.js";
 import { chatRequestOfOllama, completeOllama, streamOllama } from "./ollama-wire.js";
 import { sampleValue, seededRandom } from "./sample-data.js";
@@ -206,6 +207,9 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
   const interval = options.tokensPerSecond !== undefined && options.tokensPerSecond > 0 ? 1000 / options.tokensPerSecond : 0;
   const seen429 = new Set<number>();
   let completions = 0;
+  // OpenAI's Files and Batches and Anthropic's Message Batches (batch-wire.ts).
+  let origin = "";
+  const batches = batchRoutes(() => origin);
 
   async function stream(response: ServerResponse, body: Json, answer: Answer, faults: ReadonlySet<ModelFault>, id: string): Promise<void> {
     const model = String(body["model"]).split("+")[0];
@@ -280,6 +284,7 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
 
   async function handle(request: IncomingMessage, response: ServerResponse, text: string): Promise<void> {
     const path = (request.url ?? "").split("?")[0];
+    if (await batches.handle(request, response, path ?? "", Buffer.from(text, "utf8"))) return;
     if (request.method === "GET" && path === "/v1/models") {
       response.writeHead(200, { "content-type": "application/json" });
       response.end(JSON.stringify({ object: "list", data: [{ id: "formwork-offline", object: "model", created: 0, owned_by: "formwork" }] }));
@@ -369,6 +374,7 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  origin = `http://127.0.0.1:${port}`;
   return {
     url: `http://127.0.0.1:${port}/v1`,
     port,

@@ -2,6 +2,7 @@
 // got, and how it ended. The results file says which ids are done; the state says the rest.
 import { readFile } from "node:fs/promises";
 import { BatchError } from "../batch-error.js";
+import type { ProviderBatchRecord } from "../provider-batch.js";
 import type { InputFormat } from "./read-items.js";
 import { writeAtomically } from "./jsonl-results.js";
 
@@ -21,7 +22,7 @@ export interface BatchState {
   readonly invalid: number;
   readonly problems: readonly { readonly line: number | undefined; readonly message: string }[];
   /** A provider batch in progress, so a resumed run polls it instead of sending it again. */
-  readonly providerBatches?: readonly { readonly provider: string; readonly id: string; readonly itemIds: readonly string[] }[];
+  readonly providerBatches?: readonly ProviderBatchRecord[];
 }
 
 export const statePath = (out: string): string => `${out}.state`;
