@@ -9,6 +9,7 @@ import type { CallResult } from "../client/structured-stream.js";
 import type { ResponseModel, StructuredParams } from "../client/structured-client.js";
 import { addUsage, NO_USAGE, type Usage } from "../providers/wire-event.js";
 import type { InferOutput, SchemaLike } from "../schema/schema-adapter.js";
+import { abortFanOut } from "./abort-fan-out.js";
 import { BatchError } from "./batch-error.js";
 import { compilePrompt, type BatchMessage, type BatchPrompt } from "./batch-prompt.js";
 import { memoryResults, type BatchItem, type BatchProgress, type BatchResult, type BatchResultError, type BatchSummary, type ResultStore } from "./batch-result.js";
@@ -277,6 +278,7 @@ export async function runBatch<S extends SchemaLike>(options: RunBatchOptions<S>
     }
   }
 
+  const fanOut = abortFanOut(signal);
   async function runLocally(items: AsyncIterable<BatchItem>): Promise<void> {
     const iterator = items[Symbol.asyncIterator]();
     // Async generators queue concurrent next() calls, so the workers share one iterator.
@@ -286,13 +288,16 @@ export async function runBatch<S extends SchemaLike>(options: RunBatchOptions<S>
         const next = await iterator.next();
         if (next.done === true) return;
         inFlight++;
+        const child = fanOut.child();
         try {
-          await write(await runItem(general, build, next.value, limiter, signal, report));
+          await write(await runItem(general, build, next.value, limiter, child.signal, report));
         } catch (error) {
           inFlight--;
           // Aborted: the item is released, pending for the next run.
           if (AbortError.isInstance(error) && signal.aborted) return;
           throw error;
+        } finally {
+          child.release();
         }
       }
     };

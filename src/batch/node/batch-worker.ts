@@ -6,6 +6,7 @@ import type { ResponseModel } from "../../client/structured-client.js";
 import type { SchemaLike } from "../../schema/schema-adapter.js";
 import type { BatchPrompt } from "../batch-prompt.js";
 import type { BatchItem, BatchResult } from "../batch-result.js";
+import { abortFanOut } from "../abort-fan-out.js";
 import { RateLimiter, type RateLimit } from "../rate-limiter.js";
 import { requestBuilder, runItem, type BatchClient, type RunBatchOptions } from "../run-batch.js";
 import { DEFAULT_QUEUE_NAME, type QueueLocation } from "./bullmq-queue.js";
@@ -65,6 +66,7 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
   // This process's own pause after a 429; other workers learn of it through queue.rateLimit.
   const limiter = new RateLimiter({});
   const stop = new AbortController();
+  const fanOut = abortFanOut(stop.signal);
   const tpm = options.rateLimit?.tpm;
   const lockDuration = options.lockDurationMs ?? 30_000;
   const worker = new Worker(
@@ -73,10 +75,11 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
       const item = job.data as BatchItem;
       const estimate = tpm === undefined ? 0 : estimateTokens(build, item, options.rateLimit?.expectedOutputTokens ?? 256);
       if (tpm !== undefined) await takeTokens(connection, name, tpm, estimate, queue);
-      const result = await runItem(runOptions, build, item, limiter, stop.signal, () => {
+      const child = fanOut.child();
+      const result = await runItem(runOptions, build, item, limiter, child.signal, () => {
         const until = limiter.pausedUntil;
         if (until !== undefined) void queue.rateLimit(until - Date.now()).catch(() => undefined);
-      });
+      }).finally(() => child.release());
       if (tpm !== undefined) await settleTokens(connection, name, tpm, estimate, result.usage.totalTokens);
       options.onResult?.(result);
       return result;

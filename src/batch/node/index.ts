@@ -11,3 +11,8 @@ export type { BatchState } from "./batch-state.js";
 export { batchStatus } from "./batch-status.js";
 export type { BatchStatus } from "./batch-status.js";
 export { loadSchema } from "./load-schema.js";
+export { bullmqQueue, DEFAULT_QUEUE_NAME } from "./bullmq-queue.js";
+export type { BullmqQueueOptions, QueueLocation } from "./bullmq-queue.js";
+export { startBatchWorker } from "./batch-worker.js";
+export type { BatchWorker, BatchWorkerOptions } from "./batch-worker.js";
+export { connectRedis } from "./redis-connection.js";
