@@ -1,6 +1,6 @@
 // A queue worker (Node): takes items from a run's BullMQ queue, asks the model, and hands the
 // result back through the job. Any number of them, on any machine, share one run.
-import { Queue, Worker } from "bullmq";
+import type { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { ResponseModel } from "../../client/structured-client.js";
 import type { SchemaLike } from "../../schema/schema-adapter.js";
@@ -10,7 +10,7 @@ import { abortFanOut } from "../abort-fan-out.js";
 import { RateLimiter, type RateLimit } from "../rate-limiter.js";
 import { requestBuilder, runItem, type BatchClient, type RunBatchOptions } from "../run-batch.js";
 import { DEFAULT_QUEUE_NAME, type QueueLocation } from "./bullmq-queue.js";
-import { connectRedis } from "./redis-connection.js";
+import { connectRedis, loadQueuePackages } from "./redis-connection.js";
 
 export interface BatchWorkerOptions extends QueueLocation {
   readonly client: BatchClient;
@@ -60,6 +60,7 @@ function estimateTokens(build: ReturnType<typeof requestBuilder>, item: BatchIte
 export async function startBatchWorker(options: BatchWorkerOptions): Promise<BatchWorker> {
   const name = options.name ?? DEFAULT_QUEUE_NAME;
   const connection = await connectRedis(options.url);
+  const { Queue, Worker } = (await loadQueuePackages()).bullmq;
   const queue = new Queue(name, { connection });
   const runOptions: RunBatchOptions = { ...options, items: [], ...(options.rateLimit === undefined ? {} : { rateLimit: { expectedOutputTokens: options.rateLimit.expectedOutputTokens ?? 256 } }) };
   const build = requestBuilder(runOptions);
@@ -74,7 +75,7 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
     async (job) => {
       const item = job.data as BatchItem;
       const estimate = tpm === undefined ? 0 : estimateTokens(build, item, options.rateLimit?.expectedOutputTokens ?? 256);
-      if (tpm !== undefined) await takeTokens(connection, name, tpm, estimate, queue);
+      if (tpm !== undefined) await takeTokens(connection, name, tpm, estimate, queue, Worker.RateLimitError);
       const child = fanOut.child();
       const result = await runItem(runOptions, build, item, limiter, child.signal, () => {
         const until = limiter.pausedUntil;
@@ -125,12 +126,12 @@ redis.call('PEXPIRE', KEYS[1], 120000)
 return wait`;
 
 /** Charges the bucket with a request's estimate; over the limit, pauses the whole queue and puts the job back. */
-async function takeTokens(connection: Redis, name: string, tpm: number, estimate: number, queue: Queue): Promise<void> {
+async function takeTokens(connection: Redis, name: string, tpm: number, estimate: number, queue: Queue, rateLimitError: () => Error): Promise<void> {
   const wait = Number(await connection.eval(TAKE_TOKENS, 1, tokensKey(name), String(tpm), String(estimate)));
   if (wait > 0) {
     // No worker takes a job until the tokens are there (BullMQ's queue-wide rate limit).
     await queue.rateLimit(wait);
-    throw Worker.RateLimitError();
+    throw rateLimitError();
   }
 }
 

@@ -4,12 +4,12 @@
 // in Redis until the run has stored it, so a run killed between the two loses nothing; and
 // the results store keeps one line per id, so an item done twice (a worker killed mid-item,
 // its job taken again after its lock expired) is still written once.
-import { Queue } from "bullmq";
+import type { Queue } from "bullmq";
 import { BatchError } from "../batch-error.js";
 import type { BatchItem, BatchResult } from "../batch-result.js";
 import type { BatchExecutor, ExecutorContext } from "../run-batch.js";
 import { realClock } from "../rate-limiter.js";
-import { connectRedis, safeUrl } from "./redis-connection.js";
+import { connectRedis, loadQueuePackages, safeUrl } from "./redis-connection.js";
 
 export const DEFAULT_QUEUE_NAME = "formwork-batch";
 
@@ -52,6 +52,7 @@ export function bullmqQueue(options: BullmqQueueOptions): BatchExecutor {
     name: `queue ${safeUrl(options.url)} (${name})`,
     async execute(context: ExecutorContext): Promise<void> {
       const connection = await connectRedis(options.url);
+      const { Queue } = (await loadQueuePackages()).bullmq;
       const queue = new Queue(name, { connection });
       const failure = new Promise<never>((_, reject) => {
         connection.on("end", () => reject(new BatchError("batch-queue", `Lost the connection to Redis at ${safeUrl(options.url)}; run the same command again to resume`, { url: safeUrl(options.url) })));

@@ -1,7 +1,20 @@
 // Connections to the queue's Redis (Node): checked once, quickly, before BullMQ takes over, so
 // an unreachable Redis is a clear error naming the URL rather than an endless reconnect loop.
-import { Redis } from "ioredis";
+import type * as BullMQ from "bullmq";
+import type { Redis } from "ioredis";
 import { BatchError } from "../batch-error.js";
+
+/**
+ * bullmq and ioredis are optional peers: loaded only when a queue is used, so the rest of
+ * formwork/batch works without them.
+ */
+export async function loadQueuePackages(): Promise<{ bullmq: typeof BullMQ; Redis: typeof Redis }> {
+  try {
+    return { bullmq: await import("bullmq"), Redis: (await import("ioredis")).Redis };
+  } catch (error) {
+    throw new BatchError("batch-queue", `A queue needs the packages bullmq and ioredis: npm install bullmq ioredis (${(error as Error).message})`, { option: "queue", cause: error });
+  }
+}
 
 /** The URL without its password, for messages. */
 export function safeUrl(url: string): string {
@@ -34,6 +47,7 @@ function parse(url: string): URL {
  */
 export async function connectRedis(url: string, options: { timeoutMs?: number; maxReconnects?: number } = {}): Promise<Redis> {
   parse(url);
+  const { Redis } = await loadQueuePackages();
   const timeoutMs = options.timeoutMs ?? 5000;
   const probe = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
   // ioredis reports errors as events too; the thrown one below is the one that counts.
