@@ -104,8 +104,9 @@ async function collect(context: ExecutorContext, queue: Queue, pollMs: number): 
         : { id: item.id, ok: false, error: { code: "worker-failed", message: `A worker failed on this item: ${job.failedReason}` }, usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 }, attempts: job.attemptsMade, model: context.options.model };
       await context.write(result);
       waiting.delete(item.id);
-      if (job.id !== undefined) await queue.remove(job.id);
     }
+    // Removed only once stored; all of a page at once (ioredis pipelines them).
+    await Promise.all(jobs.map((job) => (job.id === undefined ? undefined : queue.remove(job.id))));
     if (jobs.length === 0) await realClock.sleep(pollMs, context.drain).catch(() => undefined);
   }
   await adding;
