@@ -3,6 +3,7 @@
 // would send it; the runner uploads them, polls, downloads the results, validates every answer
 // against the schema, and runs the answers that fail again online with the errors fed back.
 // Web-standard (fetch, FormData, Blob).
+import { PROVIDER_PRESETS } from "../client/from-provider.js";
 import { requestSchema } from "../client/structured-client.js";
 import { describeAnswerError } from "../client/structured-stream.js";
 import { anthropicMessagesProtocol, type AnthropicMode } from "../providers/anthropic/messages-protocol.js";
@@ -88,11 +89,16 @@ async function expectOk(response: Response, what: string, provider: string): Pro
   throw new BatchError("batch-provider", `${provider} refused to ${what}: ${response.status} ${message}`);
 }
 
+// The API's address and the variable of its key, as fromProvider knows them.
+function preset(name: "openai" | "anthropic"): { defaultBaseURL: string; keyVariable: string } {
+  const known = PROVIDER_PRESETS[name] as { baseURL: string; apiKeyVariable: string };
+  return { defaultBaseURL: known.baseURL, keyVariable: known.apiKeyVariable };
+}
+
 const openAIWire: Wire = {
   provider: "openai",
   protocol: openAIChatProtocol as ProviderProtocol<string>,
-  defaultBaseURL: "https://api.openai.com/v1",
-  keyVariable: "OPENAI_API_KEY",
+  ...preset("openai"),
   maxRequests: 50_000,
   async submit(lines, call) {
     const jsonl = lines.map((line) => JSON.stringify({ custom_id: line.customId, method: "POST", url: "/v1/chat/completions", body: line.body })).join("\n") + "\n";
@@ -159,8 +165,7 @@ const openAIWire: Wire = {
 const anthropicWire: Wire = {
   provider: "anthropic",
   protocol: anthropicMessagesProtocol as ProviderProtocol<string>,
-  defaultBaseURL: "https://api.anthropic.com/v1",
-  keyVariable: "ANTHROPIC_API_KEY",
+  ...preset("anthropic"),
   maxRequests: 100_000,
   async submit(lines, call) {
     const body = JSON.stringify({ requests: lines.map((line) => ({ custom_id: line.customId, params: line.body })) });
