@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import OpenAI from "openai";
 import { z } from "zod";
 import { fromProvider, memoryResults, runBatch, type BatchItem } from "../src/index.js";
-import { bullmqQueue } from "../src/batch/node/index.js";
+import { bullmqQueue } from "../src/batch/index.js";
 import { freePort, startRedis } from "../src/batch/test-support/redis-server.js";
 import { startModelServer } from "../src/testing/index.js";
 import { formatMs, formatRatio, markdownTable } from "./measure.js";

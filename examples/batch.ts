@@ -7,10 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
-import { fromProvider, runBatch, type BatchProgress } from "../src/index.js";
-import { bullmqQueue, jsonlResults, readItems, scanResults, startBatchWorker } from "../src/batch/node/index.js";
-import { startModelServer } from "../src/testing/index.js";
-import { consoleOutput, progressBar, type Output } from "./support/connect.js";
+import { fromProvider } from "formwork";
+import { bullmqQueue, jsonlResults, readItems, runBatch, scanResults, startBatchWorker, type BatchProgress } from "formwork/batch";
+import { startModelServer, terminalOutput, type TerminalOutput } from "formwork/testing";
 
 const Invoice = z.object({
   vendor: z.string().describe("who issued the invoice"),
@@ -23,10 +22,11 @@ const VENDORS = ["ACME GmbH", "Globex Ltd", "Initech", "Umbrella plc", "Hooli In
 
 function describe(progress: BatchProgress): string {
   const done = progress.skipped + progress.succeeded + progress.failed;
-  return `${progressBar(progress.total === undefined ? 0 : done / progress.total)} ${done}/${progress.total ?? "?"} · ${progress.itemsPerSecond.toFixed(0)} docs/s · ${progress.usage.totalTokens} tokens · ${progress.failed} failed`;
+  const filled = progress.total === undefined || progress.total === 0 ? 0 : Math.round((done / progress.total) * 20);
+  return `[${"#".repeat(filled)}${".".repeat(20 - filled)}] ${done}/${progress.total ?? "?"} · ${progress.itemsPerSecond.toFixed(0)} docs/s · ${progress.usage.totalTokens} tokens · ${progress.failed} failed`;
 }
 
-export async function main(output: Output = consoleOutput(), options: { readonly count?: number; readonly queue?: string } = {}): Promise<void> {
+export async function main(output: TerminalOutput = terminalOutput(), options: { readonly count?: number; readonly queue?: string } = {}): Promise<void> {
   const count = options.count ?? 1000;
   const queueAt = options.queue ?? argument("--queue") ?? process.env["FORMWORK_QUEUE"];
   const dir = await mkdtemp(join(tmpdir(), "formwork-batch-example-"));

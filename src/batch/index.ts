@@ -1,13 +1,18 @@
-// The batch runner's web-standard core, exported from `formwork`. The file-backed results,
-// input readers, queue workers and the provider batch APIs live in `formwork/batch` (Node).
-export { runBatch, runItem, requestBuilder, resultError } from "./run-batch.js";
-export type { RunBatchOptions, BatchClient, BatchExecutor, ExecutorContext, RequestBuilder } from "./run-batch.js";
-export { memoryResults } from "./batch-result.js";
-export type { BatchItem, BatchResult, BatchResultError, BatchProgress, BatchSummary, ResultStore } from "./batch-result.js";
-export { compilePrompt } from "./batch-prompt.js";
-export type { BatchPrompt, BatchMessage } from "./batch-prompt.js";
-export { RateLimiter, realClock } from "./rate-limiter.js";
-export type { RateLimit, Clock } from "./rate-limiter.js";
-export { BatchError } from "./batch-error.js";
-export { openAIBatch, anthropicBatch } from "./provider-batch.js";
-export type { ProviderBatchOptions, ProviderBatchRecord } from "./provider-batch.js";
+// formwork/batch (Node only): the batch runner with files (inputs, the results file and its
+// state, schema modules), queue workers on Redis (BullMQ) and the providers' batch APIs.
+// The core (runBatch, memoryResults, RateLimiter) is re-exported for a single import.
+export * from "./batch-core.js";
+export { readItems, csvRows } from "./node/read-items.js";
+export type { ItemSource, InputFormat, ReadItemsOptions } from "./node/read-items.js";
+export { jsonlResults, scanResults } from "./node/jsonl-results.js";
+export type { JsonlResults, ResultsScan } from "./node/jsonl-results.js";
+export { readBatchState, writeBatchState, statePath } from "./node/batch-state.js";
+export type { BatchState } from "./node/batch-state.js";
+export { batchStatus } from "./node/batch-status.js";
+export type { BatchStatus } from "./node/batch-status.js";
+export { loadSchema } from "./node/load-schema.js";
+export { bullmqQueue, DEFAULT_QUEUE_NAME } from "./node/bullmq-queue.js";
+export type { BullmqQueueOptions, QueueLocation } from "./node/bullmq-queue.js";
+export { startBatchWorker } from "./node/batch-worker.js";
+export type { BatchWorker, BatchWorkerOptions } from "./node/batch-worker.js";
+export { connectRedis } from "./node/redis-connection.js";

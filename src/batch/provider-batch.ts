@@ -265,7 +265,7 @@ function providerBatch(wire: Wire, options: ProviderBatchOptions): BatchExecutor
             failedToBuild.push(await runItem(run, build, item, context.limiter, context.signal));
             continue;
           }
-          lines.push({ customId: `r${itemIds.length}`, body: batchBody(wire.protocol, mode, schema, request.params as Json) });
+          lines.push({ customId: `r${itemIds.length}`, body: batchBody(wire.protocol, mode, schema, request.params as unknown as Json) });
           itemIds.push(item.id);
         }
         if (lines.length === 0) continue;

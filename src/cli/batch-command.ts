@@ -15,6 +15,7 @@ import { loadSchema } from "../batch/node/load-schema.js";
 import { readItems, type InputFormat } from "../batch/node/read-items.js";
 import { clientFromFlags, count, parse, readText, required, UsageError } from "./batch-flags.js";
 import { progressReporter } from "./batch-progress.js";
+import type { Command } from "./command.js";
 import { QUEUE_RUN_OPTIONS, queueExecutor, workerCommand } from "./batch-worker-command.js";
 
 const RUN_HELP = `Usage: formwork batch run --input <file|folder> --schema <module#Export|schema.json> --prompt <file> --out <results.jsonl> --model <name> [options]
@@ -68,7 +69,10 @@ const BATCH_HELP = `Usage: formwork batch <run|worker|status> [options]
 
   run      runs items through a model into a results file; resumable (formwork batch run --help)
   worker   takes a run's items from a Redis queue (formwork batch worker --help)
-  status   what a run has done, failed and left pending (formwork batch status --help)`;
+  status   what a run has done, failed and left pending (formwork batch status --help)
+
+Example:
+  formwork batch run --input invoices.jsonl --schema ./invoice.ts#Invoice --prompt prompt.md --out results.jsonl --model gpt-4o-mini`;
 
 const RUN_OPTIONS = {
   input: { type: "string" },
@@ -273,7 +277,7 @@ const defaultIo: BatchIo = { out: (text) => console.log(text), err: (text) => co
 const subcommands: Record<string, (argv: readonly string[], io: BatchIo) => Promise<number>> = { run, status, worker: workerCommand };
 
 /** `formwork batch ...`: returns the exit code. Errors are printed, naming the flag and the fix. */
-export async function batchCommand(argv: readonly string[], io: BatchIo = defaultIo): Promise<number> {
+export async function runBatchCommand(argv: readonly string[], io: BatchIo = defaultIo): Promise<number> {
   const [name, ...rest] = argv;
   const command = name === undefined ? undefined : subcommands[name];
   if (command === undefined) {
@@ -300,3 +304,11 @@ export async function batchCommand(argv: readonly string[], io: BatchIo = defaul
     throw error;
   }
 }
+
+/** `formwork batch` in the dispatcher's table (run-cli.ts). */
+export const batchCommand: Command = {
+  name: "batch",
+  summary: "run items through a model into a results file: resumable, on workers, or via batch APIs",
+  help: BATCH_HELP,
+  run: (args, io) => runBatchCommand(args, { out: (text) => io.stdout(`${text}\n`), err: (text) => io.stderr(`${text}\n`), progressStream: process.stderr }),
+};
