@@ -154,8 +154,8 @@ describe("formwork batch run", () => {
     expect(missing.stderr).toMatch(/--schema is required: the schema, as \.\/invoice\.ts#Invoice/);
     const unknown = await cli(["run", "--concurency", "3"]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/Unknown option '--concurency'/);
+    expect(unknown.stderr).toMatch(/unknown option "--concurency".*formwork batch run --help/);
     const badNumber = await cli(["run", "--input", "items.jsonl", "--concurrency", "lots", ...common("y.jsonl")]);
-    expect(badNumber.stderr).toMatch(/--concurrency takes a whole number of at least 1, not "lots"/);
+    expect(badNumber.stderr).toMatch(/--concurrency takes a whole number from 1 to \d+, not "lots"/);
   });
 });

@@ -139,8 +139,8 @@ async function runSetup(values: Record<string, string | boolean | undefined>) {
 }
 
 async function run(argv: readonly string[], io: BatchIo): Promise<number> {
-  const { values } = parse(argv, { ...RUN_OPTIONS, ...QUEUE_RUN_OPTIONS }, RUN_HELP);
-  if (values.help === true) {
+  const { values } = parse(argv, { ...RUN_OPTIONS, ...QUEUE_RUN_OPTIONS });
+  if (values["help"] === true) {
     io.out(RUN_HELP);
     return 0;
   }
@@ -244,8 +244,8 @@ function viaExecutor(values: Record<string, unknown>, baseURL: string | undefine
 }
 
 async function status(argv: readonly string[], io: BatchIo): Promise<number> {
-  const { values } = parse(argv, { out: { type: "string" } }, STATUS_HELP);
-  if (values.help === true) {
+  const { values } = parse(argv, { out: { type: "string" } });
+  if (values["help"] === true) {
     io.out(STATUS_HELP);
     return 0;
   }
@@ -292,7 +292,7 @@ export async function runBatchCommand(argv: readonly string[], io: BatchIo = def
     return await command(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.err(`formwork batch ${name}: ${error.message}`);
+      io.err(`formwork batch ${name}: ${error.message} (formwork batch ${name} --help shows every option and an example)`);
       return 2;
     }
     // A typed error about the run itself (options, input, schema, template, queue): its message

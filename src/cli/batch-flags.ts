@@ -1,17 +1,13 @@
 // Flag helpers shared by the `formwork batch` subcommands (Node).
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import { fromProvider, PROVIDER_PRESETS } from "../client/from-provider.js";
+import { numberOption, parseOptions, UsageError, type ParsedOptions } from "./command.js";
 
-/** A CLI error: the message names the flag and the fix; exit code 2. */
-export class UsageError extends Error {}
+export { UsageError };
 
-export function parse<T extends Record<string, { type: "string" | "boolean"; short?: string }>>(argv: readonly string[], options: T, help: string) {
-  try {
-    return parseArgs({ args: [...argv], options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: false, strict: true });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message.replace(/\. To specify.*$/s, "")}\n\n${help}`);
-  }
+/** The dispatcher's option parsing (errors name the option), for a subcommand's options. */
+export function parse(argv: readonly string[], options: Parameters<typeof parseOptions>[1]): ParsedOptions {
+  return parseOptions(argv, options);
 }
 
 export function required(values: Record<string, unknown>, name: string, hint: string): string {
@@ -20,12 +16,9 @@ export function required(values: Record<string, unknown>, name: string, hint: st
   return value;
 }
 
-export function count(values: Record<string, unknown>, name: string): number | undefined {
-  const value = values[name];
-  if (value === undefined) return undefined;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < (name === "max-retries" ? 0 : 1)) throw new UsageError(`--${name} takes a whole number${name === "max-retries" ? "" : " of at least 1"}, not "${String(value)}"`);
-  return parsed;
+/** A count option: a whole number, at least 1 (0 for --max-retries). */
+export function count(values: Readonly<Record<string, unknown>>, name: string): number | undefined {
+  return numberOption(values[name] as string | boolean | undefined, name, { min: name === "max-retries" ? 0 : 1, isInteger: true });
 }
 
 export async function readText(path: string, flag: string): Promise<string> {

@@ -80,9 +80,8 @@ export async function workerCommand(argv: readonly string[], io: BatchIo): Promi
   const { values } = parse(
     argv,
     { ...QUEUE_RUN_OPTIONS, concurrency: { type: "string" }, "lock-ms": { type: "string" }, schema: { type: "string" }, "base-url": { type: "string" }, provider: { type: "string" }, mode: { type: "string" } },
-    WORKER_HELP,
   );
-  if (values.help === true) {
+  if (values["help"] === true) {
     io.out(WORKER_HELP);
     return 0;
   }
