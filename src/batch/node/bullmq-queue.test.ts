@@ -132,6 +132,18 @@ describe("the BullMQ queue", () => {
     });
   }
 
+  it("a worker that meets a 429 asks again after its Retry-After (rate-limiting the queue meanwhile); every item once", async () => {
+    const name = "limit-429";
+    const pair = [startWorker(redis.url, name), startWorker(redis.url, name)];
+    const output = memoryResults();
+    // +429: the first request of each body is answered 429 with Retry-After, the next one well.
+    await runBatch({ client: faultingClient(server), model: "offline+429", items: items(12), schema: INVOICE_SCHEMA, prompt: "Extract: {{ text }}", output, queue: bullmqQueue({ url: redis.url, name, config: { ...config(), model: "offline+429" }, pollMs: 50 }) });
+    expectEachOnce(output.results.map((result) => result.id), items(12).map((item) => item.id));
+    for (const result of output.results) expect(result).toMatchObject({ ok: true, attempts: 2 });
+    for (const worker of pair) worker.kill("SIGTERM");
+    for (const worker of pair) await worker.output;
+  });
+
   it("an unreachable Redis is a clear error naming the URL, at once", async () => {
     const port = await freePort();
     const url = `redis://:secret@127.0.0.1:${port}`;
