@@ -144,7 +144,7 @@ describe("formwork batch run", () => {
   });
 
   it("every subcommand answers --help with an example; a missing flag names itself and the fix", async () => {
-    for (const command of ["run", "status"]) {
+    for (const command of ["run", "worker", "status"]) {
       const help = await cli([command, "--help"]);
       expect(help.code).toBe(0);
       expect(help.stdout).toContain("Example:");
