@@ -4,4 +4,6 @@ export * from "./schema/index.js";
 export * from "./stream/index.js";
 export * from "./client/index.js";
 export { renderTemplate, compileTemplate, hasTemplateSyntax, type CompiledTemplate, type TemplateOptions } from "./template/render-template.js";
+export * from "./cache/index.js";
+export * from "./telemetry/index.js";
 export * from "./batch/batch-core.js";

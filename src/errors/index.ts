@@ -12,3 +12,4 @@ export { SchemaError } from "./schema-error.js";
 export { ConfigurationError } from "./configuration-error.js";
 export { NoItemsError } from "./no-items-error.js";
 export { TemplateError } from "./template-error.js";
+export { CacheError } from "./cache-error.js";

@@ -1,3 +1,7 @@
 export { toSchemaAdapter, jsonSchema, checkSchema } from "./schema-adapter.js";
 export type { SchemaAdapter, SchemaLike, JsonSchemaObject, JsonSchemaTypeName, InferInput, InferOutput, ValidationResult } from "./schema-adapter.js";
 export type { Shape, ShapeIssue } from "./shape.js";
+export { streaming } from "./streaming.js";
+export type { Streamed, WithStreamRule } from "./streaming.js";
+export { STREAM_KEYWORD } from "./stream-rules.js";
+export type { StreamRuleName } from "./stream-rules.js";
