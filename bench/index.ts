@@ -15,3 +15,4 @@ if (only === undefined || only === "schema") console.log(await benchSchemaStream
 if (only === undefined || only === "rules") console.log(await benchStreamRules(), "\n");
 if (only === undefined || only === "end-to-end") console.log(await benchEndToEnd(), "\n");
 if (only === undefined || only === "batch") console.log(await benchBatch(), "\n");
+if (only === undefined || only === "transport") console.log(await (await import("./transport.js")).benchTransport(), "\n");

@@ -8,6 +8,7 @@ export { RefusalError } from "./refusal-error.js";
 export { ContentFilterError } from "./content-filter-error.js";
 export { RetryError } from "./retry-error.js";
 export { UnsupportedSchemaError } from "./unsupported-schema-error.js";
+export { TransportError, type TransportErrorCode } from "./transport-error.js";
 export { SchemaError } from "./schema-error.js";
 export { ConfigurationError } from "./configuration-error.js";
 export { NoItemsError } from "./no-items-error.js";
