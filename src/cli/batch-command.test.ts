@@ -131,6 +131,24 @@ describe("formwork batch run", () => {
     expect(wrong.stderr).toContain('--via takes openai-batch or anthropic-batch, not "gemini-batch"');
   });
 
+  it("--queue: the run puts the items on Redis and a `batch worker` (which reads the run's model, prompt and schema from Redis) does them", async () => {
+    const { startRedis } = await import("../batch/test-support/redis-server.js");
+    const redis = await startRedis();
+    try {
+      const worker = start(["worker", "--queue", redis.url, "--queue-name", "cli", "--concurrency", "4"]);
+      const result = await cli(["run", "--input", "items.jsonl", "--queue", redis.url, "--queue-name", "cli", ...common("queued.jsonl")]);
+      expect(result.code).toBe(0);
+      expectEachOnce(await resultLines(join(dir, "queued.jsonl")), ids);
+      expect(JSON.parse(await readFile(join(dir, "queued.jsonl.state"), "utf8"))).toMatchObject({ status: "finished", queue: redis.url });
+      worker.kill("SIGTERM");
+      const stopped = await worker.output;
+      expect(stopped.code).toBe(0);
+      expect(stopped.stdout).toMatch(new RegExp(`stopped after ${ids.length} items`));
+    } finally {
+      await redis.close();
+    }
+  });
+
   it("a schema module without the export lists the exports it has", async () => {
     const result = await cli(["run", "--input", "items.jsonl", ...common("x.jsonl").map((arg) => (arg === "./invoice.ts#Invoice" ? "./invoice.ts#Invoise" : arg))]);
     expect(result.code).toBe(2);
