@@ -13,6 +13,7 @@ import { IterableCall } from "./iterable-call.js";
 import { schemaName } from "./schema-name.js";
 import { partialStream, type PartialStream } from "../stream/partial-stream.js";
 import type { ResponseCache } from "../cache/response-cache.js";
+import { deadlineSignal, DEFAULT_HTTP_OPTIONS, resolveHttpOptions, type HttpOptions } from "../http/deadlines.js";
 import { answerText, AttemptRecord, type ChatTransport } from "./attempt.js";
 import { callCache } from "./call-cache.js";
 import { callTrace, type CallTrace, type TelemetryOptions } from "../telemetry/call-trace.js";
@@ -32,8 +33,12 @@ export interface ResponseModel<S extends SchemaLike> {
   readonly description?: string;
 }
 
-/** formwork's own fields of a structured call; the rest of the request is the provider's. */
-export interface StructuredFields<S extends SchemaLike> {
+/**
+ * formwork's own fields of a structured call; the rest of the request is the provider's. The
+ * deadlines and bounds (`timeout`, `idleTimeout`, `headersTimeout`, `maxRetryAfter`,
+ * `maxLength`) override the client's for this call.
+ */
+export interface StructuredFields<S extends SchemaLike> extends HttpOptions {
   /** The schema of the answer: Zod, another Standard Schema, a JSON Schema, or `{ schema, name, description }`. */
   readonly response_model: S | ResponseModel<S>;
   /** Attempts after the first when the answer does not validate or is not JSON. Default 0. */
@@ -42,8 +47,6 @@ export interface StructuredFields<S extends SchemaLike> {
   readonly max_transport_retries?: number;
   /** Cancels the call. */
   readonly signal?: AbortSignal;
-  /** Cancels the call after this many milliseconds. */
-  readonly timeout?: number;
   readonly stream?: boolean;
   /** The response cache of this call (instead of the client's), or `false` for none. */
   readonly cache?: ResponseCache | false;
@@ -111,10 +114,13 @@ export interface HookMethods {
   clear(name?: HookName): void;
 }
 
-const FORMWORK_FIELDS = ["response_model", "max_retries", "max_transport_retries", "signal", "timeout", "stream", "on_invalid", "extra_body", "cache"] as const;
+const FORMWORK_FIELDS = ["response_model", "max_retries", "max_transport_retries", "signal", "stream", "on_invalid", "extra_body", "cache", ...(Object.keys(DEFAULT_HTTP_OPTIONS) as (keyof HttpOptions)[])] as const;
 
-/** Options every client takes (fromProvider, fromOpenAI, fromAnthropic, fromGemini) for operations. */
-export interface OperationsOptions {
+/**
+ * Options every client takes (fromProvider, fromOpenAI, fromAnthropic, fromGemini) for
+ * operations; the deadlines and bounds of {@link HttpOptions} are the client's defaults.
+ */
+export interface OperationsOptions extends HttpOptions {
   /**
    * A response cache for every structured call (`memoryCache()`, `fileCache(dir)`,
    * `redisCache(url)` or your own); a call's own `cache` replaces it. `parallel_tools` calls
@@ -165,8 +171,9 @@ function count(params: Record<string, unknown>, field: string, fallback: number)
   return value;
 }
 
-function combineSignals(signal: AbortSignal | undefined, timeout: number | undefined): AbortSignal {
-  const signals = [signal, timeout === undefined ? undefined : AbortSignal.timeout(timeout)].filter((item) => item !== undefined);
+// The caller's signal and the whole call's deadline (which aborts with a TimeoutError).
+function combineSignals(signal: AbortSignal | undefined, deadline: AbortSignal | undefined): AbortSignal {
+  const signals = [signal, deadline].filter((item) => item !== undefined);
   return signals.length === 0 ? new AbortController().signal : signals.length === 1 ? (signals[0] as AbortSignal) : AbortSignal.any(signals);
 }
 
@@ -204,6 +211,7 @@ export function createStructuredCompletions<Mode extends string>(
   operations: OperationsOptions = {},
 ): StructuredCompletions {
   const hooks = clientHooks;
+  const defaults = resolveHttpOptions(DEFAULT_HTTP_OPTIONS, operations);
   const channel = protocol.answerChannel(mode);
   const readOptions = { lenient: protocol.readsLeniently(mode), nullAsAbsent: protocol.sendsAbsentAsNull(mode) };
 
@@ -216,11 +224,17 @@ export function createStructuredCompletions<Mode extends string>(
       throw new ConfigurationError({ option: "extra_body", message: `extra_body must be an object of request fields, not ${Array.isArray(extra) ? "an array" : typeof extra}` });
     }
     Object.assign(rest, extra);
+    const http = resolveHttpOptions(defaults, params as HttpOptions);
+    const userSignal = params["signal"] as AbortSignal | undefined;
     return {
       rest,
       model,
+      http,
       messages: Array.isArray(rest["messages"]) ? (rest["messages"] as Record<string, unknown>[]) : [],
-      signal: combineSignals(params["signal"] as AbortSignal | undefined, params["timeout"] as number | undefined),
+      // The attempts keep the whole call's deadline; the stream layer only the caller's signal
+      // (a deadline reaches it as the attempt's TimeoutError).
+      signal: combineSignals(userSignal, deadlineSignal("timeout", http.timeout, transport.provider)),
+      streamSignal: userSignal === undefined ? {} : { signal: userSignal },
       maxRetries: count(params, "max_retries", 0),
       maxTransportRetries: count(params, "max_transport_retries", 2),
     };
@@ -258,8 +272,8 @@ export function createStructuredCompletions<Mode extends string>(
         const cancel = new AbortController();
         const signal = AbortSignal.any([call.signal, cancel.signal]);
         // The source reads the stream's last partial when the provider cuts the answer short.
-        const source = answerText({ transport, body, channel, record, hooks, signal, maxTransportRetries: call.maxTransportRetries, partial: () => stream.partial });
-        const stream = partialStream(call.model.schema, source, { ...readOptions, signal: call.signal }) as PartialStream<unknown, unknown>;
+        const source = answerText({ transport, body, channel, record, hooks, signal, maxTransportRetries: call.maxTransportRetries, http: call.http, partial: () => stream.partial });
+        const stream = partialStream(call.model.schema, source, { ...readOptions, ...call.streamSignal }) as PartialStream<unknown, unknown>;
         return { stream, record, cancel: (reason: unknown) => cancel.abort(reason) };
       },
       {
@@ -301,7 +315,7 @@ export function createStructuredCompletions<Mode extends string>(
     const tools = new Map(checked.map((model) => [model.name as string, model.schema]));
     const start = (attempt: number, feedback: readonly Record<string, unknown>[]) => {
       const body = protocol.buildRequest({ ...call.rest, messages: [...call.messages, ...feedback] }, mode, first as RequestSchema, { more });
-      return { transport, body, record: new AttemptRecord(attempt, "parallel", requestedModel(body)), hooks, maxTransportRetries: call.maxTransportRetries };
+      return { transport, body, record: new AttemptRecord(attempt, "parallel", requestedModel(body)), hooks, maxTransportRetries: call.maxTransportRetries, http: call.http };
     };
     return parallelToolItems(tools, start, {
       ...readOptions,
@@ -328,7 +342,7 @@ export function createStructuredCompletions<Mode extends string>(
     }
     const trace = callTrace(operations.telemetry, { method: "createIterable", provider: transport.provider, mode, schemaName: schema.name, params: call.rest });
     const hooks = withTrace(clientHooks, trace);
-    const itemOptions = { ...readOptions, signal: call.signal, onInvalid };
+    const itemOptions = { ...readOptions, ...call.streamSignal, onInvalid };
     const items = (text: AsyncIterable<string>) => iterableStream(call.model.schema, text, itemOptions) as ItemStream<unknown, unknown>;
     const store = cacheOf(params);
     // A stored answer is used when all its items still read as they did.
@@ -348,8 +362,19 @@ export function createStructuredCompletions<Mode extends string>(
         const body = protocol.buildRequest({ ...call.rest, messages: [...call.messages, ...feedback] }, mode, schema);
         const record = new AttemptRecord(attempt, schema.name, requestedModel(body));
         // The transport still retries (429, 5xx, a dropped connection) before any output.
-        const source = answerText({ transport, body, channel, record, hooks, signal: call.signal, maxTransportRetries: call.maxTransportRetries, partial: () => undefined });
-        return { stream: items(source), record };
+        // Cancelling (abort(), or break, which aborts) closes the request at once: the source is
+        // an async generator that, suspended while the server is silent, would see its return()
+        // only at the next chunk.
+        const cancel = new AbortController();
+        const signal = AbortSignal.any([call.signal, cancel.signal]);
+        const source = answerText({ transport, body, channel, record, hooks, signal, maxTransportRetries: call.maxTransportRetries, http: call.http, partial: () => undefined });
+        const stream = items(source);
+        const abort = stream.abort.bind(stream);
+        stream.abort = (reason?: unknown) => {
+          cancel.abort(reason);
+          abort(reason);
+        };
+        return { stream, record };
       },
       {
         maxRetries: call.maxRetries,

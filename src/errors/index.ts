@@ -14,3 +14,6 @@ export { ConfigurationError } from "./configuration-error.js";
 export { NoItemsError } from "./no-items-error.js";
 export { TemplateError } from "./template-error.js";
 export { CacheError } from "./cache-error.js";
+export { TimeoutError, type Deadline } from "./timeout-error.js";
+export { ConnectionError } from "./connection-error.js";
+export { LimitError } from "./limit-error.js";

@@ -1,5 +1,6 @@
-import { bearerAuth, type FailedAnswer, type ProviderProtocol, type RequestSchema } from "../provider-protocol.js";
+import { bearerAuth, statelessDecoder, type FailedAnswer, type ProviderProtocol, type RequestSchema } from "../provider-protocol.js";
 import { decodeChatChunk } from "./decode-chat-chunk.js";
+import { openAIError } from "./openai-error.js";
 import { toStrictSchema } from "./strict-schema.js";
 import { schemaInstructions, feedbackRequest } from "../prompt-text.js";
 
@@ -115,5 +116,6 @@ export const openAIChatProtocol: ProviderProtocol<ChatMode> = {
   callsSeveralTools: (mode) => mode === "parallel_tools",
   readsLeniently: (mode) => mode === "json" || mode === "md_json",
   sendsAbsentAsNull,
-  decode: decodeChatChunk,
+  decoder: statelessDecoder(decodeChatChunk),
+  error: openAIError,
 };
