@@ -245,7 +245,8 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
       this.current = started;
       if (this.isAborted) started.stream.abort(this.abortReason);
       try {
-        for await (const update of started.stream.updates()) this.push({ ...update, attempt });
+        // The stream layer numbers its records 1: only a retry's need renumbering (a copy each).
+        for await (const update of started.stream.updates()) this.push(attempt === 1 ? update : { ...update, attempt });
         const data = await started.stream.final;
         usage = addUsage(usage, started.record.usage);
         try {
