@@ -146,6 +146,11 @@ async function killAndResume(): Promise<string> {
   }
 }
 
-export async function benchBatch(): Promise<string> {
-  return ["### Batch (issue 13)", await oneMachine(), await workers(), await killAndResume()].join("\n\n");
+/** All three parts, or those named (`npm run bench -- batch one-machine,workers,kill`). */
+export async function benchBatch(parts: readonly string[] = ["one-machine", "workers", "kill"]): Promise<string> {
+  const sections = ["### Batch (issue 13)"];
+  if (parts.includes("one-machine")) sections.push(await oneMachine());
+  if (parts.includes("workers")) sections.push(await workers());
+  if (parts.includes("kill")) sections.push(await killAndResume());
+  return sections.join("\n\n");
 }
