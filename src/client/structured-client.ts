@@ -10,6 +10,7 @@ import { answerText, AttemptRecord, type ChatTransport } from "./attempt.js";
 import { parallelToolItems, type ToolCallItems } from "./parallel-tools.js";
 import { Hooks, type HookHandler, type HookName } from "./hooks.js";
 import { describeAnswerError, StructuredStream, type CallResult } from "./structured-stream.js";
+import { CallValidators, withValidators, type ValidateOption } from "../validate/validators.js";
 
 /** A schema with the name and description the provider is given. */
 export interface ResponseModel<S extends SchemaLike> {
@@ -30,6 +31,13 @@ export interface StructuredParams<S extends SchemaLike> {
   /** Cancels the call after this many milliseconds. */
   readonly timeout?: number;
   readonly stream?: boolean;
+  /**
+   * Checks after the schema, with the call's `context`: their issues are fed back on retry like
+   * the schema's. A `{ path, validate }` runs (while streaming) when that part closes.
+   */
+  readonly validate?: ValidateOption<InferOutput<S>>;
+  /** Given to validators, and fills the `{{ placeholders }}` of `messages`. Never sent to the provider. */
+  readonly context?: Readonly<Record<string, unknown>>;
   readonly [field: string]: unknown;
 }
 
@@ -61,7 +69,7 @@ export interface HookMethods {
   clear(name?: HookName): void;
 }
 
-const FORMWORK_FIELDS = ["response_model", "max_retries", "max_transport_retries", "signal", "timeout", "stream", "on_invalid"] as const;
+const FORMWORK_FIELDS = ["response_model", "max_retries", "max_transport_retries", "signal", "timeout", "stream", "on_invalid", "validate", "context"] as const;
 
 function isResponseModel(value: unknown): value is ResponseModel<SchemaLike> {
   return typeof value === "object" && value !== null && "schema" in value && !("~standard" in value) && !("_zod" in value);
@@ -101,10 +109,16 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
     for (const field of FORMWORK_FIELDS) delete rest[field];
     const responseModel = params["response_model"];
     const model = isResponseModel(responseModel) ? responseModel : { schema: responseModel as SchemaLike };
+    const signal = combineSignals(params["signal"] as AbortSignal | undefined, params["timeout"] as number | undefined);
+    const context = params["context"] as Readonly<Record<string, unknown>> | undefined;
+    if (context !== undefined && (typeof context !== "object" || context === null || Array.isArray(context))) {
+      throw new TypeError(`formwork: context must be an object of named values (got ${Array.isArray(context) ? "an array" : typeof context})`);
+    }
     return {
       rest,
       model,
-      signal: combineSignals(params["signal"] as AbortSignal | undefined, params["timeout"] as number | undefined),
+      signal,
+      validators: new CallValidators(params["validate"] as ValidateOption<never> | undefined, context, signal),
       maxRetries: (params["max_retries"] as number | undefined) ?? 0,
       maxTransportRetries: (params["max_transport_retries"] as number | undefined) ?? 2,
     };
@@ -127,7 +141,7 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
         const stream = partialStream(call.model.schema, source, { ...readOptions, signal: call.signal }) as PartialStream<unknown, unknown>;
         return { stream, record, cancel: (reason: unknown) => cancel.abort(reason) };
       },
-      { maxRetries: call.maxRetries, hooks, feedback: (record, error) => protocol.feedback(mode, { text: record.text, toolCallId: record.toolCallId, toolName: record.toolName }, describeAnswerError(error)) },
+      { maxRetries: call.maxRetries, hooks, validators: call.validators, feedback: (record, error) => protocol.feedback(mode, { text: record.text, toolCallId: record.toolCallId, toolName: record.toolName }, describeAnswerError(error)) },
     );
   }
 
@@ -161,7 +175,8 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
       // Items already shown cannot be taken back, so an iterable is not retried on invalid
       // answers (onInvalid decides); the transport still retries before any output.
       const source = answerText({ transport, body, channel, record, hooks, signal: call.signal, maxTransportRetries: call.maxTransportRetries, partial: () => undefined });
-      return iterableStream(call.model.schema, source, { ...readOptions, signal: call.signal, onInvalid: params.on_invalid ?? "throw" });
+      const itemSchema = call.validators.isEmpty ? call.model.schema : withValidators(call.model.schema, call.validators);
+      return iterableStream(itemSchema, source, { ...readOptions, signal: call.signal, onInvalid: params.on_invalid ?? "throw" });
     },
     createWithCompletion(params: StructuredParams<SchemaLike>) {
       return createPartial(params).result;

@@ -13,6 +13,8 @@ import type { PartialStream } from "../stream/partial-stream.js";
 import type { PartialUpdate } from "../stream/partial-parser.js";
 import type { AttemptRecord } from "./attempt.js";
 import type { Hooks } from "./hooks.js";
+import { ValidatorError } from "../errors/validator-error.js";
+import type { CallValidators } from "../validate/validators.js";
 
 /** What one attempt is: its partial stream and the record the transport fills. */
 export interface StartedAttempt<T, Partial> {
@@ -76,6 +78,8 @@ export class StructuredStream<T, Partial> implements AsyncIterable<Partial> {
     private readonly options: {
       readonly maxRetries: number;
       readonly hooks: Hooks;
+      /** The call's validators: path ones as parts close, the rest after the schema. */
+      readonly validators?: CallValidators;
       readonly feedback: (record: AttemptRecord, error: unknown) => Record<string, unknown>[];
     },
   ) {
@@ -199,12 +203,22 @@ export class StructuredStream<T, Partial> implements AsyncIterable<Partial> {
       this.current = started;
       if (this.isAborted) started.stream.abort(this.abortReason);
       try {
-        for await (const update of started.stream.updates()) this.push({ ...update, attempt });
+        const validators = this.options.validators;
+        for await (const update of started.stream.updates()) {
+          this.push({ ...update, attempt });
+          if (validators?.hasPathValidators === true && update.completed.length > 0) await validators.closed(update.value, update.completed, attempt, started.record.text);
+        }
         const data = await started.stream.final;
+        if (validators !== undefined && !validators.isEmpty) await validators.judge(data, attempt, started.record.text, false);
         usage = addUsage(usage, started.record.usage);
         this.settle.resolve({ data, completion: started.record.completion(), usage, attempts: attempt });
         return this.end();
       } catch (error) {
+        // A validator's own failure is not the answer's: the call ends with it, as it is.
+        if (ValidatorError.isInstance(error)) {
+          started.cancel(error);
+          return this.end(error);
+        }
         await started.record.settled; // the usage of a failed answer arrives after it
         usage = addUsage(usage, started.record.usage);
         errors.push(error);

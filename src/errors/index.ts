@@ -8,3 +8,4 @@ export { RefusalError } from "./refusal-error.js";
 export { ContentFilterError } from "./content-filter-error.js";
 export { RetryError } from "./retry-error.js";
 export { UnsupportedSchemaError } from "./unsupported-schema-error.js";
+export { ValidatorError } from "./validator-error.js";
