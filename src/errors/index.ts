@@ -9,3 +9,4 @@ export { ContentFilterError } from "./content-filter-error.js";
 export { RetryError } from "./retry-error.js";
 export { UnsupportedSchemaError } from "./unsupported-schema-error.js";
 export { ValidatorError } from "./validator-error.js";
+export { TemplateError } from "./template-error.js";
