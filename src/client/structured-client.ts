@@ -10,6 +10,7 @@ import { answerText, AttemptRecord, type ChatTransport } from "./attempt.js";
 import { parallelToolItems, type ToolCallItems } from "./parallel-tools.js";
 import { Hooks, type HookHandler, type HookName } from "./hooks.js";
 import { describeAnswerError, StructuredStream, type CallResult } from "./structured-stream.js";
+import { renderMessages } from "./render-messages.js";
 import { CallValidators, withValidators, type ValidateOption } from "../validate/validators.js";
 
 /** A schema with the name and description the provider is given. */
@@ -114,6 +115,8 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
     if (context !== undefined && (typeof context !== "object" || context === null || Array.isArray(context))) {
       throw new TypeError(`formwork: context must be an object of named values (got ${Array.isArray(context) ? "an array" : typeof context})`);
     }
+    // Templates are filled in once per call, before anything is sent or reported.
+    if (Array.isArray(rest["messages"])) rest["messages"] = renderMessages(rest["messages"] as Record<string, unknown>[], context);
     return {
       rest,
       model,
