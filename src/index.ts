@@ -4,3 +4,4 @@ export * from "./schema/index.js";
 export * from "./stream/index.js";
 export * from "./client/index.js";
 export { renderTemplate, compileTemplate, hasTemplateSyntax, type CompiledTemplate, type TemplateOptions } from "./template/render-template.js";
+export * from "./validate/index.js";

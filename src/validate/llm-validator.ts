@@ -1,0 +1,75 @@
+// Instructor's llm_validator: a rule in plain language, judged by a model through formwork
+// itself (so the verdict is a validated structured answer, with retries and every provider).
+import { jsonSchema } from "../schema/schema-adapter.js";
+import type { StructuredCompletions } from "../client/structured-client.js";
+import type { Validator, ValidatorIssue } from "./validators.js";
+
+/** The verdict the judging model gives. */
+export interface Verdict {
+  readonly isValid: boolean;
+  readonly reason?: string;
+  /** The value corrected to follow the rule, as JSON text. */
+  readonly fixedValue?: string;
+}
+
+const VerdictSchema = jsonSchema<Verdict>({
+  type: "object",
+  properties: {
+    isValid: { type: "boolean", description: "true when the value follows the rule" },
+    reason: { type: "string", description: "when it does not: what breaks the rule, said so that whoever wrote the value can fix it" },
+    fixedValue: { type: "string", description: "when it does not: the value corrected to follow the rule, as JSON" },
+  },
+  required: ["isValid"],
+  additionalProperties: false,
+});
+
+/** Options of {@link llmValidator}. */
+export interface LlmValidatorOptions {
+  /** The rule, in plain language: "the summary must not name any person". */
+  readonly rule: string;
+  /** The model that judges; default the client's own default model (`provider/model`). */
+  readonly model?: string;
+  /** Attempts after the first when the verdict itself does not fit; default 1. */
+  readonly maxRetries?: number;
+  /** Other fields for the judging request (temperature...), passed through. */
+  readonly request?: Readonly<Record<string, unknown>>;
+  /** Names the validator in errors; default `llmValidator("<rule>")`. */
+  readonly name?: string;
+}
+
+/**
+ * A validator that asks a model whether a value follows a rule. The verdict's `reason` is the
+ * issue fed back to the model that wrote the value, with the suggested `fixedValue` when the
+ * judge gives one. A failure of the judging call itself (a provider error, a verdict that never
+ * fits) is the validator's own failure: a ValidatorError, never retried.
+ *
+ * @example
+ * const noNames = llmValidator(client, { rule: "the summary names no person", model: "gpt-4o-mini" });
+ * await client.chat.completions.create({ model, messages, response_model: Summary, validate: { path: "summary", validate: noNames }, max_retries: 2 });
+ */
+export function llmValidator(client: { readonly chat: { readonly completions: StructuredCompletions } }, options: LlmValidatorOptions): Validator {
+  if (typeof options.rule !== "string" || options.rule.trim() === "") throw new TypeError("formwork: llmValidator needs a rule, in plain language");
+  const name = options.name ?? `llmValidator(${JSON.stringify(options.rule.length > 40 ? `${options.rule.slice(0, 40)}…` : options.rule)})`;
+  const validate: Validator = async (value, { path, signal }) => {
+    const verdict = await client.chat.completions.create({
+      ...options.request,
+      ...(options.model === undefined ? {} : { model: options.model }),
+      messages: [
+        {
+          role: "system",
+          content: "You check values against a rule. Judge only the rule, nothing else. When the value breaks it, say why in `reason`, and give in `fixedValue` the value corrected to follow it, as JSON.",
+        },
+        { role: "user", content: `Rule: ${options.rule}\n\nValue${path.length === 0 ? "" : ` (at ${path.join(".")})`}:\n${JSON.stringify(value, null, 2)}` },
+      ],
+      response_model: { schema: VerdictSchema, name: "Verdict" },
+      max_retries: options.maxRetries ?? 1,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    if (verdict.isValid) return undefined;
+    const reason = verdict.reason === undefined || verdict.reason.trim() === "" ? `It breaks the rule: ${options.rule}` : verdict.reason;
+    const issue: ValidatorIssue = { message: verdict.fixedValue === undefined ? reason : `${reason} (suggested: ${verdict.fixedValue})` };
+    return [issue];
+  };
+  Object.defineProperty(validate, "name", { value: name });
+  return validate;
+}
