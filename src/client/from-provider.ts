@@ -134,7 +134,7 @@ const PROTOCOLS: Readonly<Record<string, ProviderProtocol<never>>> = {
 const NATIVE_MODES: Readonly<Record<string, readonly string[]>> = {
   gemini: ["json_schema", "tools", "md_json"],
   anthropic: ["tools", "json_schema", "json", "md_json"],
-  responses: ["json_schema", "tools"],
+  responses: ["json_schema", "tools", "tools_strict"],
   "ollama-native": ["json_schema", "tools", "json", "md_json"],
 };
 

@@ -12,6 +12,7 @@ import { anthropicError, chatRequestOf, completeMessage, streamMessages } from "
 import { chatRequestOfGemini, chatRequestOfResponses, streamGemini, streamResponses } from "./more-wires.js";
 import { chatRequestOfOllama, completeOllama, streamOllama } from "./ollama-wire.js";
 import { sampleValue, seededRandom } from "./sample-data.js";
+import { strictToolProblem } from "./strict-tools.js";
 
 /** Misbehaviour on request. */
 export type ModelFault =
@@ -306,6 +307,8 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     if (typeof body["model"] !== "string" || body["model"] === "") throw new RequestError(400, "you must provide a model parameter", "model");
     if (!Array.isArray(body["messages"]) || body["messages"].length === 0) throw new RequestError(400, "'messages' must be a non-empty array", "messages");
     if (isMessages && typeof body["max_tokens"] !== "number") throw new RequestError(400, "max_tokens: Field required", "max_tokens");
+    const strictProblem = isMessages || isOllama || gemini !== null ? undefined : strictToolProblem(body);
+    if (strictProblem !== undefined) throw new RequestError(400, strictProblem, "tools");
     const faults = faultsOf(request, body["model"]);
     if (faults.has("429")) {
       const key = hash(text);
