@@ -51,7 +51,7 @@ export function fromOpenAI<C extends OpenAILike>(
   const protocol = (isResponses ? openAIResponsesProtocol : openAIChatProtocol) as ProviderProtocol<string>;
   const mode = options.mode ?? (isResponses ? "json_schema" : "tools");
   if (isResponses && mode !== "json_schema" && mode !== "tools" && mode !== "tools_strict") {
-    throw new TypeError(`formwork: the Responses API takes the modes json_schema, tools and tools_strict, not "${mode}"`);
+    throw new TypeError(`formwork: the Responses API takes the modes json_schema, tools, tools_strict, not "${mode}"`);
   }
   const sdkResponses = client.responses;
   if (isResponses && sdkResponses === undefined) throw new TypeError("formwork: this OpenAI client has no responses API (update the openai package)");

@@ -101,7 +101,7 @@ describe.each(paths)("the Responses API, %s path", (_path, client) => {
 describe("the Responses API's modes", () => {
   it("refuses a mode it does not have", () => {
     expect(() => fromProvider({ provider: "openai", apiKey: "x", api: "responses", mode: "md_json" })).toThrow(/Responses API takes the modes json_schema, tools/);
-    expect(() => fromOpenAI(new OpenAI({ apiKey: "x" }), { api: "responses", mode: "json" })).toThrow(/Responses API takes the modes json_schema and tools/);
+    expect(() => fromOpenAI(new OpenAI({ apiKey: "x" }), { api: "responses", mode: "json" })).toThrow(/Responses API takes the modes json_schema, tools, tools_strict/);
   });
 });
 
