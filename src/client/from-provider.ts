@@ -6,12 +6,20 @@ import { openAIChatProtocol, type ChatMode } from "../providers/openai/chat-requ
 import { openAIResponsesProtocol, type ResponsesMode } from "../providers/openai/responses-protocol.js";
 import type { ProviderProtocol } from "../providers/provider-protocol.js";
 import { chatError } from "../providers/openai/decode-chat-chunk.js";
+import { ConfigurationError } from "../errors/configuration-error.js";
 import { fetchChatChunks, retryAfterMs, type ChatEndpoint } from "../providers/openai/fetch-chat.js";
 import type { ChatTransport } from "./attempt.js";
+import { cloudEndpoint, type CloudOptions } from "./cloud-presets.js";
 import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
 
-/** Known OpenAI-compatible servers: their usual base URL and the variable that holds the key. */
-export const PROVIDER_PRESETS: Readonly<Record<string, { readonly baseURL: string; readonly apiKeyVariable: string | undefined }>> = {
+/**
+ * Known servers: their usual base URL and the variable that holds the key; `protocol` when it
+ * speaks one other than Chat Completions, `modes` when it takes only some (the default first).
+ * `azure` and `vertex` build their URL from the account (see cloud-presets.ts).
+ */
+export const PROVIDER_PRESETS: Readonly<
+  Record<string, { readonly baseURL: string; readonly apiKeyVariable: string | undefined; readonly protocol?: string; readonly modes?: readonly string[] }>
+> = {
   openai: { baseURL: "https://api.openai.com/v1", apiKeyVariable: "OPENAI_API_KEY" },
   anthropic: { baseURL: "https://api.anthropic.com/v1", apiKeyVariable: "ANTHROPIC_API_KEY" },
   gemini: { baseURL: "https://generativelanguage.googleapis.com/v1beta", apiKeyVariable: "GEMINI_API_KEY" },
@@ -25,10 +33,19 @@ export const PROVIDER_PRESETS: Readonly<Record<string, { readonly baseURL: strin
   vllm: { baseURL: "http://localhost:8000/v1", apiKeyVariable: undefined },
   llamacpp: { baseURL: "http://localhost:8080/v1", apiKeyVariable: undefined },
   lmstudio: { baseURL: "http://localhost:1234/v1", apiKeyVariable: undefined },
+  xai: { baseURL: "https://api.x.ai/v1", apiKeyVariable: "XAI_API_KEY" },
+  fireworks: { baseURL: "https://api.fireworks.ai/inference/v1", apiKeyVariable: "FIREWORKS_API_KEY" },
+  cerebras: { baseURL: "https://api.cerebras.ai/v1", apiKeyVariable: "CEREBRAS_API_KEY" },
+  // Perplexity has no function calling: structured output is response_format json_schema.
+  perplexity: { baseURL: "https://api.perplexity.ai", apiKeyVariable: "PERPLEXITY_API_KEY", modes: ["json_schema", "md_json"] },
+  // The base URL is built from the resource (or AZURE_OPENAI_ENDPOINT) and the deployment.
+  azure: { baseURL: "https://{resource}.openai.azure.com/openai", apiKeyVariable: "AZURE_OPENAI_API_KEY" },
+  // The base URL is built from the project and location; the key is an OAuth access token.
+  vertex: { baseURL: "https://{location}-aiplatform.googleapis.com/v1/projects/{project}/locations/{location}/publishers/google", apiKeyVariable: "GOOGLE_VERTEX_ACCESS_TOKEN", protocol: "gemini" },
 };
 
 /** Options of {@link fromProvider}. */
-export interface ProviderOptions {
+export interface ProviderOptions extends CloudOptions {
   /** A preset name (`"groq"`, `"ollama"`...) or any name for errors; default `"openai"`. */
   readonly provider?: string;
   readonly baseURL?: string;
@@ -69,13 +86,16 @@ function environment(name: string | undefined): string | undefined {
 export function fromProvider(preset: string | ProviderOptions, options: ProviderOptions = {}): ProviderClient {
   const given = typeof preset === "string" ? { ...options, ...parsePreset(preset) } : preset;
   const provider = given.provider ?? "openai";
-  const known = PROVIDER_PRESETS[provider];
-  const baseURL = given.baseURL ?? known?.baseURL;
+  const known = Object.hasOwn(PROVIDER_PRESETS, provider) ? PROVIDER_PRESETS[provider] : undefined;
+  const cloud = cloudEndpoint(provider, given, environment);
+  const baseURL = cloud?.baseURL ?? given.baseURL ?? known?.baseURL;
   if (baseURL === undefined) throw new TypeError(`formwork: no baseURL for provider "${provider}" (known presets: ${Object.keys(PROVIDER_PRESETS).join(", ")})`);
   // A provider with a protocol of its own speaks it; every other server speaks OpenAI's.
-  const kind = Object.hasOwn(NATIVE_MODES, provider) ? provider : given.api === "responses" ? "responses" : "chat";
+  const native = known?.protocol ?? provider;
+  const kind = Object.hasOwn(NATIVE_MODES, native) ? native : given.api === "responses" ? "responses" : "chat";
+  if (provider === "azure" && kind !== "chat") throw new ConfigurationError('formwork: the azure preset speaks Chat Completions on a deployment; for the Responses API give { provider: "openai", api: "responses", baseURL: "https://my-resource.openai.azure.com/openai/v1", headers: { "api-key": key } }');
   const protocol = PROTOCOLS[kind] as ProviderProtocol<string>;
-  const modes = NATIVE_MODES[kind];
+  const modes = known?.modes ?? NATIVE_MODES[kind];
   const mode = given.mode ?? modes?.[0] ?? "tools";
   if (modes !== undefined && !modes.includes(mode)) {
     throw new TypeError(`formwork: ${kind === "responses" ? "the Responses API" : `the ${provider} provider`} takes the modes ${modes.join(", ")}, not "${mode}"`);
@@ -86,8 +106,11 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
     apiKey: given.apiKey ?? environment(known?.apiKeyVariable),
     headers: given.headers,
     fetch: given.fetch,
-    endpoint: (body) => protocol.endpoint(body),
-    authHeaders: (key) => protocol.authHeaders(key),
+    endpoint: (body) => {
+      const sent = protocol.endpoint(body);
+      return cloud?.path === undefined ? sent : { path: cloud.path(sent.path, body), body: sent.body };
+    },
+    authHeaders: cloud?.authHeaders ?? ((key) => protocol.authHeaders(key)),
     framing: protocol.framing,
   };
   // The model of "provider/model", where a call names none; added before anything reports the

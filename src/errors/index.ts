@@ -10,3 +10,4 @@ export { RetryError } from "./retry-error.js";
 export { UnsupportedSchemaError } from "./unsupported-schema-error.js";
 export { ValidatorError } from "./validator-error.js";
 export { TemplateError } from "./template-error.js";
+export { ConfigurationError } from "./configuration-error.js";
