@@ -11,6 +11,7 @@ import { parallelToolItems, type ToolCallItems } from "./parallel-tools.js";
 import { Hooks, type HookHandler, type HookName } from "./hooks.js";
 import { describeAnswerError, StructuredStream, type CallResult } from "./structured-stream.js";
 import { renderMessages } from "./render-messages.js";
+import { checkMedia, hasMedia, toProviderMessages } from "../media/provider-media.js";
 import { CallValidators, withValidators, type ValidateOption } from "../validate/validators.js";
 
 /** A schema with the name and description the provider is given. */
@@ -117,8 +118,11 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
     }
     // Templates are filled in once per call, before anything is sent or reported.
     if (Array.isArray(rest["messages"])) rest["messages"] = renderMessages(rest["messages"] as Record<string, unknown>[], context);
+    const messages = Array.isArray(rest["messages"]) ? (rest["messages"] as Record<string, unknown>[]) : [];
     return {
       rest,
+      messages,
+      media: mediaOf(messages, signal),
       model,
       signal,
       validators: new CallValidators(params["validate"] as ValidateOption<never> | undefined, context, signal),
@@ -127,20 +131,55 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
     };
   }
 
+  // Media parts: a part the provider does not take is a ConfigurationError now, before anything
+  // is sent; reading them (files, URLs) waits for the first request, and happens once a call.
+  function mediaOf(messages: readonly Record<string, unknown>[], signal: AbortSignal): (() => Promise<Record<string, unknown>[]>) | undefined {
+    if (!hasMedia(messages)) return undefined;
+    checkMedia(protocol.media, transport.provider, messages);
+    const form = protocol.media as NonNullable<typeof protocol.media>;
+    let loading: Promise<Record<string, unknown>[]> | undefined;
+    return () => (loading ??= toProviderMessages(form, transport.provider, messages, { signal }));
+  }
+
+  // The answer text of a request whose body is built from the messages, once their media is loaded.
+  // When loading fails no request is made: the attempt's record is settled here instead.
+  function textOf(
+    call: ReturnType<typeof split>,
+    record: AttemptRecord,
+    build: (messages: Record<string, unknown>[]) => Record<string, unknown>,
+    run: (body: Record<string, unknown>) => AsyncGenerator<string>,
+  ): AsyncGenerator<string> {
+    const media = call.media;
+    if (media === undefined) return run(build(call.messages));
+    return (async function* () {
+      let body: Record<string, unknown>;
+      try {
+        body = build(await media());
+      } catch (error) {
+        record.markSettled();
+        throw error;
+      }
+      yield* run(body);
+    })();
+  }
+
   function createPartial(params: StructuredParams<SchemaLike>): StructuredStream<unknown, unknown> {
     const call = split(params);
     const schema = protocol.prepareSchema(mode, requestSchema(call.model, false));
-    const messages = Array.isArray(call.rest["messages"]) ? (call.rest["messages"] as Record<string, unknown>[]) : [];
     return new StructuredStream<unknown, unknown>(
       (attempt, feedback) => {
-        const body = protocol.buildRequest({ ...call.rest, messages: [...messages, ...feedback] }, mode, schema);
         const record = new AttemptRecord(attempt, schema.name);
         // Cancelling the call closes this attempt's request at once; an invalid answer does not
         // (its tail still holds the usage).
         const cancel = new AbortController();
         const signal = AbortSignal.any([call.signal, cancel.signal]);
         // The source reads the stream's last partial when the provider cuts the answer short.
-        const source = answerText({ transport, body, channel, record, hooks, signal, maxTransportRetries: call.maxTransportRetries, partial: () => stream.partial });
+        const source = textOf(
+          call,
+          record,
+          (messages) => protocol.buildRequest({ ...call.rest, messages: [...messages, ...feedback] }, mode, schema),
+          (body) => answerText({ transport, body, channel, record, hooks, signal, maxTransportRetries: call.maxTransportRetries, partial: () => stream.partial }),
+        );
         const stream = partialStream(call.model.schema, source, { ...readOptions, signal: call.signal }) as PartialStream<unknown, unknown>;
         return { stream, record, cancel: (reason: unknown) => cancel.abort(reason) };
       },
@@ -155,11 +194,30 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
     }
     const call = split({ ...params, response_model: models[0] });
     const [first, ...more] = models.map((model) => requestSchema(model, false));
-    const body = protocol.buildRequest(call.rest, mode, first as RequestSchema, { more });
+    const build = (messages: Record<string, unknown>[]) => protocol.buildRequest(call.media === undefined ? call.rest : { ...call.rest, messages }, mode, first as RequestSchema, { more });
     hooks.emit("attempt:start", { attempt: 1, error: undefined });
     const tools = new Map(models.map((model) => [model.name as string, model.schema]));
-    const attempt = { transport, body, record: new AttemptRecord(1, "parallel"), hooks, signal: call.signal, maxTransportRetries: call.maxTransportRetries };
-    return parallelToolItems(tools, attempt, { ...readOptions, onInvalid: params.on_invalid ?? "throw" });
+    const attempt = { transport, record: new AttemptRecord(1, "parallel"), hooks, signal: call.signal, maxTransportRetries: call.maxTransportRetries };
+    const options = { ...readOptions, onInvalid: params.on_invalid ?? "throw" } as const;
+    const media = call.media;
+    if (media === undefined) return parallelToolItems(tools, { ...attempt, body: build(call.messages) }, options);
+    // With media, the calls start once it is loaded.
+    const cancel = new AbortController();
+    let inner: ToolCallItems<unknown> | undefined;
+    return {
+      get skipped() {
+        return inner?.skipped ?? [];
+      },
+      abort(reason?: unknown) {
+        cancel.abort(reason);
+        inner?.abort(reason);
+      },
+      async *[Symbol.asyncIterator]() {
+        const body = build(await media());
+        inner = parallelToolItems(tools, { ...attempt, body, signal: AbortSignal.any([call.signal, cancel.signal]) }, options);
+        yield* inner;
+      },
+    };
   }
 
   const completions = {
@@ -172,12 +230,16 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
       if (Array.isArray(params.response_model) || protocol.callsSeveralTools(mode)) return createToolCalls(params);
       const call = split(params);
       const schema = protocol.prepareSchema(mode, requestSchema(call.model, true));
-      const body = protocol.buildRequest(call.rest, mode, schema);
       const record = new AttemptRecord(1, schema.name);
       hooks.emit("attempt:start", { attempt: 1, error: undefined });
       // Items already shown cannot be taken back, so an iterable is not retried on invalid
       // answers (onInvalid decides); the transport still retries before any output.
-      const source = answerText({ transport, body, channel, record, hooks, signal: call.signal, maxTransportRetries: call.maxTransportRetries, partial: () => undefined });
+      const source = textOf(
+        call,
+        record,
+        (messages) => protocol.buildRequest(call.media === undefined ? call.rest : { ...call.rest, messages }, mode, schema),
+        (body) => answerText({ transport, body, channel, record, hooks, signal: call.signal, maxTransportRetries: call.maxTransportRetries, partial: () => undefined }),
+      );
       const itemSchema = call.validators.isEmpty ? call.model.schema : withValidators(call.model.schema, call.validators);
       return iterableStream(itemSchema, source, { ...readOptions, signal: call.signal, onInvalid: params.on_invalid ?? "throw" });
     },

@@ -11,3 +11,4 @@ export { UnsupportedSchemaError } from "./unsupported-schema-error.js";
 export { ValidatorError } from "./validator-error.js";
 export { TemplateError } from "./template-error.js";
 export { ConfigurationError } from "./configuration-error.js";
+export { MediaError } from "./media-error.js";

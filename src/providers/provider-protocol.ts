@@ -2,6 +2,7 @@
 // mode, how to tell the model what was wrong with an answer, where the answer arrives, and how
 // to decode the stream. The client reads only this interface, never a provider's name.
 import type { WireEvent } from "./wire-event.js";
+import type { MediaForm } from "../media/provider-media.js";
 
 /** The schema as the provider sees it. */
 export interface RequestSchema {
@@ -41,6 +42,8 @@ export interface ProviderProtocol<Mode extends string = string> {
   readsLeniently(mode: Mode): boolean;
   /** Whether absent optional fields come as null (see PartialParserOptions.nullAsAbsent). */
   sendsAbsentAsNull(mode: Mode): boolean;
+  /** How it takes image(), audio() and pdf() parts; absent: it takes none. */
+  readonly media?: MediaForm;
   /** The wire events of one stream chunk; `provider` names the server in errors. */
   decode(chunk: unknown, provider: string): WireEvent[];
 }

@@ -126,5 +126,6 @@ export const anthropicMessagesProtocol: ProviderProtocol<AnthropicMode> = {
   answerChannel: (mode) => (mode === "tools" ? "tool" : "content"),
   readsLeniently: (mode) => mode === "json" || mode === "md_json",
   sendsAbsentAsNull: () => false,
+  media: "anthropic",
   decode: decodeMessagesEvent,
 };

@@ -113,5 +113,6 @@ export const geminiProtocol: ProviderProtocol<GeminiMode> = {
   answerChannel: (mode) => (mode === "tools" ? "tool" : "content"),
   readsLeniently: (mode) => mode === "md_json",
   sendsAbsentAsNull: () => false,
+  media: "gemini",
   decode: decodeGeminiChunk,
 };

@@ -89,5 +89,6 @@ export const ollamaNativeProtocol: ProviderProtocol<OllamaMode> = {
   answerChannel: (mode) => (mode === "tools" ? "tool" : "content"),
   readsLeniently: (mode) => mode === "json" || mode === "md_json",
   sendsAbsentAsNull: () => false,
+  media: "ollama",
   decode: decodeOllamaLine,
 };

@@ -125,5 +125,6 @@ export const openAIChatProtocol: ProviderProtocol<ChatMode> = {
   callsSeveralTools: (mode) => mode === "parallel_tools",
   readsLeniently: (mode) => mode === "json" || mode === "md_json",
   sendsAbsentAsNull,
+  media: "openai-chat",
   decode: decodeChatChunk,
 };

@@ -115,5 +115,6 @@ export const openAIResponsesProtocol: ProviderProtocol<ResponsesMode> = {
   answerChannel: (mode) => (mode === "json_schema" ? "content" : "tool"),
   readsLeniently: () => false,
   sendsAbsentAsNull: (mode) => mode !== "tools",
+  media: "openai-responses",
   decode: decodeResponsesEvent,
 };
