@@ -196,7 +196,8 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
     const [first, ...more] = models.map((model) => requestSchema(model, false));
     const build = (messages: Record<string, unknown>[]) => protocol.buildRequest(call.media === undefined ? call.rest : { ...call.rest, messages }, mode, first as RequestSchema, { more });
     hooks.emit("attempt:start", { attempt: 1, error: undefined });
-    const tools = new Map(models.map((model) => [model.name as string, model.schema]));
+    // Validators judge each call's item, whichever tool it is.
+    const tools = new Map(models.map((model) => [model.name as string, call.validators.isEmpty ? model.schema : withValidators(model.schema, call.validators)]));
     const attempt = { transport, record: new AttemptRecord(1, "parallel"), hooks, signal: call.signal, maxTransportRetries: call.maxTransportRetries };
     const options = { ...readOptions, onInvalid: params.on_invalid ?? "throw" } as const;
     const media = call.media;

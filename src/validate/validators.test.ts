@@ -158,3 +158,22 @@ describe("validate and context", () => {
     }).abort();
   });
 });
+
+describe("validate on parallel tool calls", () => {
+  const { serve } = useReplayServer();
+
+  it("judges each call's item; on_invalid decides", async () => {
+    const Weather = z.object({ city: z.string() });
+    const base = { id: "c", object: "chat.completion.chunk", created: 1, model: "m" };
+    const call = (index: number, name: string, args: string) => ({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index, id: `call_${index}`, type: "function", function: { name, arguments: args } }] }, finish_reason: null }] });
+    const chunks = [call(0, "Weather", '{"city": "Oslo"}'), call(1, "Weather", '{"city": "Atlantis"}'), { ...base, choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] }];
+    const { url } = await serve(() => ({ pieces: [sseTranscript(chunks)] }));
+    const client = fromProvider({ provider: "test", baseURL: url, apiKey: "k", mode: "parallel_tools" });
+    const real = (value: unknown) => ((value as { city: string }).city === "Atlantis" ? "no such city" : undefined);
+    const items: unknown[] = [];
+    const calls = client.chat.completions.createIterable({ model: "m", messages, response_model: [{ schema: Weather, name: "Weather" }], validate: real, on_invalid: "skip" });
+    for await (const item of calls) items.push(item);
+    expect(items).toEqual([{ city: "Oslo" }]);
+    expect(calls.skipped[0]?.issues[0]?.message).toBe("no such city");
+  });
+});
