@@ -269,4 +269,20 @@ describe("each provider's request body, as sent (through a loopback proxy to the
     expect(items.length).toBeGreaterThan(0);
     for (const body of bodies) expect(JSON.stringify(body["messages"])).toContain(`data:image/png;base64,${b64(PNG)}`);
   });
+
+  it("the offline server checks media parts as the real APIs do: a malformed one is a 400 naming it", async () => {
+    const { url } = await offline();
+    const post = async (path: string, body: Json) => {
+      const response = await fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      return { status: response.status, text: await response.text() };
+    };
+    const flac = await post("/v1/chat/completions", { model: "m", messages: [{ role: "user", content: [{ type: "input_audio", input_audio: { data: b64(WAV), format: "flac" } }] }] });
+    expect(flac.status).toBe(400);
+    expect(flac.text).toContain("messages[0].content[0]: input_audio needs base64 data and a format of wav or mp3");
+    const heic = await post("/v1/messages", { model: "m", max_tokens: 10, messages: [{ role: "user", content: [{ type: "image", source: { type: "base64", media_type: "image/heic", data: b64(PNG) } }] }] });
+    expect(heic.status).toBe(400);
+    const prefixed = await post("/api/chat", { model: "m", messages: [{ role: "user", content: "x", images: [`data:image/png;base64,${b64(PNG)}`] }] });
+    expect(prefixed.status).toBe(400);
+    expect(prefixed.text).toContain("no data: prefix");
+  });
 });

@@ -13,6 +13,7 @@ import { chatRequestOfGemini, chatRequestOfResponses, streamGemini, streamRespon
 import { chatRequestOfOllama, completeOllama, streamOllama } from "./ollama-wire.js";
 import { sampleValue, seededRandom } from "./sample-data.js";
 import { strictToolProblem } from "./strict-tools.js";
+import { mediaProblem } from "./media-parts.js";
 
 /** Misbehaviour on request. */
 export type ModelFault =
@@ -309,6 +310,8 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     if (isMessages && typeof body["max_tokens"] !== "number") throw new RequestError(400, "max_tokens: Field required", "max_tokens");
     const strictProblem = isMessages || isOllama || gemini !== null ? undefined : strictToolProblem(body);
     if (strictProblem !== undefined) throw new RequestError(400, strictProblem, "tools");
+    const badMedia = mediaProblem(isMessages ? "messages" : isOllama ? "ollama" : isResponses ? "responses" : gemini !== null ? "gemini" : "chat", gemini !== null ? { contents: body["contents"] } : body);
+    if (badMedia !== undefined) throw new RequestError(400, badMedia, "messages");
     const faults = faultsOf(request, body["model"]);
     if (faults.has("429")) {
       const key = hash(text);
