@@ -177,3 +177,25 @@ describe("validate on parallel tool calls", () => {
     expect(calls.skipped[0]?.issues[0]?.message).toBe("no such city");
   });
 });
+
+describe("path validators, edge cases", () => {
+  const { serve } = useReplayServer();
+
+  it("a path to the root judges the whole value; an absent optional part is not judged", async () => {
+    const Note = z.object({ title: z.string(), subtitle: z.string().optional() });
+    const { url } = await serve(() => ({ pieces: [sseTranscript(toolCallChunks("Note", ['{"title": "A", "subtitle": null}']))] }));
+    const client = fromProvider({ provider: "test", baseURL: url, apiKey: "k", mode: "tools_strict" });
+    const seen: unknown[] = [];
+    const value = await client.chat.completions.create({
+      model: "m",
+      messages,
+      response_model: { schema: Note, name: "Note" },
+      validate: [
+        { path: "$", validate: (whole) => void seen.push(["root", whole]) },
+        { path: ["subtitle"], validate: (subtitle) => void seen.push(["subtitle", subtitle]) },
+      ],
+    });
+    expect(value).toEqual({ title: "A" });
+    expect(seen).toEqual([["root", { title: "A" }]]);
+  });
+});

@@ -91,7 +91,9 @@ export class CallValidators {
       if (typeof item !== "object" || item === null || typeof item.validate !== "function") {
         throw new TypeError(`formwork: validate[${index}] is neither a function nor { path, validate } (got ${JSON.stringify(item)})`);
       }
-      return { name: item.name ?? (item.validate.name || `validate[${index}]`), pattern: patternOf(item.path), validate: item.validate };
+      const pattern = patternOf(item.path);
+      // A path to the root is a validator of the whole value.
+      return { name: item.name ?? (item.validate.name || `validate[${index}]`), pattern: pattern.length === 0 ? undefined : pattern, validate: item.validate };
     });
   }
 
@@ -109,7 +111,9 @@ export class CallValidators {
   async closed(root: unknown, paths: readonly JsonPath[], attempt: number, text: string): Promise<void> {
     for (const path of paths) {
       const entries = this.entries.filter((entry) => entry.pattern !== undefined && matches(entry.pattern, path));
-      if (entries.length > 0) await this.run(entries, valueAt(root, path), path, attempt, text);
+      // An optional part that was left out (or sent as null for absent) has nothing to judge.
+      const value = entries.length === 0 ? undefined : valueAt(root, path);
+      if (value !== undefined) await this.run(entries, value, path, attempt, text);
     }
   }
 
