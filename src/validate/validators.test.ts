@@ -137,6 +137,11 @@ describe("validate and context", () => {
       for await (const quote of client.chat.completions.createIterable({ model: "m", messages, response_model: { schema: Quote, name: "Quote" }, validate: () => { throw new Error("bug"); } })) thrown.push(quote);
     };
     await expect(broken()).rejects.toMatchObject({ code: "validator-failed" });
+    // Not even on_invalid "skip" swallows a validator's own failure.
+    const skipping = async () => {
+      for await (const quote of client.chat.completions.createIterable({ model: "m", messages, response_model: { schema: Quote, name: "Quote" }, on_invalid: "skip", validate: async () => { throw new Error("bug"); } })) thrown.push(quote);
+    };
+    await expect(skipping()).rejects.toMatchObject({ code: "validator-failed" });
   });
 
   it("bad options are clear errors: a context that is not an object, a validator that is not one", () => {
