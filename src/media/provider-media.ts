@@ -71,8 +71,11 @@ const capitalise = (text: string) => `${text.charAt(0).toUpperCase()}${text.slic
 export async function toProviderMessages(form: MediaForm, provider: string, messages: readonly Json[], options: Omit<LoadOptions, "takesUrl">): Promise<Json[]> {
   checkMedia(form, provider, messages);
   const rules = RULES[form];
-  const load = (part: MediaPart) => loadMedia(part, { ...options, takesUrl: (url) => rules.takesUrl(part.kind, url) });
-  return Promise.all(
+  // The first failure stops the other downloads.
+  const stop = new AbortController();
+  const signal = options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal]);
+  const load = (part: MediaPart) => loadMedia(part, { ...options, signal, takesUrl: (url) => rules.takesUrl(part.kind, url) });
+  const loading = Promise.all(
     messages.map(async (message) => {
       const content = message["content"];
       if (!Array.isArray(content) || !content.some(isMediaPart)) return message;
@@ -80,6 +83,8 @@ export async function toProviderMessages(form: MediaForm, provider: string, mess
       return writeMessage(form, message, parts);
     }),
   );
+  loading.catch((error: unknown) => stop.abort(error));
+  return loading;
 }
 
 function checkType(rules: FormRules, provider: string, media: LoadedMedia): LoadedMedia {
