@@ -4,6 +4,7 @@ import { openAIChatProtocol, type ChatMode } from "../providers/openai/chat-requ
 import { openAIResponsesProtocol, type ResponsesMode } from "../providers/openai/responses-protocol.js";
 import type { ProviderProtocol } from "../providers/provider-protocol.js";
 import { providerErrors, reach, toProviderError } from "./sdk-client.js";
+import { withTemplatesFilled } from "./render-messages.js";
 import type { ChatTransport } from "./attempt.js";
 import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
 
@@ -75,7 +76,7 @@ export function fromOpenAI<C extends OpenAILike>(
     get(target, property, receiver) {
       if (property === "create") {
         return (params: Record<string, unknown>, requestOptions?: unknown) =>
-          params["response_model"] === undefined ? target.create(params as never, requestOptions as never) : structured.create(params as never);
+          params["response_model"] === undefined ? target.create(withTemplatesFilled(params) as never, requestOptions as never) : structured.create(params as never);
       }
       if (property in structured) return (structured as unknown as Record<PropertyKey, unknown>)[property];
       return reach(target, property, receiver);

@@ -10,6 +10,7 @@ import { ConfigurationError } from "../errors/configuration-error.js";
 import { fetchChatChunks, retryAfterMs, type ChatEndpoint } from "../providers/openai/fetch-chat.js";
 import type { ChatTransport } from "./attempt.js";
 import { cloudEndpoint, type CloudOptions } from "./cloud-presets.js";
+import { withTemplatesFilled } from "./render-messages.js";
 import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
 
 /**
@@ -129,7 +130,7 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
   const completions = {
     // Without a response_model the call goes to the server as it is.
     create: (params: Record<string, unknown>) =>
-      params["response_model"] === undefined ? passthrough(endpoint, withModel(params)) : structured.create(withModel(params) as never),
+      params["response_model"] === undefined ? passthrough(endpoint, withModel(withTemplatesFilled(params))) : structured.create(withModel(params) as never),
     createPartial: (params: never) => structured.createPartial(withModel(params)),
     createIterable: (params: never) => structured.createIterable(withModel(params)),
     createWithCompletion: (params: never) => structured.createWithCompletion(withModel(params)),

@@ -4,6 +4,8 @@ import { TemplateError } from "../errors/template-error.js";
 import { sseTranscript, toolCallChunks } from "./test-support/replay-server.js";
 import { expectedUser, itemsJson, useReplayServer, userJson } from "../providers/test-support/provider-fixtures.js";
 import { fromProvider } from "./from-provider.js";
+import { fromOpenAI } from "./from-openai.js";
+import OpenAI from "openai";
 
 const User = z.object({ name: z.string(), age: z.number().int(), bio: z.string() });
 const context = { kind: "user", doc: { title: "Bio", text: "Ada wrote {{ not a template }}." }, tags: ["a", "b"], strict: true };
@@ -60,5 +62,17 @@ describe("templates in messages", () => {
     const client = fromProvider({ provider: "test", baseURL: url, apiKey: "k" });
     await client.chat.completions.create({ model: "m", messages, response_model: User });
     expect(requests[0]?.body["messages"]).toEqual(messages);
+  });
+
+  it("a plain call (no response_model) fills its templates too, and never sends the context", async () => {
+    const { url, requests } = await serve(() => ({ headers: { "content-type": "application/json" }, pieces: [JSON.stringify({ id: "x", object: "chat.completion", choices: [] })] }));
+    const plain = [{ role: "user", content: "Hello {{ name }}" }];
+    await fromProvider({ provider: "test", baseURL: url, apiKey: "k" }).chat.completions.create({ model: "m", messages: plain, context: { name: "Ada" } } as never);
+    await fromOpenAI(new OpenAI({ baseURL: url, apiKey: "k" })).chat.completions.create({ model: "m", messages: plain, context: { name: "Ada" } } as never);
+    for (const request of requests) {
+      expect(request.body["messages"]).toEqual([{ role: "user", content: "Hello Ada" }]);
+      expect(request.body).not.toHaveProperty("context");
+    }
+    expect(requests).toHaveLength(2);
   });
 });

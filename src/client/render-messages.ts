@@ -31,3 +31,14 @@ export function renderMessages(messages: readonly Message[], context: Readonly<R
 function render(text: string, name: string, context: Readonly<Record<string, unknown>>): string {
   return compileTemplate(text, { name }).render(context);
 }
+
+/**
+ * A plain call's fields (no response_model) with its templates filled in from `context`, and
+ * `context` itself removed: it is formwork's, never the provider's.
+ */
+export function withTemplatesFilled<P extends Record<string, unknown>>(params: P): P {
+  if (params["context"] === undefined) return params;
+  const { context, ...rest } = params as Record<string, unknown>;
+  if (Array.isArray(rest["messages"])) rest["messages"] = renderMessages(rest["messages"] as Message[], context as Readonly<Record<string, unknown>>);
+  return rest as P;
+}
