@@ -4,6 +4,8 @@ import { ConfigurationError } from "../errors/configuration-error.js";
 import { expectedUser, useReplayServer, userJson } from "../providers/test-support/provider-fixtures.js";
 import { sseTranscript, toolCallChunks } from "./test-support/replay-server.js";
 import { fromProvider, PROVIDER_PRESETS } from "./from-provider.js";
+import { fromOpenAI } from "./from-openai.js";
+import { AzureOpenAI } from "openai";
 
 const User = z.object({ name: z.string(), age: z.number().int(), bio: z.string() });
 const messages = [{ role: "user", content: "Extract the user." }];
@@ -33,6 +35,14 @@ describe("cloud presets", () => {
     const other = fromProvider("azure/dep", { baseURL: "https://contoso.openai.azure.com/", apiVersion: "2025-01-01-preview", apiKey: KEY, fetch: redirectTo(url, seen) });
     await other.chat.completions.create({ messages, response_model: { schema: User, name: "User" } });
     expect(seen[1]).toBe("https://contoso.openai.azure.com/openai/deployments/dep/chat/completions?api-version=2025-01-01-preview");
+  });
+
+  it("azure through the SDK's AzureOpenAI client: the same URL and header", async () => {
+    const { url, requests } = await serve(() => ({ pieces: [sseTranscript(toolCallChunks("User", [userJson]))] }));
+    const client = fromOpenAI(new AzureOpenAI({ endpoint: url.replace(/\/v1$/, ""), apiKey: KEY, apiVersion: "2024-10-21", deployment: "my-gpt4o" }));
+    expect(await client.chat.completions.create({ model: "my-gpt4o", messages: messages as never, response_model: { schema: User, name: "User" } })).toEqual(expectedUser);
+    expect(requests[0]?.url).toBe("/openai/deployments/my-gpt4o/chat/completions?api-version=2024-10-21");
+    expect(requests[0]?.headers["api-key"]).toBe(KEY);
   });
 
   it("azure: an error from the service does not carry the key", async () => {
