@@ -1,8 +1,8 @@
 // formwork/json on its own: a document streamed through the incremental parser in token-sized
 // chunks, its partial value printed as it grows (strings grow, numbers appear whole).
 import { pathToFileURL } from "node:url";
-import { JsonParser } from "../src/json/index.js";
-import { consoleOutput, type Output } from "./support/connect.js";
+import { JsonParser } from "formwork/json";
+import { terminalOutput, type TerminalOutput } from "formwork/testing";
 
 const answer = {
   title: "Field notes from Zürich — «formwork» in practice",
@@ -12,7 +12,7 @@ const answer = {
   summary: "The value takes shape while it is still setting: strings grow, numbers appear whole.",
 };
 
-export async function main(output: Output = consoleOutput(), delayMs = output.isTerminal ? 15 : 0): Promise<unknown> {
+export async function main(output: TerminalOutput = terminalOutput(), delayMs = output.isTerminal ? 15 : 0): Promise<unknown> {
   const text = JSON.stringify(answer, null, 2);
   const parser = new JsonParser();
   parser.on("value-end", ({ path, value }) => {

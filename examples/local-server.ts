@@ -3,13 +3,12 @@
 // without it, the offline model server stands in.
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
-import { fromProvider } from "../src/index.js";
-import { startModelServer } from "../src/testing/index.js";
-import { consoleOutput, type Output } from "./support/connect.js";
+import { fromProvider } from "formwork";
+import { startModelServer, terminalOutput, type TerminalOutput } from "formwork/testing";
 
 const Recipe = z.object({ dish: z.string(), minutes: z.number().int().min(1), ingredients: z.array(z.string()).min(1) });
 
-export async function main(output: Output = consoleOutput()): Promise<void> {
+export async function main(output: TerminalOutput = terminalOutput()): Promise<void> {
   const baseURL = process.env["LOCAL_BASE_URL"];
   const offline = baseURL === undefined ? await startModelServer({ tokensPerSecond: 4000 }) : undefined;
   try {

@@ -1,23 +1,25 @@
 // Every mode: how the schema is sent and where the answer is read (see the README's table).
+import OpenAI from "openai";
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
-import { fromOpenAI, type ChatMode } from "../src/index.js";
-import { connect, consoleOutput, type Output } from "./support/connect.js";
+import { fromOpenAI, type ChatMode } from "formwork";
+import { connectModel, terminalOutput, type TerminalOutput } from "formwork/testing";
 
 const City = z.object({ name: z.string(), country: z.string(), population: z.number().int().min(0), nickname: z.string().optional() });
 const Weather = z.object({ city: z.string(), unit: z.enum(["C", "F"]) });
 const Search = z.object({ query: z.string() });
 
-export async function main(output: Output = consoleOutput()): Promise<void> {
-  const connection = await connect();
+export async function main(output: TerminalOutput = terminalOutput()): Promise<void> {
+  const connection = await connectModel({ offline: { tokensPerSecond: output.isTerminal ? 120 : 4000 } });
+  const openai = new OpenAI({ baseURL: connection.baseURL, apiKey: connection.apiKey });
   const messages = [{ role: "user" as const, content: "Describe a European capital." }];
   try {
     for (const mode of ["tools", "json_schema", "json", "md_json"] as const satisfies readonly ChatMode[]) {
-      const client = fromOpenAI(connection.openai, { mode });
+      const client = fromOpenAI(openai, { mode });
       const city = await client.chat.completions.create({ model: connection.model, messages, response_model: { schema: City, name: "City" } });
       output.line(`${mode.padEnd(12)} ${city.name}, ${city.country}: ${city.population}`);
     }
-    const parallel = fromOpenAI(connection.openai, { mode: "parallel_tools" });
+    const parallel = fromOpenAI(openai, { mode: "parallel_tools" });
     const calls = parallel.chat.completions.createIterable({
       model: connection.model,
       messages: [{ role: "user", content: "What is the weather in Oslo, and search for fondue recipes." }],

@@ -1,8 +1,9 @@
 // A form that fills in as the model writes: createPartial, with each field's state.
+import OpenAI from "openai";
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
-import { fromOpenAI } from "../src/index.js";
-import { consoleOutput, type Output, withConnection } from "./support/connect.js";
+import { fromOpenAI } from "formwork";
+import { terminalOutput, withModel, type TerminalOutput } from "formwork/testing";
 
 const Ticket = z.object({
   title: z.string(),
@@ -11,9 +12,9 @@ const Ticket = z.object({
   steps: z.array(z.string()),
 });
 
-export async function main(output: Output = consoleOutput()): Promise<void> {
-  await withConnection(async (connection) => {
-    const client = fromOpenAI(connection.openai);
+export async function main(output: TerminalOutput = terminalOutput()): Promise<void> {
+  await withModel(async (connection) => {
+    const client = fromOpenAI(new OpenAI({ baseURL: connection.baseURL, apiKey: connection.apiKey }));
     const stream = client.chat.completions.createPartial({
       model: connection.model,
       messages: [{ role: "user", content: "File a ticket: the login page is slow on mobile." }],
@@ -25,7 +26,7 @@ export async function main(output: Output = consoleOutput()): Promise<void> {
     }
     output.done();
     output.line(`ticket: ${JSON.stringify(await stream.final)}`);
-  });
+  }, { offline: { tokensPerSecond: output.isTerminal ? 120 : 4000 } });
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

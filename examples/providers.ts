@@ -7,14 +7,13 @@ import { GoogleGenAI } from "@google/genai";
 import OpenAI from "openai";
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
-import { fromAnthropic, fromGemini, fromOpenAI, fromProvider, type StructuredCompletions } from "../src/index.js";
-import { startModelServer } from "../src/testing/index.js";
-import { consoleOutput, type Output } from "./support/connect.js";
+import { fromAnthropic, fromGemini, fromOpenAI, fromProvider, type StructuredCompletions } from "formwork";
+import { startModelServer, terminalOutput, type TerminalOutput } from "formwork/testing";
 
 const User = z.object({ name: z.string(), age: z.number().int().min(0).max(130), bio: z.string() });
 const messages = [{ role: "user" as const, content: "Create a user profile for a software engineer." }];
 
-export async function main(output: Output = consoleOutput()): Promise<void> {
+export async function main(output: TerminalOutput = terminalOutput()): Promise<void> {
   const server = await startModelServer({ tokensPerSecond: output.isTerminal ? 150 : 4000 });
   const root = server.url.replace(/\/v1$/, "");
   try {

@@ -1,14 +1,15 @@
 // Retries with the errors fed back, observed through Instructor's hooks.
+import OpenAI from "openai";
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
-import { fromOpenAI } from "../src/index.js";
-import { consoleOutput, type Output, withConnection } from "./support/connect.js";
+import { fromOpenAI } from "formwork";
+import { terminalOutput, withModel, type TerminalOutput } from "formwork/testing";
 
 const Invoice = z.object({ customer: z.string(), total: z.number().min(0), currency: z.enum(["EUR", "USD", "CHF"]) });
 
-export async function main(output: Output = consoleOutput()): Promise<void> {
-  await withConnection(async (connection) => {
-    const client = fromOpenAI(connection.openai);
+export async function main(output: TerminalOutput = terminalOutput()): Promise<void> {
+  await withModel(async (connection) => {
+    const client = fromOpenAI(new OpenAI({ baseURL: connection.baseURL, apiKey: connection.apiKey }));
     client.on("completion:kwargs", ({ attempt, body }) => output.line(`hook completion:kwargs  attempt ${attempt}, ${(body["messages"] as unknown[]).length} messages`));
     client.on("parse:error", ({ attempt, error }) => output.line(`hook parse:error        attempt ${attempt}: ${(error as Error).message}`));
     client.on("attempt:start", ({ attempt }) => output.line(`hook attempt:start      attempt ${attempt}`));
@@ -21,7 +22,7 @@ export async function main(output: Output = consoleOutput()): Promise<void> {
       max_retries: 2,
     });
     output.line(`invoice after ${attempts} attempt(s), ${usage.totalTokens} tokens: ${JSON.stringify(data)}`);
-  });
+  }, { offline: { tokensPerSecond: output.isTerminal ? 120 : 4000 } });
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

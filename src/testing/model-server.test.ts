@@ -111,6 +111,27 @@ describe("the offline model server", () => {
     }
   });
 
+  it("breaks a scripted answer's first attempt on request too, in every mode, and serves the script on the retry", async () => {
+    const scripted = await startModelServer({ scripts: [{ match: "Ada", text: '{"name": "Ada Lovelace", "age": 36}' }] });
+    try {
+      const Person = z.object({ name: z.string(), age: z.number() });
+      for (const mode of ["tools", "json_schema", "json", "md_json"] as const) {
+        const errors: unknown[] = [];
+        const scriptedClient = fromProvider({ baseURL: scripted.url, apiKey: "x", mode });
+        scriptedClient.on("parse:error", (error) => errors.push(error));
+        const { data, attempts } = await scriptedClient.chat.completions.createWithCompletion({
+          model: "m+invalid-first",
+          messages: [{ role: "user", content: "Who is Ada?" }],
+          response_model: Person,
+          max_retries: 1,
+        });
+        expect({ mode, data, attempts, errors: errors.length }).toEqual({ mode, data: { name: "Ada Lovelace", age: 36 }, attempts: 2, errors: 1 });
+      }
+    } finally {
+      await scripted.close();
+    }
+  });
+
   it("breaks the first attempt on request (invalid-first), and a retry fixes it", async () => {
     const stream = client().chat.completions.createPartial({ model: "offline+invalid-first", messages, response_model: User, max_retries: 1 });
     const attempts = new Set<number>();

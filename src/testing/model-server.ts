@@ -32,7 +32,11 @@ export type ModelFault =
 
 const FAULTS: readonly ModelFault[] = ["invalid-first", "length", "drop", "error", "429", "slow-first-token"];
 
-/** A scripted answer: when `match` fits the last user message, `text` is streamed exactly. */
+/**
+ * A scripted answer: `text` is streamed exactly when `match` fits the latest user message it
+ * can (a string it contains, a regular expression), or when a function of the request says so.
+ * A retry's errors fed back as a user message still get the prompt's script.
+ */
 export interface ScriptedAnswer {
   readonly match: string | RegExp | ((request: Record<string, unknown>) => boolean);
   readonly text: string;
@@ -126,6 +130,30 @@ function breakValue(value: unknown, schema: Json): unknown {
   return broken;
 }
 
+// The schema of a json_schema response format, if the request has one.
+function formatSchema(body: Json): Json | undefined {
+  const format = body["response_format"] as Json | undefined;
+  return format?.["type"] === "json_schema" ? (((format["json_schema"] as Json)["schema"] as Json | undefined) ?? {}) : undefined;
+}
+
+// A scripted answer broken for the invalid-first fault, as breakValue breaks sample data; a
+// value the schema gives no handle on loses its first member instead.
+function breakScript(text: string, schema: Json): string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return text; // not JSON: a retry will not fix it either, so it is served as written
+  }
+  const broken = breakValue(value, schema);
+  if (JSON.stringify(broken) !== JSON.stringify(value)) return JSON.stringify(broken);
+  const [first] = typeof value === "object" && value !== null && !Array.isArray(value) ? Object.keys(value) : [];
+  if (first === undefined) return JSON.stringify(12345);
+  const rest: Json = { ...(value as Json) };
+  delete rest[first];
+  return JSON.stringify(rest);
+}
+
 // True while the conversation holds no feedback on an earlier answer: no tool result, and no
 // assistant turn after the first user message (few-shot examples before it do not count).
 function isFirstAttempt(messages: readonly Json[]): boolean {
@@ -146,8 +174,12 @@ function faultsOf(request: IncomingMessage, model: string): Set<ModelFault> {
 
 function answerFor(body: Json, seed: number, faults: ReadonlySet<ModelFault>, scripts: readonly ScriptedAnswer[]): Answer {
   const messages = body["messages"] as Json[];
-  const lastUser = messageText([...messages].reverse().find((message) => message["role"] === "user"));
-  const script = scripts.find(({ match }) => (typeof match === "function" ? match(body) : typeof match === "string" ? lastUser.includes(match) : match.test(lastUser)));
+  // The latest user message that a script matches: a retry in the content modes feeds the
+  // errors back as a user message after the prompt, and should still get the prompt's script.
+  const userTexts = messages.filter((message) => message["role"] === "user").map(messageText).reverse();
+  const fits = ({ match }: ScriptedAnswer, text: string) => (typeof match === "function" ? match(body) : typeof match === "string" ? text.includes(match) : match.test(text));
+  let script: ScriptedAnswer | undefined;
+  for (const text of userTexts.length > 0 ? userTexts : [""]) if ((script = scripts.find((candidate) => fits(candidate, text))) !== undefined) break;
   const tools = Array.isArray(body["tools"]) ? (body["tools"] as Json[]).map((tool) => tool["function"] as Json) : [];
   const choice = body["tool_choice"];
   const forced = typeof choice === "object" && choice !== null ? ((choice as Json)["function"] as Json | undefined)?.["name"] : undefined;
@@ -157,14 +189,18 @@ function answerFor(body: Json, seed: number, faults: ReadonlySet<ModelFault>, sc
   const shouldBreak = faults.has("invalid-first") && isFirstAttempt(messages);
   const fill = (schema: Json) => JSON.stringify(shouldBreak ? breakValue(sampleValue(schema, next), schema) : sampleValue(schema, next));
   if (script !== undefined) {
-    return called.length > 0 ? { tools: [{ name: String(called[0]?.["name"]), text: script.text }], content: "" } : { tools: undefined, content: script.text };
+    // Faults apply to scripted answers too: invalid-first breaks the script's value.
+    const schema = (called[0]?.["parameters"] as Json | undefined) ?? formatSchema(body) ?? schemaInPrompt(messages) ?? {};
+    const text = shouldBreak ? breakScript(script.text, schema) : script.text;
+    return called.length > 0 ? { tools: [{ name: String(called[0]?.["name"]), text }], content: "" } : { tools: undefined, content: text };
   }
   if (called.length > 0) {
     // A forced tool is called once; with "required", every offered tool once, in order.
     return { tools: called.map((tool) => ({ name: String(tool["name"]), text: fill((tool["parameters"] as Json | undefined) ?? {}) })), content: "" };
   }
   const format = body["response_format"] as Json | undefined;
-  if (format?.["type"] === "json_schema") return { tools: undefined, content: fill(((format["json_schema"] as Json)["schema"] as Json | undefined) ?? {}) };
+  const formatted = formatSchema(body);
+  if (formatted !== undefined) return { tools: undefined, content: fill(formatted) };
   const prompted = schemaInPrompt(messages);
   if (prompted !== undefined) {
     const json = fill(prompted);
