@@ -125,7 +125,7 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
       media: mediaOf(messages, signal),
       model,
       signal,
-      validators: new CallValidators(params["validate"] as ValidateOption<never> | undefined, context, signal),
+      validators: new CallValidators(params["validate"] as ValidateOption<never> | undefined, context, signal, toSchemaAdapter(model.schema)),
       maxRetries: (params["max_retries"] as number | undefined) ?? 0,
       maxTransportRetries: (params["max_transport_retries"] as number | undefined) ?? 2,
     };

@@ -208,8 +208,8 @@ export class StructuredStream<T, Partial> implements AsyncIterable<Partial> {
           this.push({ ...update, attempt });
           if (validators?.hasPathValidators === true && update.completed.length > 0) await validators.closed(update.value, update.completed, attempt, started.record.text);
         }
-        const data = await started.stream.final;
-        if (validators !== undefined && !validators.isEmpty) await validators.judge(data, attempt, started.record.text, false);
+        let data: T = await started.stream.final;
+        if (validators !== undefined && !validators.isEmpty) data = (await validators.judge(data, attempt, started.record.text, false)) as T;
         usage = addUsage(usage, started.record.usage);
         this.settle.resolve({ data, completion: started.record.completion(), usage, attempts: attempt });
         return this.end();

@@ -60,3 +60,32 @@ describe("llmValidator", () => {
     expect(() => llmValidator(client, { rule: " " })).toThrow(/needs a rule/);
   });
 });
+
+describe("llmValidator with allowOverride", () => {
+  it("a fix that fits the schema replaces the answer without another attempt; one that does not is fed back", async () => {
+    const fixed = { summary: "A colleague presented the plan.", words: 5 };
+    let verdicts = 0;
+    server = await startModelServer({
+      scripts: [
+        {
+          match: (request) => isJudging(request) && verdicts === 0 && ++verdicts > 0,
+          text: JSON.stringify({ isValid: false, reason: "It names Alice.", fixedValue: JSON.stringify(fixed) }),
+        },
+        { match: (request) => isJudging(request) && verdicts === 1 && ++verdicts > 0, text: JSON.stringify({ isValid: false, reason: "It names Bob.", fixedValue: '{"summary": 3}' }) },
+        { match: isJudging, text: JSON.stringify({ isValid: true }) },
+      ],
+    });
+    const client = fromProvider({ provider: "offline", baseURL: server.url, apiKey: "k" });
+    const judge = llmValidator(client, { rule: "The summary names no person.", model: "judge", allowOverride: true });
+    const first = await client.chat.completions.createWithCompletion({ model: "writer", messages, response_model: Summary, validate: judge });
+    expect(first).toMatchObject({ data: fixed, attempts: 1 });
+    // The second fix does not fit (summary must be text): the reason and the schema's issue go back.
+    const seen: Record<string, unknown>[] = [];
+    client.on("completion:kwargs", ({ body }) => void seen.push(body));
+    const second = await client.chat.completions.createWithCompletion({ model: "writer", messages, response_model: Summary, validate: judge, max_retries: 1 });
+    expect(second.attempts).toBe(2);
+    const retry = JSON.stringify(seen.filter((body) => body["model"] === "writer")[1]?.["messages"]);
+    expect(retry).toContain("It names Bob.");
+    expect(retry).toContain("the suggested fix does not fit the schema");
+  });
+});

@@ -35,6 +35,11 @@ export interface LlmValidatorOptions {
   readonly request?: Readonly<Record<string, unknown>>;
   /** Names the validator in errors; default `llmValidator("<rule>")`. */
   readonly name?: string;
+  /**
+   * Instructor's `allow_override`: when the judge gives a `fixedValue` for the whole value, it
+   * replaces the answer once it fits the schema (else its reason goes back as usual). Default false.
+   */
+  readonly allowOverride?: boolean;
 }
 
 /**
@@ -67,9 +72,24 @@ export function llmValidator(client: { readonly chat: { readonly completions: St
     });
     if (verdict.isValid) return undefined;
     const reason = verdict.reason === undefined || verdict.reason.trim() === "" ? `It breaks the rule: ${options.rule}` : verdict.reason;
+    const fix = options.allowOverride === true && path.length === 0 ? parseFix(verdict.fixedValue) : NO_FIX;
+    if (fix !== NO_FIX) return { fixedValue: fix, reason };
     const issue: ValidatorIssue = { message: verdict.fixedValue === undefined ? reason : `${reason} (suggested: ${verdict.fixedValue})` };
     return [issue];
   };
   Object.defineProperty(validate, "name", { value: name });
   return validate;
+}
+
+const NO_FIX: unique symbol = Symbol("no fix");
+
+// The judge writes its fix as JSON text (so the verdict fits every strict subset); a fix that is
+// not JSON is no fix, and the reason is fed back instead.
+function parseFix(text: string | undefined): unknown {
+  if (text === undefined || text.trim() === "") return NO_FIX;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return NO_FIX;
+  }
 }

@@ -204,3 +204,22 @@ describe("path validators, edge cases", () => {
     expect(seen).toEqual([["root", { title: "A" }]]);
   });
 });
+
+describe("fixes", () => {
+  const { serve } = useReplayServer();
+
+  it("a fix of the whole value replaces it (in createIterable too); a fix of a part is an issue with its reason", async () => {
+    const Quote = z.object({ text: z.string() });
+    const items = JSON.stringify({ items: [{ text: "the quick brown fox" }] });
+    const { url } = await serve((index) => ({ pieces: [sseTranscript(toolCallChunks(index === 0 ? "QuoteList" : "Quotes", [index === 0 ? items : good]))] }));
+    const client = fromProvider({ provider: "test", baseURL: url, apiKey: "k" });
+    const capitalise = (quote: { text: string }) => ({ fixedValue: { text: quote.text.charAt(0).toUpperCase() + quote.text.slice(1) } });
+    const kept: unknown[] = [];
+    for await (const quote of client.chat.completions.createIterable({ model: "m", messages, response_model: { schema: Quote, name: "Quote" }, validate: capitalise })) kept.push(quote);
+    expect(kept).toEqual([{ text: "The quick brown fox" }]);
+    const error = await client.chat.completions
+      .create({ model: "m", messages, response_model: { schema: Quotes, name: "Quotes" }, validate: { path: "topic", validate: () => ({ fixedValue: "Pangrams", reason: "capitalise the topic" }) } })
+      .catch((caught: unknown) => caught);
+    expect((error as ValidationError).issues[0]).toMatchObject({ path: ["topic"], message: 'capitalise the topic (suggested: "Pangrams")' });
+  });
+});

@@ -10,8 +10,19 @@ import { OWN_ADAPTER, toSchemaAdapter, type SchemaAdapter, type SchemaLike, type
 /** One problem a validator found: a message, with the path (relative to the value it judged). */
 export type ValidatorIssue = string | { readonly path?: JsonPath; readonly message: string };
 
+/**
+ * Instead of issues, a validator of the whole value may give the value fixed (Instructor's
+ * `allow_override`): it replaces the answer once it fits the schema; if it does not fit, the
+ * schema's issues (and `reason`) are fed back as usual. On a part (`{ path }`), a fix is not
+ * applied: `reason` is the issue.
+ */
+export interface ValidatorFix {
+  readonly fixedValue: unknown;
+  readonly reason?: string;
+}
+
 /** What a validator returns: nothing (or an empty list) when the value is good. */
-export type ValidatorResult = void | undefined | null | string | readonly ValidatorIssue[];
+export type ValidatorResult = void | undefined | null | string | readonly ValidatorIssue[] | ValidatorFix;
 
 /** What a validator is told besides the value. */
 export interface ValidatorContext {
@@ -64,7 +75,11 @@ function valueAt(root: unknown, path: JsonPath): unknown {
   return value;
 }
 
-function toIssues(result: ValidatorResult, at: JsonPath): ValidationIssue[] {
+function isFix(result: ValidatorResult): result is ValidatorFix {
+  return typeof result === "object" && result !== null && !Array.isArray(result) && "fixedValue" in result;
+}
+
+function toIssues(result: Exclude<ValidatorResult, ValidatorFix>, at: JsonPath): ValidationIssue[] {
   if (result === undefined || result === null || result === "") return [];
   const list = typeof result === "string" ? [result] : result;
   return list.map((issue) =>
@@ -80,11 +95,18 @@ function toIssues(result: ValidatorResult, at: JsonPath): ValidationIssue[] {
 export class CallValidators {
   private readonly entries: readonly Entry[];
 
+  /** `adapter` judges a validator's fix of the whole value (the call's schema). */
   constructor(
     option: ValidateOption<never> | undefined,
     private readonly context: Readonly<Record<string, unknown>> | undefined,
     private readonly signal: AbortSignal | undefined,
+    private readonly adapter?: SchemaAdapter,
+    entries?: readonly Entry[],
   ) {
+    if (entries !== undefined) {
+      this.entries = entries;
+      return;
+    }
     const list = option === undefined ? [] : Array.isArray(option) ? (option as readonly (Validator<never> | PathValidator)[]) : [option as Validator<never> | PathValidator];
     this.entries = list.map((item, index) => {
       if (typeof item === "function") return { name: item.name || `validate[${index}]`, pattern: undefined, validate: item as Validator<unknown> };
@@ -95,6 +117,11 @@ export class CallValidators {
       // A path to the root is a validator of the whole value.
       return { name: item.name ?? (item.validate.name || `validate[${index}]`), pattern: pattern.length === 0 ? undefined : pattern, validate: item.validate };
     });
+  }
+
+  /** The same validators, with fixes judged by another schema (each tool's, in parallel calls). */
+  forSchema(adapter: SchemaAdapter): CallValidators {
+    return new CallValidators(undefined, this.context, this.signal, adapter, this.entries);
   }
 
   /** True when there is nothing to run. */
@@ -117,18 +144,22 @@ export class CallValidators {
     }
   }
 
-  /** Runs the validators of the whole value; with `withPaths`, every path validator too, on what it matches. */
-  async judge(value: unknown, attempt: number, text: string, withPaths: boolean): Promise<void> {
+  /**
+   * Runs the validators of the whole value (with `withPaths`, every path validator too, on what
+   * it matches) and gives the value: the same, or a validator's fix that fits the schema.
+   */
+  async judge(value: unknown, attempt: number, text: string, withPaths: boolean): Promise<unknown> {
     if (withPaths) {
       const paths: JsonPath[] = [];
       collectPaths(value, [], paths);
       await this.closed(value, paths, attempt, text);
     }
-    await this.run(this.entries.filter((entry) => entry.pattern === undefined), value, [], attempt, text);
+    return this.run(this.entries.filter((entry) => entry.pattern === undefined), value, [], attempt, text);
   }
 
-  private async run(entries: readonly Entry[], value: unknown, path: JsonPath, attempt: number, text: string): Promise<void> {
+  private async run(entries: readonly Entry[], given: unknown, path: JsonPath, attempt: number, text: string): Promise<unknown> {
     const issues: ValidationIssue[] = [];
+    let value = given;
     for (const entry of entries) {
       let result: ValidatorResult;
       try {
@@ -136,10 +167,22 @@ export class CallValidators {
       } catch (error) {
         throw new ValidatorError({ validator: entry.name, path, attempt, cause: error });
       }
-      issues.push(...toIssues(result, path));
+      if (!isFix(result)) {
+        issues.push(...toIssues(result, path));
+        continue;
+      }
+      const reason = result.reason ?? `${entry.name} gave a fix`;
+      const fixed = path.length === 0 && this.adapter !== undefined ? await this.adapter.validate(result.fixedValue) : undefined;
+      if (fixed?.ok === true) value = fixed.value;
+      else issues.push({ path, message: `${reason} (suggested: ${JSON.stringify(result.fixedValue)})`, code: "validator" }, ...(fixed?.ok === false ? absolute(path, fixed.issues) : []));
     }
     if (issues.length > 0) throw new ValidationError({ path, issues, text });
+    return value;
   }
+}
+
+function absolute(at: JsonPath, issues: readonly { path: readonly (string | number)[]; message: string }[]): ValidationIssue[] {
+  return issues.map((issue) => ({ path: [...at, ...issue.path], message: `the suggested fix does not fit the schema: ${issue.message}`, code: "validator" }));
 }
 
 // Every path in a value, children before their parent (as they close while streaming).
@@ -157,11 +200,11 @@ function collectPaths(value: unknown, path: JsonPath, into: JsonPath[]): void {
  */
 export function withValidators(schema: SchemaLike, validators: CallValidators): SchemaLike {
   const inner = toSchemaAdapter(schema);
+  const own = validators.forSchema(inner);
   const judge = async (result: ValidationResult): Promise<ValidationResult> => {
     if (!result.ok) return result;
     try {
-      await validators.judge(result.value, 1, "", true);
-      return result;
+      return { ok: true, value: await own.judge(result.value, 1, "", true) };
     } catch (error) {
       if (ValidationError.isInstance(error)) return { ok: false, issues: error.issues };
       throw error;
