@@ -13,7 +13,7 @@ import { documentValue, tokenChunks } from "./documents.js";
 import { formatMs, formatRatio, markdownTable, medianMs } from "./measure.js";
 
 const schema = documentSchema(z);
-const messages = [{ role: "user", content: "Write the document." }];
+const messages = [{ role: "user" as const, content: "Write the document." }];
 
 function transcript(deltas: readonly string[], toolName: string | undefined): string {
   const base = { id: "chatcmpl-bench", object: "chat.completion.chunk", created: 1, model: "bench-model" };

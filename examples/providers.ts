@@ -7,7 +7,7 @@ import { GoogleGenAI } from "@google/genai";
 import OpenAI from "openai";
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
-import { fromAnthropic, fromGemini, fromOpenAI, fromProvider, type StructuredCompletions } from "formwork";
+import { fromAnthropic, fromGemini, fromOpenAI, fromProvider, type Usage } from "formwork";
 import { startModelServer, terminalOutput, type TerminalOutput } from "formwork/testing";
 
 const User = z.object({ name: z.string(), age: z.number().int().min(0).max(130), bio: z.string() });
@@ -17,15 +17,17 @@ export async function main(output: TerminalOutput = terminalOutput()): Promise<v
   const server = await startModelServer({ tokensPerSecond: output.isTerminal ? 150 : 4000 });
   const root = server.url.replace(/\/v1$/, "");
   try {
-    const clients: [string, { chat: { completions: StructuredCompletions } }][] = [
-      ["OpenAI Chat Completions", fromOpenAI(new OpenAI({ apiKey: "offline", baseURL: server.url }))],
-      ["OpenAI Responses API", fromOpenAI(new OpenAI({ apiKey: "offline", baseURL: server.url }), { api: "responses" })],
-      ["Anthropic Messages", fromAnthropic(new Anthropic({ apiKey: "offline", baseURL: root }))],
-      ["Gemini", fromGemini(new GoogleGenAI({ apiKey: "offline", httpOptions: { baseUrl: root, apiVersion: "v1beta" } }))],
-      ["Ollama native", fromProvider({ provider: "ollama-native", baseURL: root })],
+    // Each client takes its own request type (the SDK's for OpenAI), so each call is written out.
+    const request = { model: "offline-model", messages, response_model: { schema: User, name: "User" } };
+    const calls: [string, () => AsyncIterable<unknown> & { readonly result: Promise<{ readonly usage: Usage }> }][] = [
+      ["OpenAI Chat Completions", () => fromOpenAI(new OpenAI({ apiKey: "offline", baseURL: server.url })).chat.completions.createPartial(request)],
+      ["OpenAI Responses API", () => fromOpenAI(new OpenAI({ apiKey: "offline", baseURL: server.url }), { api: "responses" }).chat.completions.createPartial(request)],
+      ["Anthropic Messages", () => fromAnthropic(new Anthropic({ apiKey: "offline", baseURL: root })).chat.completions.createPartial(request)],
+      ["Gemini", () => fromGemini(new GoogleGenAI({ apiKey: "offline", httpOptions: { baseUrl: root, apiVersion: "v1beta" } })).chat.completions.createPartial(request)],
+      ["Ollama native", () => fromProvider({ provider: "ollama-native", baseURL: root }).chat.completions.createPartial(request)],
     ];
-    for (const [name, client] of clients) {
-      const stream = client.chat.completions.createPartial({ model: "offline-model", messages, response_model: { schema: User, name: "User" } });
+    for (const [name, call] of calls) {
+      const stream = call();
       for await (const user of stream) output.redraw(`${name.padEnd(24)} ${JSON.stringify(user)}`);
       output.done();
       const { usage } = await stream.result;

@@ -7,6 +7,7 @@ import { IncompleteOutputError } from "../errors/incomplete-output-error.js";
 import { ProviderError } from "../errors/provider-error.js";
 import { RefusalError } from "../errors/refusal-error.js";
 import { NO_USAGE, type Usage, type WireEvent } from "../providers/wire-event.js";
+import type { Completion } from "./completion.js";
 import type { Hooks } from "./hooks.js";
 
 /**
@@ -40,22 +41,27 @@ export class AttemptRecord {
   constructor(
     readonly attempt: number,
     readonly toolName: string,
+    /** The model the request named, for the completion when the provider names none. */
+    readonly requestedModel?: string,
   ) {
     this.settled = new Promise((resolve) => (this.markSettled = resolve));
   }
 
   /** The completion, as a Chat Completions response object. */
-  completion(): Record<string, unknown> {
-    const message: Record<string, unknown> = { role: "assistant", content: this.content === "" ? null : this.content };
-    if (this.toolCallId !== undefined || this.toolIndex !== undefined) {
-      message["tool_calls"] = [{ id: this.toolCallId ?? "call_0", type: "function", function: { name: this.toolName, arguments: this.text } }];
-    }
-    if (this.refusal !== "") message["refusal"] = this.refusal;
+  completion(): Completion {
+    const toolCalls = this.toolCallId !== undefined || this.toolIndex !== undefined ? [{ id: this.toolCallId ?? "call_0", type: "function" as const, function: { name: this.toolName, arguments: this.text } }] : undefined;
+    const message = {
+      role: "assistant" as const,
+      content: this.content === "" ? null : this.content,
+      refusal: this.refusal === "" ? null : this.refusal,
+      ...(toolCalls === undefined ? {} : { tool_calls: toolCalls }),
+    };
     return {
-      id: this.responseId,
+      id: this.responseId ?? "",
       object: "chat.completion",
-      model: this.model,
-      choices: [{ index: 0, message, finish_reason: this.finishReason ?? null }],
+      created: Math.floor(Date.now() / 1000),
+      model: this.model ?? this.requestedModel ?? "",
+      choices: [{ index: 0, message, finish_reason: this.finishReason ?? null, logprobs: null }],
       usage: { prompt_tokens: this.usage.inputTokens, completion_tokens: this.usage.outputTokens, total_tokens: this.usage.totalTokens },
     };
   }

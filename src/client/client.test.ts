@@ -18,7 +18,7 @@ const API_KEY = "sk-test-SECRET-never-shown-0123456789";
 const User = z.object({ name: z.string(), age: z.number().int(), bio: z.string() });
 const userJson = '{"name": "Zoë \\"Z\\" 😀", "age": 36, "bio": "Wrote the first\\nprogram; café ☕"}';
 const expectedUser = { name: 'Zoë "Z" 😀', age: 36, bio: "Wrote the first\nprogram; café ☕" };
-const messages = [{ role: "user", content: "Extract the user." }];
+const messages = [{ role: "user" as const, content: "Extract the user." }];
 
 type Client = { chat: { completions: StructuredCompletions }; on(name: HookName, handler: (payload: never) => void): void };
 const paths: [string, (url: string, mode: ChatMode) => Client][] = [
@@ -259,7 +259,7 @@ describe("the clients themselves", () => {
   it("fromProvider knows presets by name, with the model after a slash", () => {
     expect(fromProvider("groq/llama-3.3-70b-versatile", { apiKey: "x" })).toMatchObject({ provider: "groq", baseURL: "https://api.groq.com/openai/v1" });
     expect(fromProvider("ollama/llama3.2")).toMatchObject({ provider: "ollama", baseURL: "http://localhost:11434/v1" });
-    expect(() => fromProvider("nowhere/model")).toThrow(/no baseURL for provider "nowhere"/);
+    expect(() => fromProvider("nowhere/model")).toThrow(/"nowhere" is not a known provider. Known providers: openai, anthropic/);
   });
 });
 
@@ -424,7 +424,7 @@ describe("parallel tool calls need their mode", () => {
   it("refuses several schemas in a single-tool mode, and one schema in parallel_tools", () => {
     const Search = z.object({ query: z.string() });
     const tools = makeClientFetchMode("http://127.0.0.1:9/v1", "tools");
-    expect(() => tools.chat.completions.createIterable({ model: "m", messages, response_model: [{ schema: Search, name: "Search" }] })).toThrow(/several tools take a mode that calls several tools/);
+    expect(() => tools.chat.completions.createIterable({ model: "m", messages, response_model: [{ schema: Search, name: "Search" }] })).toThrow(/response_model is an array of schemas, which takes a client whose mode calls several tools \("parallel_tools"; this client.s mode is "tools"\)/);
     const parallel = makeClientFetchMode("http://127.0.0.1:9/v1", "parallel_tools");
     expect(() => parallel.chat.completions.createIterable({ model: "m", messages, response_model: Search })).toThrow(/array of \{ schema, name \}/);
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { ChatMessage } from "./chat-request.js";
 import { z } from "zod";
 import { ConfigurationError } from "../errors/configuration-error.js";
 import { expectedUser, useReplayServer, userJson } from "../providers/test-support/provider-fixtures.js";
@@ -8,7 +9,7 @@ import { fromOpenAI } from "./from-openai.js";
 import { AzureOpenAI } from "openai";
 
 const User = z.object({ name: z.string(), age: z.number().int(), bio: z.string() });
-const messages = [{ role: "user", content: "Extract the user." }];
+const messages: ChatMessage[] = [{ role: "user", content: "Extract the user." }];
 const KEY = "azure-key-SECRET-0123456789";
 
 // A fetch that records the URL a client asks for, and sends the request to the loopback server.
@@ -58,7 +59,7 @@ describe("cloud presets", () => {
     expect(() => fromProvider("azure/dep", { apiKey: KEY })).toThrow(/AZURE_OPENAI_ENDPOINT/);
     expect(() => fromProvider("azure/dep", { resource: "r", api: "responses" })).toThrow(/Chat Completions on a deployment/);
     const client = fromProvider({ provider: "azure", resource: "r", apiKey: KEY, fetch: () => Promise.reject(new Error("not reached")) });
-    await expect(client.chat.completions.create({ messages, response_model: User })).rejects.toThrow(/deployment name as the model/);
+    await expect(client.chat.completions.create({ messages, response_model: User })).rejects.toThrow(/names no model/);
   });
 
   it("vertex: Gemini's body at the project's regional URL, with the access token as bearer", async () => {
@@ -94,6 +95,6 @@ describe("cloud presets", () => {
     expect(await client.chat.completions.create({ messages, response_model: { schema: User, name: "User" } })).toEqual(expectedUser);
     expect(seen).toEqual(["https://api.perplexity.ai/chat/completions"]);
     expect(requests[0]?.body).toMatchObject({ model: "sonar", response_format: { type: "json_schema", json_schema: { name: "User" } } });
-    expect(() => fromProvider("perplexity/sonar", { mode: "tools" })).toThrow(/takes the modes json_schema, md_json/);
+    expect(() => fromProvider("perplexity/sonar", { mode: "tools" })).toThrow(/takes the modes "json_schema", "md_json", not "tools"/);
   });
 });

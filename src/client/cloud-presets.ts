@@ -41,7 +41,7 @@ export function cloudEndpoint(provider: string, options: CloudOptions, environme
 function azure(options: CloudOptions, environment: Environment): CloudEndpoint {
   const endpoint = options.baseURL ?? (options.resource === undefined ? environment("AZURE_OPENAI_ENDPOINT") : `https://${options.resource}.openai.azure.com`);
   if (endpoint === undefined || endpoint === "") {
-    throw new ConfigurationError('formwork: the azure provider needs its endpoint: pass { resource: "my-resource" } or { baseURL: "https://my-resource.openai.azure.com" }, or set AZURE_OPENAI_ENDPOINT');
+    throw new ConfigurationError({ option: "baseURL", message: 'formwork: the azure provider needs its endpoint: pass { resource: "my-resource" } or { baseURL: "https://my-resource.openai.azure.com" }, or set AZURE_OPENAI_ENDPOINT' });
   }
   // The resource's endpoint, as the portal shows it; the API lives under /openai.
   const trimmed = endpoint.replace(/\/+$/, "");
@@ -53,7 +53,7 @@ function azure(options: CloudOptions, environment: Environment): CloudEndpoint {
     path: (path, body) => {
       const deployment = body["model"];
       if (typeof deployment !== "string" || deployment === "") {
-        throw new ConfigurationError('formwork: the azure provider needs a deployment name as the model: fromProvider("azure/my-deployment") or model: "my-deployment" on the call');
+        throw new ConfigurationError({ option: "model", message: 'formwork: the azure provider needs a deployment name as the model: fromProvider("azure/my-deployment") or model: "my-deployment" on the call' });
       }
       return `/deployments/${encodeURIComponent(deployment)}${path}?api-version=${encodeURIComponent(version)}`;
     },
@@ -67,7 +67,7 @@ function vertex(options: CloudOptions, environment: Environment): CloudEndpoint 
   if (options.baseURL !== undefined) return { baseURL: options.baseURL, authHeaders: bearerAuth };
   const project = options.project ?? environment("GOOGLE_CLOUD_PROJECT");
   if (project === undefined || project === "") {
-    throw new ConfigurationError('formwork: the vertex provider needs a Google Cloud project: pass { project: "my-project" } or set GOOGLE_CLOUD_PROJECT (and { location } or GOOGLE_CLOUD_LOCATION; default us-central1)');
+    throw new ConfigurationError({ option: "project", message: 'formwork: the vertex provider needs a Google Cloud project: pass { project: "my-project" } or set GOOGLE_CLOUD_PROJECT (and { location } or GOOGLE_CLOUD_LOCATION; default us-central1)' });
   }
   const host = location === "global" ? "aiplatform.googleapis.com" : `${encodeURIComponent(location)}-aiplatform.googleapis.com`;
   // Gemini's protocol appends /models/{model}:streamGenerateContent?alt=sse to this.

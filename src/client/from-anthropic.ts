@@ -2,7 +2,10 @@
 // already has. Every method of the client stays reachable; formwork adds
 // `chat.completions` (the same Instructor-style API as on every provider) and the hooks.
 import { anthropicMessagesProtocol, type AnthropicMode } from "../providers/anthropic/messages-protocol.js";
+import type { ProviderProtocol } from "../providers/provider-protocol.js";
 import type { ChatTransport } from "./attempt.js";
+import type { ChatRequest } from "./chat-request.js";
+import { checkBaseURL, checkMode, checkSdkClient } from "./check-configuration.js";
 import { providerErrors, toProviderError, withStructuredCalls } from "./sdk-client.js";
 import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
 
@@ -13,8 +16,18 @@ export interface AnthropicLike {
   };
 }
 
+/**
+ * A structured call's request on Anthropic: the common fields (Anthropic has no `seed`; `stop`
+ * is sent as `stop_sequences`), a `system` text beside any system messages, and `extra_body`
+ * for the rest (`top_k`, `metadata`, `thinking`...).
+ */
+export interface AnthropicRequest extends Omit<ChatRequest, "seed" | "model"> {
+  readonly model: string;
+  readonly system?: string;
+}
+
 /** The wrapped client: the SDK's own, with formwork's structured calls and hooks. */
-export type FormworkAnthropic<C extends AnthropicLike> = C & HookMethods & { readonly chat: { readonly completions: StructuredCompletions } };
+export type FormworkAnthropic<C extends AnthropicLike> = C & HookMethods & { readonly chat: { readonly completions: StructuredCompletions<AnthropicRequest> } };
 
 /**
  * Wraps an `@anthropic-ai/sdk` client.
@@ -25,6 +38,10 @@ export type FormworkAnthropic<C extends AnthropicLike> = C & HookMethods & { rea
  */
 export function fromAnthropic<C extends AnthropicLike>(client: C, options: { readonly mode?: AnthropicMode; readonly provider?: string } = {}): FormworkAnthropic<C> {
   const provider = options.provider ?? "anthropic";
+  checkSdkClient(client, ["messages", "create"], "fromAnthropic", "an Anthropic SDK client (new Anthropic() from @anthropic-ai/sdk; without the SDK, use fromProvider(\"anthropic/<model>\"))");
+  const mode = checkMode(options.mode, "anthropic", "fromAnthropic");
+  const sdkBaseURL = (client as { baseURL?: unknown }).baseURL;
+  if (typeof sdkBaseURL === "string") checkBaseURL(sdkBaseURL, "fromAnthropic (the client's baseURL)");
   const messages = client.messages;
   const transport: ChatTransport = {
     provider,
@@ -40,6 +57,6 @@ export function fromAnthropic<C extends AnthropicLike>(client: C, options: { rea
     decode: (event) => anthropicMessagesProtocol.decode(event, provider),
   };
   const hooks = new Hooks();
-  const completions = createStructuredCompletions(anthropicMessagesProtocol, transport, options.mode ?? "tools", hooks);
+  const completions = createStructuredCompletions(anthropicMessagesProtocol as ProviderProtocol<string>, transport, mode, hooks);
   return withStructuredCalls(client, completions, hooks) as FormworkAnthropic<C>;
 }

@@ -2,7 +2,10 @@
 // (`@google/genai`). Every method of the client stays reachable; formwork adds
 // `chat.completions` and the hooks.
 import { geminiProtocol, type GeminiMode } from "../providers/gemini/gemini-protocol.js";
+import type { ProviderProtocol } from "../providers/provider-protocol.js";
 import type { ChatTransport } from "./attempt.js";
+import type { ChatRequest } from "./chat-request.js";
+import { checkMode, checkSdkClient } from "./check-configuration.js";
 import { providerErrors, toProviderError, withStructuredCalls } from "./sdk-client.js";
 import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
 
@@ -13,7 +16,17 @@ export interface GeminiLike {
   };
 }
 
-export type FormworkGemini<C extends GeminiLike> = C & HookMethods & { readonly chat: { readonly completions: StructuredCompletions } };
+/**
+ * A structured call's request on Gemini: the common fields, sent in `generationConfig`
+ * (`maxOutputTokens`, `topP`, `stopSequences`...), and `extra_body` for the rest
+ * (`{ generationConfig: { topK: 40 }, safetySettings: [...] }`).
+ */
+export interface GeminiRequest extends Omit<ChatRequest, "model"> {
+  readonly model: string;
+}
+
+/** The wrapped client: the SDK's own, with formwork's structured calls and hooks. */
+export type FormworkGemini<C extends GeminiLike> = C & HookMethods & { readonly chat: { readonly completions: StructuredCompletions<GeminiRequest> } };
 
 /**
  * Wraps a `@google/genai` client.
@@ -24,6 +37,8 @@ export type FormworkGemini<C extends GeminiLike> = C & HookMethods & { readonly 
  */
 export function fromGemini<C extends GeminiLike>(client: C, options: { readonly mode?: GeminiMode; readonly provider?: string } = {}): FormworkGemini<C> {
   const provider = options.provider ?? "gemini";
+  checkSdkClient(client, ["models", "generateContentStream"], "fromGemini", "a Google Gen AI SDK client (new GoogleGenAI() from @google/genai; without the SDK, use fromProvider(\"gemini/<model>\"))");
+  const mode = checkMode(options.mode, "gemini", "fromGemini");
   const models = client.models;
   const transport: ChatTransport = {
     provider,
@@ -48,6 +63,6 @@ export function fromGemini<C extends GeminiLike>(client: C, options: { readonly 
     decode: (chunk) => geminiProtocol.decode(chunk, provider),
   };
   const hooks = new Hooks();
-  const completions = createStructuredCompletions(geminiProtocol, transport, options.mode ?? "json_schema", hooks);
+  const completions = createStructuredCompletions(geminiProtocol as ProviderProtocol<string>, transport, mode, hooks);
   return withStructuredCalls(client, completions, hooks) as FormworkGemini<C>;
 }

@@ -7,6 +7,10 @@ import { providerErrors, reach, toProviderError } from "./sdk-client.js";
 import { withTemplatesFilled } from "./render-messages.js";
 import type { ChatTransport } from "./attempt.js";
 import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
+import { ConfigurationError } from "../errors/configuration-error.js";
+import { checkBaseURL, checkMode, checkSdkClient } from "./check-configuration.js";
+import type { Completion as FormworkCompletion } from "./completion.js";
+import type { MediaPart } from "../media/media-part.js";
 
 /** The part of an `openai` client formwork calls (any recent version of the SDK). */
 export interface OpenAILike {
@@ -20,42 +24,92 @@ export interface OpenAILike {
   };
 }
 
+// The SDK's own types, read from the client the user passed (no import of `openai`, so these
+// types cost nothing to users without it, and follow whichever version they have). A method's
+// parameter type read through `infer` is its last overload's: `ChatCompletionCreateParamsBase`
+// and `ResponseCreateParamsBase` in the SDK.
+type CreateParams<F> = F extends (body: infer Body, ...rest: never[]) => unknown ? Body : never;
+type CreateResult<F> = F extends (...args: never[]) => infer Result ? Exclude<Awaited<Result>, AsyncIterable<unknown>> : never;
+
+/** The fields formwork sets itself in Chat Completions (the mode's tool or response format, streaming). */
+export type OpenAIOwnedFields = "stream" | "tools" | "tool_choice" | "response_format" | "functions" | "function_call";
+/** The fields formwork sets itself in the Responses API; `messages` become `input`. */
+export type ResponsesOwnedFields = "stream" | "tools" | "tool_choice" | "input";
+
+/** A Chat Completions request as the SDK types it (`ChatCompletionCreateParamsBase`), without formwork's fields. */
+export type OpenAIChatRequest<C extends OpenAILike> = WithMedia<Omit<CreateParams<C["chat"]["completions"]["create"]>, OpenAIOwnedFields>>;
+
+// A user message's content may also hold image(), audio() and pdf() parts, and plain strings:
+// formwork writes them in the wire's own form before sending.
+type MediaContent<M> = M extends { readonly role: "user"; readonly content: infer Content }
+  ? Omit<M, "content"> & { readonly content: Content | readonly ((Content extends readonly (infer Part)[] ? Part : never) | MediaPart | string)[] }
+  : M;
+type ItemOf<L> = L extends readonly (infer Item)[] ? Item : never;
+type WithMedia<R> = R extends { readonly messages: readonly (infer M)[] } ? Omit<R, "messages"> & { readonly messages: readonly MediaContent<M>[] } : R;
+/** The SDK's `ChatCompletion`. */
+export type OpenAIChatCompletion<C extends OpenAILike> = CreateResult<C["chat"]["completions"]["create"]>;
+
+type ResponsesParams<C extends OpenAILike> = CreateParams<NonNullable<C["responses"]>["create"]>;
+/** A Responses request as the SDK types it (`ResponseCreateParamsBase`), with `messages` (the input items) for `input`. */
+export type OpenAIResponsesRequest<C extends OpenAILike> = Omit<ResponsesParams<C>, ResponsesOwnedFields> & {
+  readonly messages: readonly MediaContent<ItemOf<Exclude<ResponsesParams<C> extends { input?: infer Input } ? Input : never, string | null | undefined>>>[];
+};
+
 /** The wrapped client: the SDK's own, with formwork's methods and hooks added. */
-export type FormworkOpenAI<C extends OpenAILike> = Omit<C, "chat"> &
+export type FormworkOpenAI<C extends OpenAILike, Request = OpenAIChatRequest<C>, Completion = OpenAIChatCompletion<C>> = Omit<C, "chat"> &
   HookMethods & {
     readonly chat: Omit<C["chat"], "completions"> & {
       readonly completions: Omit<C["chat"]["completions"], "create"> &
-        StructuredCompletions & { create: C["chat"]["completions"]["create"] & StructuredCompletions["create"] };
+        Omit<StructuredCompletions<Request, Completion>, "create"> & {
+          // formwork's overloads first: a call with response_model is structured, any other the SDK's.
+          create: StructuredCompletions<Request, Completion>["create"] & C["chat"]["completions"]["create"];
+        };
     };
   };
 
+/** The wrapped client with `api: "responses"`: structured calls go to the Responses API. */
+export type FormworkOpenAIResponses<C extends OpenAILike> = FormworkOpenAI<C, OpenAIResponsesRequest<C>, FormworkCompletion>;
+
+/** Options of {@link fromOpenAI}. */
+export interface OpenAIOptions {
+  /** A name for errors and hooks; default `"openai"`. */
+  readonly provider?: string;
+}
+
 /**
- * Wraps an `openai` SDK client.
+ * Wraps an `openai` SDK client. Structured calls take the SDK's own request type (without the
+ * fields formwork sets: `stream`, `tools`, `tool_choice`, `response_format`), and
+ * `createWithCompletion` gives the SDK's `ChatCompletion`.
  *
  * @example
  * const client = fromOpenAI(new OpenAI(), { mode: "tools" });
  * const user = await client.chat.completions.create({ model, messages, response_model: User });
  */
+export function fromOpenAI<C extends OpenAILike>(client: C, options: OpenAIOptions & { readonly api: "responses"; readonly mode?: ResponsesMode }): FormworkOpenAIResponses<C>;
+export function fromOpenAI<C extends OpenAILike>(client: C, options?: OpenAIOptions & { readonly api?: "chat"; readonly mode?: ChatMode }): FormworkOpenAI<C>;
 export function fromOpenAI<C extends OpenAILike>(
   client: C,
-  options: {
+  options: OpenAIOptions & {
     /** Default `"tools"`; with `api: "responses"`, `"json_schema"` or `"tools"` (default `"json_schema"`). */
     readonly mode?: ChatMode | ResponsesMode;
-    readonly provider?: string;
     /** `"chat"` (default): Chat Completions; `"responses"`: the Responses API. */
     readonly api?: "chat" | "responses";
   } = {},
-): FormworkOpenAI<C> {
+): FormworkOpenAI<C> | FormworkOpenAIResponses<C> {
   const provider = options.provider ?? "openai";
-  const sdkCompletions = client.chat.completions;
-  const isResponses = options.api === "responses";
-  const protocol = (isResponses ? openAIResponsesProtocol : openAIChatProtocol) as ProviderProtocol<string>;
-  const mode = options.mode ?? (isResponses ? "json_schema" : "tools");
-  if (isResponses && mode !== "json_schema" && mode !== "tools" && mode !== "tools_strict") {
-    throw new TypeError(`formwork: the Responses API takes the modes json_schema, tools, tools_strict, not "${mode}"`);
+  if (options.api !== undefined && options.api !== "chat" && options.api !== "responses") {
+    throw new ConfigurationError({ option: "api", message: `fromOpenAI: api takes "chat" (Chat Completions) or "responses" (the Responses API), not ${JSON.stringify(options.api)}` });
   }
+  const isResponses = options.api === "responses";
+  const sdk = "an OpenAI SDK client (new OpenAI() from the openai package; for a server without the SDK, use fromProvider({ provider, baseURL }))";
+  checkSdkClient(client, ["chat", "completions", "create"], "fromOpenAI", sdk);
+  if (isResponses) checkSdkClient(client, ["responses", "create"], "fromOpenAI with api: \"responses\"", "an OpenAI SDK client with the Responses API (openai 4.87 or later: update the openai package)");
+  const sdkBaseURL = (client as { baseURL?: unknown }).baseURL;
+  if (typeof sdkBaseURL === "string") checkBaseURL(sdkBaseURL, "fromOpenAI (the client's baseURL)");
+  const sdkCompletions = client.chat.completions;
+  const protocol = (isResponses ? openAIResponsesProtocol : openAIChatProtocol) as ProviderProtocol<string>;
+  const mode = checkMode(options.mode, isResponses ? "responses" : "chat", isResponses ? "fromOpenAI with api: \"responses\"" : "fromOpenAI");
   const sdkResponses = client.responses;
-  if (isResponses && sdkResponses === undefined) throw new TypeError("formwork: this OpenAI client has no responses API (update the openai package)");
   const transport: ChatTransport = {
     provider,
     async send(body, signal) {

@@ -6,31 +6,38 @@ import { openAIChatProtocol, type ChatMode } from "../providers/openai/chat-requ
 import { openAIResponsesProtocol, type ResponsesMode } from "../providers/openai/responses-protocol.js";
 import type { ProviderProtocol } from "../providers/provider-protocol.js";
 import { chatError } from "../providers/openai/decode-chat-chunk.js";
-import { ConfigurationError } from "../errors/configuration-error.js";
 import { fetchChatChunks, retryAfterMs, type ChatEndpoint } from "../providers/openai/fetch-chat.js";
+import { ConfigurationError } from "../errors/configuration-error.js";
 import type { ChatTransport } from "./attempt.js";
+import type { ChatRequest } from "./chat-request.js";
+import { checkBaseURL, checkMode, type ProtocolKind } from "./check-configuration.js";
 import { cloudEndpoint, type CloudOptions } from "./cloud-presets.js";
 import { withTemplatesFilled } from "./render-messages.js";
 import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
 
-/**
- * Known servers: their usual base URL and the variable that holds the key; `protocol` when it
- * speaks one other than Chat Completions, `modes` when it takes only some (the default first).
- * `azure` and `vertex` build their URL from the account (see cloud-presets.ts).
- */
-export const PROVIDER_PRESETS: Readonly<
-  Record<string, { readonly baseURL: string; readonly apiKeyVariable: string | undefined; readonly protocol?: string; readonly modes?: readonly string[] }>
-> = {
+/** A known provider: its usual base URL, the variable that holds its key, the protocol it speaks. */
+export interface ProviderPreset {
+  readonly baseURL: string;
+  /** The environment variable read for the API key; undefined for local servers that need none. */
+  readonly apiKeyVariable: string | undefined;
+  /** A protocol of its own; without one, OpenAI's Chat Completions (or Responses, with `api: "responses"`). */
+  readonly protocol?: Exclude<ProtocolKind, "chat" | "responses">;
+  /** The modes it takes, the default first, where it takes only some of its protocol's. */
+  readonly modes?: readonly string[];
+}
+
+/** Known providers, by the name `fromProvider("name/model")` takes. One line adds one. */
+export const PROVIDER_PRESETS: Readonly<Record<string, ProviderPreset>> = {
   openai: { baseURL: "https://api.openai.com/v1", apiKeyVariable: "OPENAI_API_KEY" },
-  anthropic: { baseURL: "https://api.anthropic.com/v1", apiKeyVariable: "ANTHROPIC_API_KEY" },
-  gemini: { baseURL: "https://generativelanguage.googleapis.com/v1beta", apiKeyVariable: "GEMINI_API_KEY" },
+  anthropic: { baseURL: "https://api.anthropic.com/v1", apiKeyVariable: "ANTHROPIC_API_KEY", protocol: "anthropic" },
+  gemini: { baseURL: "https://generativelanguage.googleapis.com/v1beta", apiKeyVariable: "GEMINI_API_KEY", protocol: "gemini" },
   groq: { baseURL: "https://api.groq.com/openai/v1", apiKeyVariable: "GROQ_API_KEY" },
   openrouter: { baseURL: "https://openrouter.ai/api/v1", apiKeyVariable: "OPENROUTER_API_KEY" },
   together: { baseURL: "https://api.together.xyz/v1", apiKeyVariable: "TOGETHER_API_KEY" },
   deepseek: { baseURL: "https://api.deepseek.com/v1", apiKeyVariable: "DEEPSEEK_API_KEY" },
   mistral: { baseURL: "https://api.mistral.ai/v1", apiKeyVariable: "MISTRAL_API_KEY" },
   ollama: { baseURL: "http://localhost:11434/v1", apiKeyVariable: undefined },
-  "ollama-native": { baseURL: "http://localhost:11434", apiKeyVariable: undefined },
+  "ollama-native": { baseURL: "http://localhost:11434", apiKeyVariable: undefined, protocol: "ollama-native" },
   vllm: { baseURL: "http://localhost:8000/v1", apiKeyVariable: undefined },
   llamacpp: { baseURL: "http://localhost:8080/v1", apiKeyVariable: undefined },
   lmstudio: { baseURL: "http://localhost:1234/v1", apiKeyVariable: undefined },
@@ -39,22 +46,27 @@ export const PROVIDER_PRESETS: Readonly<
   cerebras: { baseURL: "https://api.cerebras.ai/v1", apiKeyVariable: "CEREBRAS_API_KEY" },
   // Perplexity has no function calling: structured output is response_format json_schema.
   perplexity: { baseURL: "https://api.perplexity.ai", apiKeyVariable: "PERPLEXITY_API_KEY", modes: ["json_schema", "md_json"] },
-  // The base URL is built from the resource (or AZURE_OPENAI_ENDPOINT) and the deployment.
+  // The base URL is built from the resource (or AZURE_OPENAI_ENDPOINT) and the deployment (cloud-presets.ts).
   azure: { baseURL: "https://{resource}.openai.azure.com/openai", apiKeyVariable: "AZURE_OPENAI_API_KEY" },
-  // The base URL is built from the project and location; the key is an OAuth access token.
+  // The base URL is built from the project and location; the key is an OAuth access token (cloud-presets.ts).
   vertex: { baseURL: "https://{location}-aiplatform.googleapis.com/v1/projects/{project}/locations/{location}/publishers/google", apiKeyVariable: "GOOGLE_VERTEX_ACCESS_TOKEN", protocol: "gemini" },
 };
 
 /** Options of {@link fromProvider}. */
 export interface ProviderOptions extends CloudOptions {
-  /** A preset name (`"groq"`, `"ollama"`...) or any name for errors; default `"openai"`. */
+  /** A preset name (`"groq"`, `"ollama"`...) or, with `baseURL`, any name for errors; default `"openai"`. */
   readonly provider?: string;
+  /** An absolute http(s) URL; default: the preset's. */
   readonly baseURL?: string;
-  /** Default: the preset's variable (OPENAI_API_KEY...) where the runtime has an environment. */
+  /**
+   * Default: the preset's variable (OPENAI_API_KEY...) where the runtime has an environment. A
+   * preset that needs a key and has none is a ConfigurationError when the client is created
+   * (unless `baseURL` points elsewhere: a proxy or a local server may need none).
+   */
   readonly apiKey?: string;
   readonly headers?: Readonly<Record<string, string>>;
   readonly fetch?: typeof globalThis.fetch;
-  /** How the model is asked for structure; default `"tools"`. Anthropic takes tools, json and md_json. */
+  /** How the model is asked for structure; default `"tools"` (per protocol: see PROTOCOL_MODES). */
   readonly mode?: ChatMode | AnthropicMode | OllamaMode | ResponsesMode | GeminiMode;
   /** For OpenAI-compatible servers: `"chat"` (default, Chat Completions) or `"responses"` (the Responses API). */
   readonly api?: "chat" | "responses";
@@ -62,9 +74,19 @@ export interface ProviderOptions extends CloudOptions {
   readonly model?: string;
 }
 
+// The modes a provider's protocol has, where the name tells (a preset with a protocol of its
+// own); any other server speaks Chat Completions, or the Responses API with api: "responses".
+type ModeOf<P extends string> = P extends "anthropic" | `anthropic/${string}`
+  ? AnthropicMode
+  : P extends "gemini" | `gemini/${string}` | "vertex" | `vertex/${string}`
+    ? GeminiMode
+    : P extends "ollama-native" | `ollama-native/${string}`
+      ? OllamaMode
+      : ChatMode | ResponsesMode;
+
 /** The client `fromProvider` gives: chat.completions with formwork's methods, and hooks. */
 export interface ProviderClient extends HookMethods {
-  readonly chat: { readonly completions: StructuredCompletions };
+  readonly chat: { readonly completions: StructuredCompletions<ChatRequest> };
   readonly provider: string;
   readonly baseURL: string;
 }
@@ -75,36 +97,69 @@ function environment(name: string | undefined): string | undefined {
   return env?.[name];
 }
 
+const presetList = () => Object.keys(PROVIDER_PRESETS).join(", ");
+
+// The options a preset string stands for: "provider/model", or a provider's name alone.
+function parsePreset(preset: string, options: ProviderOptions): ProviderOptions {
+  const slash = preset.indexOf("/");
+  const provider = slash < 0 ? preset : preset.slice(0, slash);
+  if (!Object.hasOwn(PROVIDER_PRESETS, provider) && options.baseURL === undefined) {
+    const hint = slash < 0 ? ` If "${preset}" is a model, write "provider/model", such as "openai/${preset}".` : "";
+    throw new ConfigurationError({
+      option: "provider",
+      message: `fromProvider(${JSON.stringify(preset)}): "${provider}" is not a known provider.${hint} Known providers: ${presetList()}; for another server, pass { provider, baseURL }`,
+    });
+  }
+  return slash < 0 ? { provider } : { provider, model: preset.slice(slash + 1) };
+}
+
 /**
  * A client over plain fetch: any OpenAI-compatible server (Chat Completions, or the Responses
  * API with `api: "responses"`), and Anthropic, Gemini and Ollama's native API by their
- * provider names.
+ * provider names. A configuration mistake (an unknown provider or mode, a missing key, a base
+ * URL without a scheme) is a ConfigurationError here, before any request.
  *
  * @example
  * const client = fromProvider("ollama/llama3.2", { mode: "json_schema" });
  * const client = fromProvider({ provider: "vllm", baseURL: "http://gpu-box:8000/v1" });
  */
+export function fromProvider<const P extends string>(preset: P, options?: Omit<ProviderOptions, "mode" | "provider"> & { readonly mode?: ModeOf<P> }): ProviderClient;
+export function fromProvider<const P extends string = "openai">(options: Omit<ProviderOptions, "mode" | "provider"> & { readonly provider?: P; readonly mode?: ModeOf<P> }): ProviderClient;
 export function fromProvider(preset: string | ProviderOptions, options: ProviderOptions = {}): ProviderClient {
-  const given = typeof preset === "string" ? { ...options, ...parsePreset(preset) } : preset;
+  const given = typeof preset === "string" ? { ...options, ...parsePreset(preset, options) } : preset;
   const provider = given.provider ?? "openai";
   const known = Object.hasOwn(PROVIDER_PRESETS, provider) ? PROVIDER_PRESETS[provider] : undefined;
+  const who = typeof preset === "string" ? `fromProvider(${JSON.stringify(preset)})` : `fromProvider({ provider: ${JSON.stringify(provider)} })`;
+  if (given.baseURL === undefined && known === undefined) {
+    throw new ConfigurationError({ option: "baseURL", message: `${who}: "${provider}" is not a known provider, so it needs a baseURL (such as "http://localhost:8000/v1"). Known providers: ${presetList()}` });
+  }
   const cloud = cloudEndpoint(provider, given, environment);
-  const baseURL = cloud?.baseURL ?? given.baseURL ?? known?.baseURL;
-  if (baseURL === undefined) throw new TypeError(`formwork: no baseURL for provider "${provider}" (known presets: ${Object.keys(PROVIDER_PRESETS).join(", ")})`);
+  const baseURL = checkBaseURL(cloud?.baseURL ?? given.baseURL ?? known?.baseURL, who);
+  if (given.api !== undefined && given.api !== "chat" && given.api !== "responses") {
+    throw new ConfigurationError({ option: "api", message: `${who}: api takes "chat" (Chat Completions) or "responses" (the Responses API), not ${JSON.stringify(given.api)}` });
+  }
   // A provider with a protocol of its own speaks it; every other server speaks OpenAI's.
-  const native = known?.protocol ?? provider;
-  const kind = Object.hasOwn(NATIVE_MODES, native) ? native : given.api === "responses" ? "responses" : "chat";
-  if (provider === "azure" && kind !== "chat") throw new ConfigurationError('formwork: the azure preset speaks Chat Completions on a deployment; for the Responses API give { provider: "openai", api: "responses", baseURL: "https://my-resource.openai.azure.com/openai/v1", headers: { "api-key": key } }');
+  const kind: ProtocolKind = known?.protocol ?? (given.api === "responses" ? "responses" : "chat");
   const protocol = PROTOCOLS[kind] as ProviderProtocol<string>;
-  const modes = known?.modes ?? NATIVE_MODES[kind];
-  const mode = given.mode ?? modes?.[0] ?? "tools";
-  if (modes !== undefined && !modes.includes(mode)) {
-    throw new TypeError(`formwork: ${kind === "responses" ? "the Responses API" : `the ${provider} provider`} takes the modes ${modes.join(", ")}, not "${mode}"`);
+  if (provider === "azure" && kind !== "chat") {
+    throw new ConfigurationError({ option: "api", message: `${who}: the azure preset speaks Chat Completions on a deployment; for the Responses API give { provider: "openai", api: "responses", baseURL: "https://my-resource.openai.azure.com/openai/v1", headers: { "api-key": key } }` });
+  }
+  const mode = checkMode(given.mode, kind, kind === "responses" ? `${who} with api: "responses"` : who);
+  // A preset that takes only some of its protocol's modes (Perplexity: no function calling).
+  const presetModes = known?.modes;
+  if (presetModes !== undefined && given.mode !== undefined && !presetModes.includes(mode)) {
+    throw new ConfigurationError({ option: "mode", message: `${who} takes the modes ${presetModes.map((item) => `"${item}"`).join(", ")}, not ${JSON.stringify(mode)}` });
+  }
+  const presetMode = presetModes !== undefined && given.mode === undefined ? (presetModes[0] as string) : mode;
+  const apiKey = given.apiKey ?? environment(known?.apiKeyVariable);
+  // The hosted service needs a key: say so now rather than send a request that gets a 401.
+  if ((apiKey === undefined || apiKey === "") && known?.apiKeyVariable !== undefined && baseURL === known.baseURL) {
+    throw new ConfigurationError({ option: "apiKey", message: `${who} needs an API key: set ${known.apiKeyVariable} in the environment, or pass { apiKey }` });
   }
   const endpoint: ChatEndpoint = {
     provider,
     baseURL,
-    apiKey: given.apiKey ?? environment(known?.apiKeyVariable),
+    apiKey,
     headers: given.headers,
     fetch: given.fetch,
     endpoint: (body) => {
@@ -116,9 +171,20 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
   };
   // The model of "provider/model", where a call names none; added before anything reports the
   // request, so that hooks see exactly what is sent.
+  // A call with no model anywhere would only get the server's 400: say so before sending.
   const withModel = <P>(params: P): P => {
     const fields = params as Record<string, unknown>;
-    return (fields["model"] === undefined && given.model !== undefined ? { ...fields, model: given.model } : params) as P;
+    if (fields["model"] === undefined && given.model === undefined) {
+      throw new ConfigurationError({ option: "model", message: `${who}: the call names no model; pass { model } in the call, or create the client as fromProvider("${provider}/<model>")` });
+    }
+    return (fields["model"] === undefined ? { ...fields, model: given.model } : params) as P;
+  };
+  const rejecting = <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return call();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
   const transport: ChatTransport = {
     provider,
@@ -126,14 +192,14 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
     decode: (chunk) => protocol.decode(chunk, provider),
   };
   const hooks = new Hooks();
-  const structured = createStructuredCompletions(protocol, transport, mode, hooks);
+  const structured = createStructuredCompletions(protocol, transport, presetMode, hooks);
   const completions = {
     // Without a response_model the call goes to the server as it is.
     create: (params: Record<string, unknown>) =>
-      params["response_model"] === undefined ? passthrough(endpoint, withModel(withTemplatesFilled(params))) : structured.create(withModel(params) as never),
+      rejecting(() => (params["response_model"] === undefined ? passthrough(endpoint, withModel(withTemplatesFilled(params))) : structured.create(withModel(params) as never))),
     createPartial: (params: never) => structured.createPartial(withModel(params)),
     createIterable: (params: never) => structured.createIterable(withModel(params)),
-    createWithCompletion: (params: never) => structured.createWithCompletion(withModel(params)),
+    createWithCompletion: (params: never) => rejecting(() => structured.createWithCompletion(withModel(params))),
   } as unknown as StructuredCompletions; // the same overloads as `structured`
   return {
     chat: { completions },
@@ -146,26 +212,13 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
 }
 
 // Which protocol each kind of provider speaks: Chat Completions unless it has its own.
-const PROTOCOLS: Readonly<Record<string, ProviderProtocol<never>>> = {
+const PROTOCOLS: Readonly<Record<ProtocolKind, ProviderProtocol<never>>> = {
   chat: openAIChatProtocol,
   responses: openAIResponsesProtocol,
   anthropic: anthropicMessagesProtocol,
   gemini: geminiProtocol,
   "ollama-native": ollamaNativeProtocol,
 };
-
-// The modes of the protocols other than Chat Completions, the default first.
-const NATIVE_MODES: Readonly<Record<string, readonly string[]>> = {
-  gemini: ["json_schema", "tools", "md_json"],
-  anthropic: ["tools", "json_schema", "json", "md_json"],
-  responses: ["json_schema", "tools", "tools_strict"],
-  "ollama-native": ["json_schema", "tools", "json", "md_json"],
-};
-
-function parsePreset(preset: string): ProviderOptions {
-  const slash = preset.indexOf("/");
-  return slash < 0 ? { provider: preset } : { provider: preset.slice(0, slash), model: preset.slice(slash + 1) };
-}
 
 async function passthrough(endpoint: ChatEndpoint, params: Record<string, unknown>): Promise<unknown> {
   const { signal, ...body } = params as { signal?: AbortSignal } & Record<string, unknown>;

@@ -1,12 +1,20 @@
 // Instructor's hook names, so that its users feel at home. Every hook fires in streaming calls
 // too. As with an EventEmitter, a handler that throws ends the call with its error.
 
+import type { Completion } from "./completion.js";
+
+/** A request body as it is sent: the provider's fields (no API key is ever among them). */
+export interface RequestBody {
+  readonly model?: string;
+  readonly [field: string]: unknown;
+}
+
 /** What each hook receives. */
 export interface HookPayloads {
   /** The request about to be sent (the body; no API key is ever in it). */
-  "completion:kwargs": { readonly attempt: number; readonly body: Record<string, unknown> };
+  "completion:kwargs": { readonly attempt: number; readonly body: RequestBody };
   /** The whole completion of an attempt, assembled from the stream. */
-  "completion:response": { readonly attempt: number; readonly completion: Record<string, unknown> };
+  "completion:response": { readonly attempt: number; readonly completion: Completion };
   /** The provider failed (HTTP error, error in the stream, dropped connection). */
   "completion:error": { readonly attempt: number; readonly error: unknown };
   /** The answer did not parse or validate. */

@@ -1,15 +1,23 @@
 // parallel_tools: the model calls any of several tools, any number of times, in parallel. Each
 // call (by its index on the wire) is read by the schema its name points to, with a partial
-// parser of its own, and yielded the moment its arguments close and validate.
+// parser of its own, and yielded the moment its arguments close and validate. As with
+// createIterable, a bad answer is asked again only while no item has been yielded.
 import { IncompleteOutputError } from "../errors/incomplete-output-error.js";
+import { NoItemsError } from "../errors/no-items-error.js";
 import { ValidationError } from "../errors/validation-error.js";
 import type { SchemaLike } from "../schema/schema-adapter.js";
 import { PartialParser, type PartialParserOptions } from "../stream/partial-parser.js";
 import { absoluteIssues, toStreamError } from "../stream/stream-errors.js";
 import type { SkippedItem } from "../stream/iterable-stream.js";
-import { attemptEvents, type AttemptOptions } from "./attempt.js";
+import { RetryError } from "../errors/retry-error.js";
+import { addUsage, NO_USAGE } from "../providers/wire-event.js";
+import { attemptEvents, type AttemptOptions, type AttemptRecord } from "./attempt.js";
+import type { Hooks } from "./hooks.js";
+import { afterItemsShown } from "./iterable-call.js";
+import { isAnswerError, withUsage } from "./structured-stream.js";
 
 interface ToolCall {
+  readonly id: string;
   readonly name: string;
   readonly parser: PartialParser;
   text: string;
@@ -22,18 +30,66 @@ export interface ToolCallItems<T> extends AsyncIterable<T> {
   abort(reason?: unknown): void;
 }
 
+/** One attempt's request, as the call builds it from the feedback so far. */
+export type ToolCallAttempt = Omit<AttemptOptions, "signal" | "partial" | "channel">;
+
+/**
+ * The items of every tool call, across attempts: an answer that fails before any item was
+ * yielded (no tool call, not JSON, a first call that does not fit) is fed back and asked
+ * again, as `maxRetries` allows; after an item was yielded, a failure ends the iteration.
+ */
 export function parallelToolItems<T>(
   tools: ReadonlyMap<string, SchemaLike>,
-  attempt: Omit<AttemptOptions, "signal" | "partial" | "channel"> & { readonly signal: AbortSignal },
-  options: PartialParserOptions & { readonly onInvalid: "throw" | "skip" },
+  start: (attempt: number, feedback: readonly Record<string, unknown>[]) => ToolCallAttempt,
+  options: PartialParserOptions & {
+    readonly onInvalid: "throw" | "skip";
+    readonly signal: AbortSignal;
+    readonly maxRetries: number;
+    readonly hooks: Hooks;
+    /** The messages that tell the model what was wrong: `call` is the one at fault, if any. */
+    readonly feedback: (record: AttemptRecord, call: { readonly id: string; readonly name: string; readonly text: string } | undefined, error: unknown) => Record<string, unknown>[];
+  },
 ): ToolCallItems<T> {
   const cancel = new AbortController();
   const skipped: SkippedItem[] = [];
-  const calls = new Map<number, ToolCall>();
+  let calls = new Map<number, ToolCall>();
   let itemIndex = 0;
+  let shown = 0;
+  let failedCall: ToolCall | undefined;
 
   async function* items(): AsyncGenerator<T> {
-    const events = attemptEvents({ ...attempt, channel: "tool", signal: AbortSignal.any([attempt.signal, cancel.signal]), partial: () => undefined });
+    const { hooks, maxRetries } = options;
+    const errors: unknown[] = [];
+    const feedback: Record<string, unknown>[] = [];
+    let usage = NO_USAGE;
+    for (let attempt = 1; ; attempt++) {
+      hooks.emit("attempt:start", { attempt, error: errors.at(-1) });
+      const request = start(attempt, feedback);
+      calls = new Map();
+      failedCall = undefined;
+      try {
+        for await (const item of answer(request)) {
+          shown++;
+          yield item;
+        }
+        return;
+      } catch (error) {
+        await request.record.settled;
+        usage = addUsage(usage, request.record.usage);
+        errors.push(error);
+        const isAnswer = isAnswerError(error) || NoItemsError.isInstance(error);
+        const canRetry = isAnswer && shown === 0 && attempt <= maxRetries && !cancel.signal.aborted && !options.signal.aborted;
+        if (isAnswer) hooks.emit("parse:error", { attempt, error });
+        if (!canRetry) hooks.emit("completion:last_attempt", { attempt, error });
+        if (!canRetry) throw shown > 0 ? afterItemsShown(error, shown) : errors.length > 1 ? new RetryError({ errors, usage }) : withUsage(error, usage);
+        feedback.push(...options.feedback(request.record, failedCall, error));
+      }
+    }
+  }
+
+  // One attempt's items, each as its call closes and fits.
+  async function* answer(request: ToolCallAttempt): AsyncGenerator<T> {
+    const events = attemptEvents({ ...request, channel: "tool", signal: AbortSignal.any([options.signal, cancel.signal]), partial: () => undefined });
     for await (const batch of events) {
       for (const event of batch.events) {
         if (event.type === "tool-call-start") {
@@ -42,16 +98,21 @@ export function parallelToolItems<T>(
             const offered = [...tools.keys()].join(", ");
             throw new ValidationError({ path: [event.index], issues: [{ path: [event.index], message: `The model called "${event.name}", which was not offered (offered: ${offered})` }], text: "" });
           }
-          calls.set(event.index, { name: event.name, parser: new PartialParser(schema, options), text: "", isDone: false });
+          calls.set(event.index, { id: event.id, name: event.name, parser: new PartialParser(schema, options), text: "", isDone: false });
         } else if (event.type === "tool-delta") {
           const call = calls.get(event.index) ?? missingStart(event.index);
+          failedCall = call;
           const value = await read(call, event.index, event.text);
+          failedCall = undefined;
           if (value !== NOTHING) yield value as T;
         }
       }
     }
+    // No tool call at all (prose, a refusal) is not an empty answer.
+    if (calls.size === 0) throw new NoItemsError({ text: request.record.content, usage: request.record.usage });
     for (const [index, call] of calls) {
       if (!call.isDone) {
+        failedCall = call;
         throw new IncompleteOutputError({ message: `The arguments of tool call ${index} (${call.name}) ended before they were complete`, partial: call.parser.snapshot(), text: call.text });
       }
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { ChatMessage } from "./chat-request.js";
 import { z } from "zod";
 import { TemplateError } from "../errors/template-error.js";
 import { sseTranscript, toolCallChunks } from "./test-support/replay-server.js";
@@ -9,7 +10,7 @@ import OpenAI from "openai";
 
 const User = z.object({ name: z.string(), age: z.number().int(), bio: z.string() });
 const context = { kind: "user", doc: { title: "Bio", text: "Ada wrote {{ not a template }}." }, tags: ["a", "b"], strict: true };
-const messages = [
+const messages: ChatMessage[] = [
   { role: "system", content: "Extract the {{ kind }}.{% if strict %} Invent nothing.{% endif %}" },
   { role: "user", content: [{ type: "text", text: "{{ doc.title }}: {{ doc.text }}" }, { type: "text", text: "Tags:{% for tag in tags %} {{ loop.index }}.{{ tag }}{% endfor %}" }] },
 ];
@@ -66,7 +67,7 @@ describe("templates in messages", () => {
 
   it("a plain call (no response_model) fills its templates too, and never sends the context", async () => {
     const { url, requests } = await serve(() => ({ headers: { "content-type": "application/json" }, pieces: [JSON.stringify({ id: "x", object: "chat.completion", choices: [] })] }));
-    const plain = [{ role: "user", content: "Hello {{ name }}" }];
+    const plain: ChatMessage[] = [{ role: "user", content: "Hello {{ name }}" }];
     await fromProvider({ provider: "test", baseURL: url, apiKey: "k" }).chat.completions.create({ model: "m", messages: plain, context: { name: "Ada" } } as never);
     await fromOpenAI(new OpenAI({ baseURL: url, apiKey: "k" })).chat.completions.create({ model: "m", messages: plain, context: { name: "Ada" } } as never);
     for (const request of requests) {

@@ -1,10 +1,16 @@
 // The Instructor-style client over any chat transport: `create`, `createPartial`,
 // `createIterable` and `createWithCompletion` with a response_model, retries with error
 // feedback, hooks and usage. The transport (an SDK or plain fetch) is all that differs.
+import { ConfigurationError } from "../errors/configuration-error.js";
+import { SchemaError } from "../errors/schema-error.js";
 import type { ProviderProtocol, RequestSchema } from "../providers/provider-protocol.js";
-import { toSchemaAdapter, type InferInput, type InferOutput, type SchemaLike } from "../schema/schema-adapter.js";
+import { checkSchema, toSchemaAdapter, type InferInput, type InferOutput, type SchemaLike } from "../schema/schema-adapter.js";
 import type { DeepPartial } from "../stream/deep-partial.js";
 import { iterableStream, type ItemStream } from "../stream/iterable-stream.js";
+import type { ChatRequest } from "./chat-request.js";
+import type { Completion } from "./completion.js";
+import { IterableCall } from "./iterable-call.js";
+import { schemaName } from "./schema-name.js";
 import { partialStream, type PartialStream } from "../stream/partial-stream.js";
 import { answerText, AttemptRecord, type ChatTransport } from "./attempt.js";
 import { parallelToolItems, type ToolCallItems } from "./parallel-tools.js";
@@ -14,15 +20,21 @@ import { renderMessages } from "./render-messages.js";
 import { checkMedia, hasMedia, toProviderMessages } from "../media/provider-media.js";
 import { CallValidators, withValidators, type ValidateOption } from "../validate/validators.js";
 
-/** A schema with the name and description the provider is given. */
+/**
+ * A schema with the name and description the provider is given. Without them, the schema's
+ * own title and description are used (Zod's `.meta({ title, description })` and `.describe()`,
+ * a JSON Schema's `title` and `description`), else the name "Response".
+ */
 export interface ResponseModel<S extends SchemaLike> {
   readonly schema: S;
+  /** 1 to 64 letters, digits, `_` or `-` (the rule providers set for tool names). */
   readonly name?: string;
   readonly description?: string;
 }
 
-/** A structured call: every field but formwork's own passes through to the provider. */
-export interface StructuredParams<S extends SchemaLike> {
+/** formwork's own fields of a structured call; the rest of the request is the provider's. */
+export interface StructuredFields<S extends SchemaLike> {
+  /** The schema of the answer: Zod, another Standard Schema, a JSON Schema, or `{ schema, name, description }`. */
   readonly response_model: S | ResponseModel<S>;
   /** Attempts after the first when the answer does not validate or is not JSON. Default 0. */
   readonly max_retries?: number;
@@ -34,34 +46,67 @@ export interface StructuredParams<S extends SchemaLike> {
   readonly timeout?: number;
   readonly stream?: boolean;
   /**
+   * Provider-specific fields, sent as top-level fields of the request body exactly as the
+   * provider names them (as the OpenAI Python SDK's `extra_body`): `{ top_k: 40 }` for
+   * Anthropic, `{ generationConfig: { topK: 40 }, safetySettings: [...] }` for Gemini,
+   * `{ options: { num_ctx: 8192 } }` for Ollama's native API, `{ guided_decoding_backend: "xgrammar" }`
+   * for vLLM. Where formwork sets a field of the same object (Gemini's `generationConfig`,
+   * Anthropic's `output_config`), the two are merged; what the mode must set (the forced tool,
+   * the response format) stays formwork's.
+   */
+  readonly extra_body?: Readonly<Record<string, unknown>>;
+  /**
    * Checks after the schema, with the call's `context`: their issues are fed back on retry like
    * the schema's. A `{ path, validate }` runs (while streaming) when that part closes.
    */
   readonly validate?: ValidateOption<InferOutput<S>>;
   /** Given to validators, and fills the `{{ placeholders }}` of `messages`. Never sent to the provider. */
   readonly context?: Readonly<Record<string, unknown>>;
-  readonly [field: string]: unknown;
 }
 
-/** createIterable's call: items of `response_model`; `on_invalid` as iterableStream's onInvalid. */
-export interface IterableParams<S extends SchemaLike> extends StructuredParams<S> {
+/** A structured call: the provider's request (`Request`) and formwork's fields. */
+export type StructuredParams<S extends SchemaLike, Request = ChatRequest> = Request & StructuredFields<S>;
+
+/** createIterable's own field: what an item that does not fit does. */
+export interface IterableFields {
+  /**
+   * `"throw"` (default): an item that does not fit ends the call with ValidationError (asked
+   * again while no item was shown, as `max_retries` allows); `"skip"`: it is dropped and listed
+   * in `skipped`, and an answer whose every item was dropped is not an error.
+   */
   readonly on_invalid?: "throw" | "skip";
 }
+
+/** createIterable's call: items of `response_model`. */
+export type IterableParams<S extends SchemaLike, Request = ChatRequest> = StructuredParams<S, Request> & IterableFields;
+
+/** parallel_tools' call: several named schemas; each tool call is read by the one it names. */
+export type ToolCallsParams<M, Request = ChatRequest> = Request & Omit<StructuredFields<SchemaLike>, "response_model"> & IterableFields & { readonly response_model: M };
 
 type Output<S extends SchemaLike> = InferOutput<S>;
 type PartialOf<S extends SchemaLike> = DeepPartial<InferInput<S>>;
 
-/** The methods of `client.chat.completions` that formwork adds or takes over. */
-export interface StructuredCompletions {
-  create<S extends SchemaLike>(params: StructuredParams<S> & { readonly stream: true }): Promise<StructuredStream<Output<S>, PartialOf<S>>>;
-  create<S extends SchemaLike>(params: StructuredParams<S> & { readonly stream?: false }): Promise<Output<S>>;
-  createPartial<S extends SchemaLike>(params: StructuredParams<S>): StructuredStream<Output<S>, PartialOf<S>>;
+/**
+ * The methods of `client.chat.completions` that formwork adds or takes over. `Request` is the
+ * request each entry point takes (the SDK's own parameters for fromOpenAI, {@link ChatRequest}
+ * elsewhere); `C` the completion it reports.
+ *
+ * Streams (`createPartial`, `createIterable`) throw at once, and promises reject, before any
+ * request, on a schema that cannot be used (SchemaError).
+ */
+export interface StructuredCompletions<Request = ChatRequest, C = Completion> {
+  create<S extends SchemaLike>(params: StructuredParams<S, Request> & { readonly stream: true }): Promise<StructuredStream<Output<S>, PartialOf<S>, C>>;
+  create<S extends SchemaLike>(params: StructuredParams<S, Request> & { readonly stream?: false }): Promise<Output<S>>;
+  createPartial<S extends SchemaLike>(params: StructuredParams<S, Request>): StructuredStream<Output<S>, PartialOf<S>, C>;
   /** parallel_tools mode: several named schemas; each tool call is read by the one it names. */
-  createIterable<const M extends readonly (ResponseModel<SchemaLike> & { readonly name: string })[]>(
-    params: Omit<IterableParams<SchemaLike>, "response_model"> & { readonly response_model: M },
-  ): ToolCallItems<InferOutput<M[number]["schema"]>>;
-  createIterable<S extends SchemaLike>(params: IterableParams<S>): ItemStream<Output<S>, PartialOf<S>>;
-  createWithCompletion<S extends SchemaLike>(params: StructuredParams<S>): Promise<CallResult<Output<S>>>;
+  createIterable<const M extends readonly (ResponseModel<SchemaLike> & { readonly name: string })[]>(params: ToolCallsParams<M, Request>): ToolCallItems<InferOutput<M[number]["schema"]>>;
+  /**
+   * Items of `response_model`, each yielded as it closes and validates. An answer with no list,
+   * not JSON, or with an item that does not fit is asked again (`max_retries`) while no item has
+   * been yielded; after one has, a failure ends the iteration with an error that says so.
+   */
+  createIterable<S extends SchemaLike>(params: IterableParams<S, Request>): IterableCall<Output<S>, PartialOf<S>>;
+  createWithCompletion<S extends SchemaLike>(params: StructuredParams<S, Request>): Promise<CallResult<Output<S>, C>>;
 }
 
 /** The hooks of a client. */
@@ -71,10 +116,32 @@ export interface HookMethods {
   clear(name?: HookName): void;
 }
 
-const FORMWORK_FIELDS = ["response_model", "max_retries", "max_transport_retries", "signal", "timeout", "stream", "on_invalid", "validate", "context"] as const;
+const FORMWORK_FIELDS = ["response_model", "max_retries", "max_transport_retries", "signal", "timeout", "stream", "on_invalid", "extra_body", "validate", "context"] as const;
 
 function isResponseModel(value: unknown): value is ResponseModel<SchemaLike> {
-  return typeof value === "object" && value !== null && "schema" in value && !("~standard" in value) && !("_zod" in value);
+  return typeof value === "object" && value !== null && !Array.isArray(value) && "schema" in value && !("~standard" in value) && !("_zod" in value);
+}
+
+// The response_model of a call, checked before anything is sent: a schema, or { schema, name, description }.
+function toResponseModel(value: unknown, path: string): ResponseModel<SchemaLike> {
+  if (!isResponseModel(value)) {
+    checkSchema(value, path);
+    return { schema: value };
+  }
+  checkSchema(value.schema, `${path}.schema`);
+  if (value.description !== undefined && typeof value.description !== "string") {
+    throw new SchemaError({ path: `${path}.description`, received: typeof value.description, message: `${path}.description must be a string, not ${typeof value.description}` });
+  }
+  return value;
+}
+
+function count(params: Record<string, unknown>, field: string, fallback: number): number {
+  const value = params[field];
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
+    throw new ConfigurationError({ option: field, message: `${field} must be a whole number of 0 or more, not ${JSON.stringify(value)}` });
+  }
+  return value;
 }
 
 function combineSignals(signal: AbortSignal | undefined, timeout: number | undefined): AbortSignal {
@@ -82,21 +149,27 @@ function combineSignals(signal: AbortSignal | undefined, timeout: number | undef
   return signals.length === 0 ? new AbortController().signal : signals.length === 1 ? (signals[0] as AbortSignal) : AbortSignal.any(signals);
 }
 
-// The JSON Schema a provider is sent: the schema's own, without the `$schema` tag providers reject.
-function requestSchema(model: ResponseModel<SchemaLike>, wrapAsList: boolean): RequestSchema {
+// The JSON Schema a provider is sent: the schema's own, without the `$schema` tag providers
+// reject, named by the call or by the schema's own title.
+function requestSchema(model: ResponseModel<SchemaLike>, wrapAsList: boolean, path = "response_model"): RequestSchema {
   const adapter = toSchemaAdapter(model.schema);
   if (adapter.jsonSchema === undefined) {
-    throw new TypeError("formwork: this schema has no JSON Schema to send to the provider (pass Zod 4, a Standard JSON Schema or a JSON Schema)");
+    throw new SchemaError({
+      code: "schema-not-serializable",
+      path,
+      received: "a Standard Schema without a JSON Schema",
+      message: `${path} gives no JSON Schema to send to the provider; pass Zod 4, a Standard JSON Schema (valibot through toStandardJsonSchema, ArkType) or a JSON Schema object`,
+    });
   }
   const schema: Record<string, unknown> = { ...adapter.jsonSchema };
   delete schema["$schema"];
-  const name = model.name ?? "Response";
-  if (!wrapAsList) return { name, description: model.description, jsonSchema: schema };
+  const { name, description } = schemaName(schema, model, path);
+  if (!wrapAsList) return { name, description, jsonSchema: schema };
   // Instructor's Iterable: the items as the one array property of an object.
   const key = (schema["properties"] as Record<string, unknown> | undefined)?.["items"] === undefined ? "items" : "list";
   return {
-    name: `${name}List`,
-    description: model.description,
+    name: `${name.slice(0, 60)}List`,
+    description,
     jsonSchema: { type: "object", properties: { [key]: { type: "array", items: schema } }, required: [key], additionalProperties: false },
   };
 }
@@ -106,28 +179,32 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
   const channel = protocol.answerChannel(mode);
   const readOptions = { lenient: protocol.readsLeniently(mode), nullAsAbsent: protocol.sendsAbsentAsNull(mode) };
 
-  function split(params: Record<string, unknown>) {
+  // The call's parts, checked before anything is sent.
+  function split(params: Record<string, unknown>, model: ResponseModel<SchemaLike>) {
     const rest: Record<string, unknown> = { ...params };
     for (const field of FORMWORK_FIELDS) delete rest[field];
-    const responseModel = params["response_model"];
-    const model = isResponseModel(responseModel) ? responseModel : { schema: responseModel as SchemaLike };
-    const signal = combineSignals(params["signal"] as AbortSignal | undefined, params["timeout"] as number | undefined);
-    const context = params["context"] as Readonly<Record<string, unknown>> | undefined;
-    if (context !== undefined && (typeof context !== "object" || context === null || Array.isArray(context))) {
-      throw new TypeError(`formwork: context must be an object of named values (got ${Array.isArray(context) ? "an array" : typeof context})`);
+    const extra = params["extra_body"];
+    if (extra !== undefined && (typeof extra !== "object" || extra === null || Array.isArray(extra))) {
+      throw new ConfigurationError({ option: "extra_body", message: `extra_body must be an object of request fields, not ${Array.isArray(extra) ? "an array" : typeof extra}` });
     }
+    Object.assign(rest, extra);
+    const context = params["context"];
+    if (context !== undefined && (typeof context !== "object" || context === null || Array.isArray(context))) {
+      throw new ConfigurationError({ option: "context", message: `context must be an object of named values, not ${Array.isArray(context) ? "an array" : context === null ? "null" : typeof context}` });
+    }
+    const signal = combineSignals(params["signal"] as AbortSignal | undefined, params["timeout"] as number | undefined);
     // Templates are filled in once per call, before anything is sent or reported.
-    if (Array.isArray(rest["messages"])) rest["messages"] = renderMessages(rest["messages"] as Record<string, unknown>[], context);
-    const messages = Array.isArray(rest["messages"]) ? (rest["messages"] as Record<string, unknown>[]) : [];
+    const messages = Array.isArray(rest["messages"]) ? renderMessages(rest["messages"] as Record<string, unknown>[], context as Readonly<Record<string, unknown>> | undefined) : [];
+    if (Array.isArray(rest["messages"])) rest["messages"] = messages;
     return {
       rest,
+      model,
       messages,
       media: mediaOf(messages, signal),
-      model,
       signal,
-      validators: new CallValidators(params["validate"] as ValidateOption<never> | undefined, context, signal, toSchemaAdapter(model.schema)),
-      maxRetries: (params["max_retries"] as number | undefined) ?? 0,
-      maxTransportRetries: (params["max_transport_retries"] as number | undefined) ?? 2,
+      validators: new CallValidators(params["validate"] as ValidateOption<never> | undefined, context as Readonly<Record<string, unknown>> | undefined, signal, toSchemaAdapter(model.schema)),
+      maxRetries: count(params, "max_retries", 0),
+      maxTransportRetries: count(params, "max_transport_retries", 2),
     };
   }
 
@@ -141,11 +218,11 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
     return () => (loading ??= toProviderMessages(form, transport.provider, messages, { signal }));
   }
 
-  // The answer text of a request whose body is built from the messages, once their media is loaded.
-  // When loading fails no request is made: the attempt's record is settled here instead.
+  // The answer text of a request whose body is built from the messages, once their media is
+  // loaded. When loading fails no request is made: the attempt's record is settled here instead.
   function textOf(
     call: ReturnType<typeof split>,
-    record: AttemptRecord,
+    record: () => AttemptRecord,
     build: (messages: Record<string, unknown>[]) => Record<string, unknown>,
     run: (body: Record<string, unknown>) => AsyncGenerator<string>,
   ): AsyncGenerator<string> {
@@ -156,19 +233,23 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
       try {
         body = build(await media());
       } catch (error) {
-        record.markSettled();
+        record().markSettled();
         throw error;
       }
       yield* run(body);
     })();
   }
 
+  const requestedModel = (body: Record<string, unknown>) => (typeof body["model"] === "string" ? body["model"] : undefined);
+  const feedbackOf = (record: AttemptRecord, error: unknown) => protocol.feedback(mode, { text: record.text, toolCallId: record.toolCallId, toolName: record.toolName }, describeAnswerError(error));
+
   function createPartial(params: StructuredParams<SchemaLike>): StructuredStream<unknown, unknown> {
-    const call = split(params);
+    const call = split(params as unknown as Record<string, unknown>, toResponseModel(params.response_model, "response_model"));
     const schema = protocol.prepareSchema(mode, requestSchema(call.model, false));
     return new StructuredStream<unknown, unknown>(
       (attempt, feedback) => {
-        const record = new AttemptRecord(attempt, schema.name);
+        // The model is known before the body is built (media may still be loading).
+        const record = new AttemptRecord(attempt, schema.name, requestedModel(call.rest));
         // Cancelling the call closes this attempt's request at once; an invalid answer does not
         // (its tail still holds the usage).
         const cancel = new AbortController();
@@ -176,32 +257,51 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
         // The source reads the stream's last partial when the provider cuts the answer short.
         const source = textOf(
           call,
-          record,
+          () => record,
           (messages) => protocol.buildRequest({ ...call.rest, messages: [...messages, ...feedback] }, mode, schema),
           (body) => answerText({ transport, body, channel, record, hooks, signal, maxTransportRetries: call.maxTransportRetries, partial: () => stream.partial }),
         );
         const stream = partialStream(call.model.schema, source, { ...readOptions, signal: call.signal }) as PartialStream<unknown, unknown>;
         return { stream, record, cancel: (reason: unknown) => cancel.abort(reason) };
       },
-      { maxRetries: call.maxRetries, hooks, validators: call.validators, feedback: (record, error) => protocol.feedback(mode, { text: record.text, toolCallId: record.toolCallId, toolName: record.toolName }, describeAnswerError(error)) },
+      { maxRetries: call.maxRetries, hooks, validators: call.validators, feedback: feedbackOf },
     );
   }
 
   function createToolCalls(params: IterableParams<SchemaLike>) {
-    const models = params.response_model as unknown as readonly ResponseModel<SchemaLike>[];
-    if (!protocol.callsSeveralTools(mode) || !Array.isArray(models) || models.some((model) => model.name === undefined)) {
-      throw new TypeError(`formwork: several tools take a mode that calls several tools (such as "parallel_tools"; this client's is "${mode}") and response_model as an array of { schema, name }`);
+    const models = params.response_model as unknown;
+    if (!protocol.callsSeveralTools(mode)) {
+      throw new SchemaError({
+        path: "response_model",
+        received: "an array",
+        message: `response_model is an array of schemas, which takes a client whose mode calls several tools ("parallel_tools"; this client's mode is "${mode}"); for items of one schema, pass that schema`,
+      });
     }
-    const call = split({ ...params, response_model: models[0] });
-    const [first, ...more] = models.map((model) => requestSchema(model, false));
-    const build = (messages: Record<string, unknown>[]) => protocol.buildRequest(call.media === undefined ? call.rest : { ...call.rest, messages }, mode, first as RequestSchema, { more });
-    hooks.emit("attempt:start", { attempt: 1, error: undefined });
+    if (!Array.isArray(models) || models.length === 0) {
+      throw new SchemaError({
+        path: "response_model",
+        received: Array.isArray(models) ? "an empty array" : "one schema",
+        message: `the mode "parallel_tools" takes response_model as an array of { schema, name }, one for each tool the model may call`,
+      });
+    }
+    const checked = models.map((model, index) => {
+      const path = `response_model[${index}]`;
+      const responseModel = toResponseModel(model, path);
+      if (responseModel.name === undefined) {
+        throw new SchemaError({ path: `${path}.name`, received: "no name", message: `${path} needs a name: the model calls each tool by its name (write { schema, name: "Weather" })` });
+      }
+      return responseModel;
+    });
+    const call = split(params as unknown as Record<string, unknown>, checked[0] as ResponseModel<SchemaLike>);
+    const [first, ...more] = checked.map((model, index) => requestSchema(model, false, `response_model[${index}]`));
     // Validators judge each call's item, whichever tool it is.
-    const tools = new Map(models.map((model) => [model.name as string, call.validators.isEmpty ? model.schema : withValidators(model.schema, call.validators)]));
-    const attempt = { transport, record: new AttemptRecord(1, "parallel"), hooks, signal: call.signal, maxTransportRetries: call.maxTransportRetries };
-    const options = { ...readOptions, onInvalid: params.on_invalid ?? "throw" } as const;
+    const tools = new Map(checked.map((model) => [model.name as string, call.validators.isEmpty ? model.schema : withValidators(model.schema, call.validators)]));
+    const startWith = (messages: readonly Record<string, unknown>[]) => (attempt: number, feedback: readonly Record<string, unknown>[]) => {
+      const body = protocol.buildRequest({ ...call.rest, messages: [...messages, ...feedback] }, mode, first as RequestSchema, { more });
+      return { transport, body, record: new AttemptRecord(attempt, "parallel", requestedModel(body)), hooks, maxTransportRetries: call.maxTransportRetries };
+    };
     const media = call.media;
-    if (media === undefined) return parallelToolItems(tools, { ...attempt, body: build(call.messages) }, options);
+    if (media === undefined) return toolItems(startWith(call.messages));
     // With media, the calls start once it is loaded.
     const cancel = new AbortController();
     let inner: ToolCallItems<unknown> | undefined;
@@ -214,11 +314,54 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
         inner?.abort(reason);
       },
       async *[Symbol.asyncIterator]() {
-        const body = build(await media());
-        inner = parallelToolItems(tools, { ...attempt, body, signal: AbortSignal.any([call.signal, cancel.signal]) }, options);
+        const start = startWith(await media());
+        inner = toolItems(start, AbortSignal.any([call.signal, cancel.signal]));
         yield* inner;
       },
     };
+
+    function toolItems(start: ReturnType<typeof startWith>, signal: AbortSignal = call.signal): ToolCallItems<unknown> {
+      return parallelToolItems(tools, start, {
+      ...readOptions,
+      onInvalid: params.on_invalid ?? "throw",
+      signal,
+      maxRetries: call.maxRetries,
+      hooks,
+      // The call at fault goes back as that tool's call and result; no call at all (prose), as
+      // the answer and a request in the caller's own message form.
+      feedback: (record, failed, error) =>
+        failed === undefined
+          ? [{ role: "assistant", content: record.content }, { role: "user", content: `${describeAnswerError(error)}\nCall the tools (${[...tools.keys()].join(", ")}) with your answer, not text.` }]
+          : protocol.feedback(mode, { text: failed.text, toolCallId: failed.id, toolName: failed.name }, describeAnswerError(error)),
+      });
+    }
+  }
+
+  function createIterable(params: IterableParams<SchemaLike>) {
+    if (Array.isArray(params.response_model) || protocol.callsSeveralTools(mode)) return createToolCalls(params);
+    const call = split(params as unknown as Record<string, unknown>, toResponseModel(params.response_model, "response_model"));
+    const schema = protocol.prepareSchema(mode, requestSchema(call.model, true));
+    const onInvalid = params.on_invalid ?? "throw";
+    // Each item is judged by the validators too, as it closes: an item they reject is invalid.
+    const itemSchema = call.validators.isEmpty ? call.model.schema : withValidators(call.model.schema, call.validators);
+    if (onInvalid !== "throw" && onInvalid !== "skip") {
+      throw new ConfigurationError({ option: "on_invalid", message: `on_invalid takes "throw" or "skip", not ${JSON.stringify(onInvalid)}` });
+    }
+    return new IterableCall<unknown, unknown>(
+      (attempt, feedback) => {
+        const record = new AttemptRecord(attempt, schema.name, requestedModel(call.rest));
+        // The transport still retries (429, 5xx, a dropped connection) before any output.
+        const source = textOf(
+          call,
+          () => record,
+          (messages) => protocol.buildRequest({ ...call.rest, messages: [...messages, ...feedback] }, mode, schema),
+          (body) => answerText({ transport, body, channel, record, hooks, signal: call.signal, maxTransportRetries: call.maxTransportRetries, partial: () => undefined }),
+        );
+        const stream = iterableStream(itemSchema, source, { ...readOptions, signal: call.signal, onInvalid }) as ItemStream<unknown, unknown>;
+        return { stream, record };
+      },
+      { maxRetries: call.maxRetries, hooks, feedback: feedbackOf },
+    );
   }
 
   const completions = {
@@ -227,25 +370,9 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
       return params.stream === true ? stream : await stream.final;
     },
     createPartial,
-    createIterable(params: IterableParams<SchemaLike>) {
-      if (Array.isArray(params.response_model) || protocol.callsSeveralTools(mode)) return createToolCalls(params);
-      const call = split(params);
-      const schema = protocol.prepareSchema(mode, requestSchema(call.model, true));
-      const record = new AttemptRecord(1, schema.name);
-      hooks.emit("attempt:start", { attempt: 1, error: undefined });
-      // Items already shown cannot be taken back, so an iterable is not retried on invalid
-      // answers (onInvalid decides); the transport still retries before any output.
-      const source = textOf(
-        call,
-        record,
-        (messages) => protocol.buildRequest(call.media === undefined ? call.rest : { ...call.rest, messages }, mode, schema),
-        (body) => answerText({ transport, body, channel, record, hooks, signal: call.signal, maxTransportRetries: call.maxTransportRetries, partial: () => undefined }),
-      );
-      const itemSchema = call.validators.isEmpty ? call.model.schema : withValidators(call.model.schema, call.validators);
-      return iterableStream(itemSchema, source, { ...readOptions, signal: call.signal, onInvalid: params.on_invalid ?? "throw" });
-    },
-    createWithCompletion(params: StructuredParams<SchemaLike>) {
-      return createPartial(params).result;
+    createIterable,
+    async createWithCompletion(params: StructuredParams<SchemaLike>) {
+      return await createPartial(params).result;
     },
   };
   return completions as unknown as StructuredCompletions;

@@ -4,6 +4,7 @@
 // what it showed. Usage is summed over attempts.
 import { AbortError } from "../errors/abort-error.js";
 import { IncompleteOutputError } from "../errors/incomplete-output-error.js";
+import { NoItemsError } from "../errors/no-items-error.js";
 import { RetryError } from "../errors/retry-error.js";
 import { ValidationError } from "../errors/validation-error.js";
 import { formatJsonPath } from "../json/json-path.js";
@@ -12,6 +13,7 @@ import { addUsage, NO_USAGE, type Usage } from "../providers/wire-event.js";
 import type { PartialStream } from "../stream/partial-stream.js";
 import type { PartialUpdate } from "../stream/partial-parser.js";
 import type { AttemptRecord } from "./attempt.js";
+import type { Completion } from "./completion.js";
 import type { Hooks } from "./hooks.js";
 import { ValidatorError } from "../errors/validator-error.js";
 import type { CallValidators } from "../validate/validators.js";
@@ -24,10 +26,13 @@ export interface StartedAttempt<T, Partial> {
   cancel(reason: unknown): void;
 }
 
-/** The outcome of a whole call. */
-export interface CallResult<T> {
+/**
+ * The outcome of a whole call. `completion` is the last attempt's, typed per entry point: the
+ * SDK's own `ChatCompletion` for fromOpenAI, formwork's {@link Completion} elsewhere.
+ */
+export interface CallResult<T, C = Completion> {
   readonly data: T;
-  readonly completion: Record<string, unknown>;
+  readonly completion: C;
   readonly usage: Usage;
   readonly attempts: number;
 }
@@ -44,6 +49,8 @@ export function isAnswerError(error: unknown): boolean {
 
 /** The errors of an answer, as the model is told them. */
 export function describeAnswerError(error: unknown): string {
+  // NoItemsError's message speaks to the developer; the model is told what to do.
+  if (NoItemsError.isInstance(error)) return "- The answer held no list of items: answer with the items, as the schema asks";
   if (ValidationError.isInstance(error)) return error.issues.map((issue) => `- ${formatJsonPath(issue.path)}: ${issue.message}`).join("\n");
   if (error instanceof Error) return `- ${error.message}`;
   return `- ${String(error)}`;
@@ -59,7 +66,7 @@ export function describeAnswerError(error: unknown): string {
  * does): a consumer takes the latest update when it is ready, so a slow one gets coalesced
  * updates, and `final` settles whether or not anyone is still reading.
  */
-export class StructuredStream<T, Partial> implements AsyncIterable<Partial> {
+export class StructuredStream<T, Partial, C = Completion> implements AsyncIterable<Partial> {
   private hasStarted = false;
   private isRead = false;
   private pending: PartialUpdate<Partial> | undefined;
@@ -70,8 +77,8 @@ export class StructuredStream<T, Partial> implements AsyncIterable<Partial> {
   private current: StartedAttempt<T, Partial> | undefined;
   private isAborted = false;
   private abortReason: unknown;
-  private readonly resultPromise: Promise<CallResult<T>>;
-  private settle!: { resolve: (result: CallResult<T>) => void; reject: (error: unknown) => void };
+  private readonly resultPromise: Promise<CallResult<T, C>>;
+  private settle!: { resolve: (result: CallResult<T, C>) => void; reject: (error: unknown) => void };
 
   constructor(
     private readonly startAttempt: (attempt: number, feedback: readonly Record<string, unknown>[]) => StartedAttempt<T, Partial>,
@@ -93,7 +100,7 @@ export class StructuredStream<T, Partial> implements AsyncIterable<Partial> {
   }
 
   /** The validated value with the completion, the total usage and the attempts made. */
-  get result(): Promise<CallResult<T>> {
+  get result(): Promise<CallResult<T, C>> {
     this.start();
     return this.resultPromise;
   }
@@ -211,7 +218,7 @@ export class StructuredStream<T, Partial> implements AsyncIterable<Partial> {
         let data: T = await started.stream.final;
         if (validators !== undefined && !validators.isEmpty) data = (await validators.judge(data, attempt, started.record.text, false)) as T;
         usage = addUsage(usage, started.record.usage);
-        this.settle.resolve({ data, completion: started.record.completion(), usage, attempts: attempt });
+        this.settle.resolve({ data, completion: started.record.completion() as C, usage, attempts: attempt });
         return this.end();
       } catch (error) {
         // A validator's own failure is not the answer's: the call ends with it, as it is.
@@ -241,7 +248,7 @@ function newAttempt<Partial>(attempt: number): PartialUpdate<Partial> {
 }
 
 // An IncompleteOutputError made by the stream layer does not know the usage: the call does.
-function withUsage(error: unknown, usage: Usage): unknown {
+export function withUsage(error: unknown, usage: Usage): unknown {
   if (IncompleteOutputError.isInstance(error) && error.usage === undefined) {
     return new IncompleteOutputError({ message: error.message, partial: error.partial, text: error.text, usage, cause: error.cause, ...(error.finishReason === undefined ? {} : { finishReason: error.finishReason }) });
   }

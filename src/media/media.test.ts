@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import type { ChatMessage } from "../client/chat-request.js";
+import type { MediaPart } from "./media-part.js";
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
@@ -63,7 +65,7 @@ async function offline(extra: (request: IncomingMessage, response: ServerRespons
   return { url: `http://127.0.0.1:${port}`, bodies, paths };
 }
 
-const ask = (...parts: unknown[]) => [{ role: "system", content: "You read receipts." }, { role: "user", content: ["Read this.", ...parts] }];
+const ask = (...parts: MediaPart[]): ChatMessage[] => [{ role: "system", content: "You read receipts." }, { role: "user", content: ["Read this.", ...parts] }];
 
 describe("media types from the bytes", () => {
   it("reads each format's signature, whatever follows it", () => {
@@ -238,7 +240,7 @@ describe("each provider's request body, as sent (through a loopback proxy to the
 
   it("what a provider does not take is a ConfigurationError that says so, before any request", async () => {
     const { url, bodies } = await offline();
-    const cases: [Parameters<typeof fromProvider>[0], unknown, RegExp][] = [
+    const cases: [Parameters<typeof fromProvider>[0], MediaPart, RegExp][] = [
       [{ provider: "anthropic", baseURL: `${url}/v1`, apiKey: "k" }, audio(WAV), /Anthropic's Messages API \(the anthropic provider\) does not take audio input \(messages\[1\]\.content\[1\]\)\. Audio goes to: Chat Completions, Gemini/],
       [{ provider: "offline", baseURL: `${url}/v1`, apiKey: "k", api: "responses" }, audio(WAV), /the Responses API .* does not take audio/],
       [{ provider: "ollama-native", baseURL: url }, pdf(PDF), /Ollama's native API .* does not take pdf/],

@@ -60,7 +60,7 @@ export function checkMedia(form: MediaForm | undefined, provider: string, messag
       if (form !== undefined && RULES[form].kinds.includes(part.kind)) return;
       const wire = form === undefined ? `the ${provider} provider` : `${RULES[form].name} (the ${provider} provider)`;
       const others = WITH_KIND[part.kind].map((name) => RULES[name].name).join(", ");
-      throw new ConfigurationError(`formwork: ${wire} does not take ${part.kind} input (messages[${index}].content[${partIndex}]). ${capitalise(part.kind)} goes to: ${others}.`);
+      throw new ConfigurationError({ option: "messages", message: `formwork: ${wire} does not take ${part.kind} input (messages[${index}].content[${partIndex}]). ${capitalise(part.kind)} goes to: ${others}.` });
     });
   });
 }
@@ -90,7 +90,7 @@ export async function toProviderMessages(form: MediaForm, provider: string, mess
 function checkType(rules: FormRules, provider: string, media: LoadedMedia): LoadedMedia {
   const types = rules.types?.[media.kind];
   if (types !== undefined && media.mediaType !== undefined && !types.includes(media.mediaType)) {
-    throw new ConfigurationError(`formwork: ${rules.name} (the ${provider} provider) does not take ${media.mediaType} (${media.label}); it takes ${media.kind} as ${types.join(", ")}`);
+    throw new ConfigurationError({ option: "messages", message: `formwork: ${rules.name} (the ${provider} provider) does not take ${media.mediaType} (${media.label}); it takes ${media.kind} as ${types.join(", ")}` });
   }
   return media;
 }

@@ -86,6 +86,14 @@ export class ItemStream<T, Partial = DeepPartial<T>> extends StreamPump implemen
     return this.skippedItems;
   }
 
+  /**
+   * Whether the text held a list of items: a top-level array or a wrapper's array, even an
+   * empty one. False for prose, an object without an array, or nothing at all.
+   */
+  get hasList(): boolean {
+    return this.layout.kind === "pending-array" || (this.layout.kind === "items" && this.layout.depth > 0);
+  }
+
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
     return this.iterate(async () => {
       for (;;) {

@@ -8,6 +8,7 @@ import { fromGemini } from "../client/from-gemini.js";
 import { fromOpenAI } from "../client/from-openai.js";
 import { fromProvider } from "../client/from-provider.js";
 import type { StructuredCompletions } from "../client/structured-client.js";
+import type { AnthropicRequest } from "../client/from-anthropic.js";
 import { IncompleteOutputError } from "../errors/incomplete-output-error.js";
 import { ProviderError } from "../errors/provider-error.js";
 import { startModelServer, type ModelServer } from "./model-server.js";
@@ -146,7 +147,7 @@ describe("the offline model server", () => {
     const cut = await client().chat.completions.create({ model: "offline+length", messages, response_model: User }).catch((error: unknown) => error);
     expect(cut).toBeInstanceOf(IncompleteOutputError);
     expect(cut).toMatchObject({ finishReason: "length" });
-    const dropped = await client().chat.completions.create({ model: "offline", messages, response_model: User, headers: undefined, max_transport_retries: 0, ...{} }).then(() => "ok");
+    const dropped = await client().chat.completions.create({ model: "offline", messages, response_model: User, max_transport_retries: 0 }).then(() => "ok");
     expect(dropped).toBe("ok");
     for (const fault of ["drop", "error"]) {
       const error = await client().chat.completions.create({ model: `offline+${fault}`, messages, response_model: User }).catch((caught: unknown) => caught);
@@ -164,7 +165,7 @@ describe("the offline model server", () => {
   it("pauses before the first token on request (slow-first-token)", async () => {
     const slow = await startModelServer({ slowFirstTokenMs: 30 });
     try {
-      const user = await fromProvider({ baseURL: slow.url, apiKey: "x" }).chat.completions.create({ model: "m", messages, response_model: User, headers: { "x-formwork-fault": "slow-first-token" } });
+      const user = await fromProvider({ baseURL: slow.url, apiKey: "x" }).chat.completions.create({ model: "m+slow-first-token", messages, response_model: User });
       expect(User.safeParse(user).success).toBe(true);
     } finally {
       await slow.close();
@@ -191,7 +192,7 @@ describe("the offline model server", () => {
 });
 
 describe("the offline model server's Anthropic wire", () => {
-  const anthropicClients = (mode: "tools" | "json_schema" | "json" | "md_json" = "tools") => [
+  const anthropicClients = (mode: "tools" | "json_schema" | "json" | "md_json" = "tools"): { chat: { completions: StructuredCompletions<AnthropicRequest> } }[] => [
     fromProvider({ provider: "anthropic", baseURL: server.url, apiKey: "offline", mode }),
     fromAnthropic(new Anthropic({ apiKey: "offline", baseURL: server.url.replace(/\/v1$/, "") }), { mode }),
   ];

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import type { ChatMessage } from "../client/chat-request.js";
 import { z } from "zod";
 import { fromProvider } from "../client/from-provider.js";
 import { ValidatorError } from "../errors/validator-error.js";
@@ -7,7 +8,7 @@ import { startModelServer, type ModelServer } from "../testing/model-server.js";
 import { llmValidator } from "./llm-validator.js";
 
 const Summary = z.object({ summary: z.string(), words: z.number().int() });
-const messages = [{ role: "user", content: "Summarise the meeting." }];
+const messages: ChatMessage[] = [{ role: "user", content: "Summarise the meeting." }];
 type Request = Record<string, unknown>;
 const isJudging = (request: Request) => JSON.stringify(request["messages"]).includes("Rule: ");
 

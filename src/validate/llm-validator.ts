@@ -1,7 +1,6 @@
 // Instructor's llm_validator: a rule in plain language, judged by a model through formwork
 // itself (so the verdict is a validated structured answer, with retries and every provider).
 import { jsonSchema } from "../schema/schema-adapter.js";
-import type { StructuredCompletions } from "../client/structured-client.js";
 import type { Validator, ValidatorIssue } from "./validators.js";
 
 /** The verdict the judging model gives. */
@@ -52,11 +51,16 @@ export interface LlmValidatorOptions {
  * const noNames = llmValidator(client, { rule: "the summary names no person", model: "gpt-4o-mini" });
  * await client.chat.completions.create({ model, messages, response_model: Summary, validate: { path: "summary", validate: noNames }, max_retries: 2 });
  */
-export function llmValidator(client: { readonly chat: { readonly completions: StructuredCompletions } }, options: LlmValidatorOptions): Validator {
+/** Any formwork client (fromOpenAI, fromAnthropic, fromGemini, fromProvider). */
+export interface JudgingClient {
+  readonly chat: { readonly completions: { create(params: never): PromiseLike<unknown> } };
+}
+
+export function llmValidator(client: JudgingClient, options: LlmValidatorOptions): Validator {
   if (typeof options.rule !== "string" || options.rule.trim() === "") throw new TypeError("formwork: llmValidator needs a rule, in plain language");
   const name = options.name ?? `llmValidator(${JSON.stringify(options.rule.length > 40 ? `${options.rule.slice(0, 40)}…` : options.rule)})`;
   const validate: Validator = async (value, { path, signal }) => {
-    const verdict = await client.chat.completions.create({
+    const verdict = (await client.chat.completions.create({
       ...options.request,
       ...(options.model === undefined ? {} : { model: options.model }),
       messages: [
@@ -69,7 +73,7 @@ export function llmValidator(client: { readonly chat: { readonly completions: St
       response_model: { schema: VerdictSchema, name: "Verdict" },
       max_retries: options.maxRetries ?? 1,
       ...(signal === undefined ? {} : { signal }),
-    });
+    } as never)) as Verdict;
     if (verdict.isValid) return undefined;
     const reason = verdict.reason === undefined || verdict.reason.trim() === "" ? `It breaks the rule: ${options.rule}` : verdict.reason;
     const fix = options.allowOverride === true && path.length === 0 ? parseFix(verdict.fixedValue) : NO_FIX;

@@ -1,4 +1,5 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
+import type { ChatMessage } from "../client/chat-request.js";
 import { z } from "zod";
 import { fromProvider } from "../client/from-provider.js";
 import { sseTranscript, toolCallChunks, type ScriptedResponse } from "../client/test-support/replay-server.js";
@@ -10,7 +11,7 @@ import type { ValidatorContext } from "./validators.js";
 
 const Quotes = z.object({ topic: z.string(), quotes: z.array(z.object({ text: z.string() })) });
 const source = "The quick brown fox jumps over the lazy dog. Pack my box with five dozen liquor jugs.";
-const messages = [{ role: "user", content: "Quote the source." }];
+const messages: ChatMessage[] = [{ role: "user", content: "Quote the source." }];
 const good = JSON.stringify({ topic: "pangrams", quotes: [{ text: "The quick brown fox" }, { text: "five dozen liquor jugs" }] });
 const invented = JSON.stringify({ topic: "pangrams", quotes: [{ text: "The quick brown fox" }, { text: "a sphinx of black quartz" }] });
 

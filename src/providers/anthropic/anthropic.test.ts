@@ -13,8 +13,8 @@ import { deltas, describeSameGuarantees, expectedUser, itemsJson, useReplayServe
 
 const KEY = "sk-ant-SECRET-never-shown";
 const messages = [
-  { role: "system", content: "You extract users." },
-  { role: "user", content: "Ada Lovelace, 36." },
+  { role: "system" as const, content: "You extract users." },
+  { role: "user" as const, content: "Ada Lovelace, 36." },
 ];
 
 /** An Anthropic Messages SSE transcript: a tool_use block (a text block when `tool` is null) whose content arrives in `pieces`. */
@@ -143,7 +143,8 @@ describe.each(paths)("the Anthropic Messages protocol, %s path", (_path, makeCli
 
 describe("the anthropic provider's modes", () => {
   it("refuses a mode it does not have", () => {
-    expect(() => fromProvider({ provider: "anthropic", mode: "parallel_tools", apiKey: "x" })).toThrow(/takes the modes tools, json_schema, json, md_json/);
+    // @ts-expect-error Anthropic has no parallel_tools mode (the types say so too)
+    expect(() => fromProvider({ provider: "anthropic", mode: "parallel_tools", apiKey: "x" })).toThrow(/takes the modes "tools", "json_schema", "json", "md_json", not "parallel_tools"/);
   });
 
   it("keeps every other method of the SDK client reachable", () => {

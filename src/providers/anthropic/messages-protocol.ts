@@ -40,6 +40,11 @@ function buildRequest(params: Json, mode: AnthropicMode, schema: RequestSchema):
     messages: messages.filter((message) => message["role"] !== "system" && message["role"] !== "developer"),
     stream: true,
   };
+  // The common `stop` is Anthropic's `stop_sequences` (a list).
+  if (params["stop"] !== undefined) {
+    body["stop_sequences"] = Array.isArray(params["stop"]) ? params["stop"] : [params["stop"]];
+    delete body["stop"];
+  }
   if (system === "") delete body["system"];
   else body["system"] = system;
   if (mode === "json_schema") {

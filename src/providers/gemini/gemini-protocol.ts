@@ -36,13 +36,15 @@ function contentsOf(messages: readonly Json[]): { contents: Json[]; system: stri
 }
 
 function buildRequest(params: Json, mode: GeminiMode, schema: RequestSchema): Json {
-  const { messages, max_tokens, temperature, top_p, generationConfig, ...rest } = params;
+  const { messages, max_tokens, temperature, top_p, stop, seed, generationConfig, ...rest } = params;
   const { contents, system } = contentsOf(Array.isArray(messages) ? (messages as Json[]) : []);
   const config: Json = {
     ...(isObject(generationConfig) ? generationConfig : {}),
     ...(max_tokens === undefined ? {} : { maxOutputTokens: max_tokens }),
     ...(temperature === undefined ? {} : { temperature }),
     ...(top_p === undefined ? {} : { topP: top_p }),
+    ...(stop === undefined ? {} : { stopSequences: Array.isArray(stop) ? stop : [stop] }),
+    ...(seed === undefined ? {} : { seed }),
   };
   if (mode === "md_json") system.push(schemaInstructions(schema, true));
   const body: Json = { ...rest, contents };

@@ -13,8 +13,8 @@ import { splitAt } from "../../json/test-support/feed.js";
 
 const KEY = "gemini-SECRET-key";
 const messages = [
-  { role: "system", content: "You extract users." },
-  { role: "user", content: "Ada Lovelace, 36." },
+  { role: "system" as const, content: "You extract users." },
+  { role: "user" as const, content: "Ada Lovelace, 36." },
 ];
 
 // Gemini ends events with CRLF, and repeats the usage on every event (the last one counts).

@@ -17,7 +17,18 @@ const isObject = (value: unknown): value is Json => typeof value === "object" &&
 
 function buildRequest(params: Json, mode: OllamaMode, schema: RequestSchema): Json {
   const messages = Array.isArray(params["messages"]) ? (params["messages"] as Json[]) : [];
-  const body: Json = { ...params, stream: true };
+  // The common sampling fields go in Ollama's `options` (num_predict is its max_tokens).
+  const { temperature, top_p, seed, stop, max_tokens, options, ...rest } = params;
+  const sampling: Json = {
+    ...(isObject(options) ? options : {}),
+    ...(temperature === undefined ? {} : { temperature }),
+    ...(top_p === undefined ? {} : { top_p }),
+    ...(seed === undefined ? {} : { seed }),
+    ...(stop === undefined ? {} : { stop: Array.isArray(stop) ? stop : [stop] }),
+    ...(max_tokens === undefined ? {} : { num_predict: max_tokens }),
+  };
+  const body: Json = { ...rest, stream: true };
+  if (Object.keys(sampling).length > 0) body["options"] = sampling;
   switch (mode) {
     case "json_schema":
       body["format"] = schema.jsonSchema;

@@ -7,7 +7,7 @@ import { IncompleteOutputError } from "../../errors/incomplete-output-error.js";
 import { ProviderError } from "../../errors/provider-error.js";
 import { splitAt } from "../../json/test-support/feed.js";
 
-const messages = [{ role: "user", content: "Ada Lovelace, 36." }];
+const messages = [{ role: "user" as const, content: "Ada Lovelace, 36." }];
 
 /** Ollama chat lines: the content in `pieces`, then the done line with counts. */
 function lines(pieces: readonly string[], { doneReason = "stop", lineEnd = "\n" }: { doneReason?: string; lineEnd?: string } = {}): string {

@@ -17,8 +17,10 @@ const isObject = (value: unknown): value is Json => typeof value === "object" &&
 const RETRYABLE_CODES = new Set(["server_error", "rate_limit_exceeded", "overloaded", "internal_error"]);
 
 function buildRequest(params: Json, mode: ResponsesMode, schema: RequestSchema): Json {
-  const { messages, ...rest } = params;
+  // The common max_tokens is the Responses API's max_output_tokens.
+  const { messages, max_tokens, ...rest } = params;
   const body: Json = { ...rest, input: params["input"] ?? messages ?? [], stream: true };
+  if (max_tokens !== undefined) body["max_output_tokens"] ??= max_tokens;
   if (mode === "json_schema") {
     const text = isObject(params["text"]) ? params["text"] : {};
     body["text"] = {

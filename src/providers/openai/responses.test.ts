@@ -15,7 +15,7 @@ const KEY = "sk-test-SECRET-responses";
 const User = z.object({ name: z.string(), age: z.number().int(), bio: z.string(), nickname: z.string().optional() });
 // Strict mode sends every field: an absent optional one comes as null.
 const strictJson = userJson.replace(/}$/, ', "nickname": null}');
-const messages = [{ role: "user", content: "Ada Lovelace, 36." }];
+const messages = [{ role: "user" as const, content: "Ada Lovelace, 36." }];
 
 /** A Responses SSE transcript: a function call (or a text message when `tool` is null) whose text arrives in `pieces`. */
 function transcript(pieces: readonly string[], { tool = "User", end = "completed", lineEnd = "\n" }: { tool?: string | null; end?: "completed" | "incomplete"; lineEnd?: string } = {}): string {
@@ -100,8 +100,9 @@ describe.each(paths)("the Responses API, %s path", (_path, client) => {
 
 describe("the Responses API's modes", () => {
   it("refuses a mode it does not have", () => {
-    expect(() => fromProvider({ provider: "openai", apiKey: "x", api: "responses", mode: "md_json" })).toThrow(/Responses API takes the modes json_schema, tools/);
-    expect(() => fromOpenAI(new OpenAI({ apiKey: "x" }), { api: "responses", mode: "json" })).toThrow(/Responses API takes the modes json_schema, tools, tools_strict/);
+    expect(() => fromProvider({ provider: "openai", apiKey: "x", api: "responses", mode: "md_json" })).toThrow(/api: "responses" takes the modes "json_schema", "tools", "tools_strict", not "md_json"/);
+    // @ts-expect-error the Responses API has no json mode
+    expect(() => fromOpenAI(new OpenAI({ apiKey: "x" }), { api: "responses", mode: "json" })).toThrow(/api: "responses" takes the modes "json_schema", "tools", "tools_strict", not "json"/);
   });
 });
 

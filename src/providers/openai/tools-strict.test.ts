@@ -1,4 +1,5 @@
 import OpenAI from "openai";
+import type { ChatMessage } from "../../client/chat-request.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { fromOpenAI } from "../../client/from-openai.js";
@@ -9,7 +10,7 @@ import { startModelServer, type ModelServer } from "../../testing/model-server.j
 import { useReplayServer } from "../test-support/provider-fixtures.js";
 
 const User = z.object({ name: z.string(), age: z.number().int(), email: z.string().optional(), tags: z.array(z.object({ label: z.string(), weight: z.number().optional() })) });
-const messages = [{ role: "user", content: "Make up a user." }];
+const messages: ChatMessage[] = [{ role: "user", content: "Make up a user." }];
 
 type Tool = { type: string; strict?: boolean; name?: string; parameters?: Record<string, unknown>; function?: { name: string; strict?: boolean; parameters: Record<string, unknown> } };
 
@@ -19,10 +20,10 @@ describe("mode tools_strict", () => {
   it("Chat Completions: strict: true on the forced function, the schema in the strict subset, absent fields read from null", async () => {
     const answer = JSON.stringify({ name: "Ada", age: 36, email: null, tags: [{ label: "math", weight: null }] });
     const { url, requests } = await serve(() => ({ pieces: [sseTranscript(toolCallChunks("User", [answer]))] }));
-    for (const client of [fromProvider({ provider: "test", baseURL: url, apiKey: "k", mode: "tools_strict" }), fromOpenAI(new OpenAI({ baseURL: url, apiKey: "k" }), { mode: "tools_strict" })]) {
-      const value = await client.chat.completions.create({ model: "m", messages, response_model: { schema: User, name: "User" } });
-      expect(value).toEqual({ name: "Ada", age: 36, tags: [{ label: "math" }] });
-    }
+    const viaFetch = fromProvider({ provider: "test", baseURL: url, apiKey: "k", mode: "tools_strict" });
+    const viaSdk = fromOpenAI(new OpenAI({ baseURL: url, apiKey: "k" }), { mode: "tools_strict" });
+    expect(await viaFetch.chat.completions.create({ model: "m", messages, response_model: { schema: User, name: "User" } })).toEqual({ name: "Ada", age: 36, tags: [{ label: "math" }] });
+    expect(await viaSdk.chat.completions.create({ model: "m", messages: [{ role: "user", content: "Make up a user." }], response_model: { schema: User, name: "User" } })).toEqual({ name: "Ada", age: 36, tags: [{ label: "math" }] });
     for (const request of requests) {
       const tool = (request.body["tools"] as Tool[])[0];
       expect(tool?.function?.strict).toBe(true);
@@ -66,7 +67,7 @@ describe("mode tools_strict", () => {
   });
 
   it("only the OpenAI wires take it", () => {
-    expect(() => fromProvider({ provider: "anthropic", mode: "tools_strict" as never, apiKey: "k" })).toThrow(/takes the modes tools, json_schema, json, md_json, not "tools_strict"/);
+    expect(() => fromProvider({ provider: "anthropic", mode: "tools_strict" as never, apiKey: "k" })).toThrow(/takes the modes "tools", "json_schema", "json", "md_json", not "tools_strict"/);
   });
 });
 

@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { StructuredCompletions } from "../../client/structured-client.js";
+import type { ChatMessage } from "../../client/chat-request.js";
 import { startReplayServer, type ReplayServer, type ScriptedResponse } from "../../client/test-support/replay-server.js";
 
 export const User = z.object({ name: z.string(), age: z.number().int(), bio: z.string() });
@@ -44,7 +45,7 @@ export function describeSameGuarantees(options: {
   readonly slowAnswer: () => readonly string[];
   readonly itemsAnswer: () => string;
   readonly model: string;
-  readonly messages: readonly Record<string, unknown>[];
+  readonly messages: readonly ChatMessage[];
 }): void {
   describe("the same guarantees as the OpenAI path", () => {
     it("break closes the request at once, on every path", async () => {
