@@ -3,6 +3,7 @@ import { benchJsonParsers } from "./json-parsers.js";
 import { benchEndToEnd } from "./end-to-end.js";
 import { benchMemory } from "./memory.js";
 import { benchSchemaStreams } from "./schema-streams.js";
+import { benchStreamRules } from "./stream-rules.js";
 import { machineSummary } from "./measure.js";
 
 console.log(`## Run of ${new Date().toISOString().slice(0, 10)} on ${await machineSummary()}\n`);
@@ -10,4 +11,5 @@ const only = process.argv[2];
 if (only === undefined || only === "json") console.log(await benchJsonParsers(), "\n");
 if (only === undefined || only === "memory") console.log(await benchMemory(), "\n");
 if (only === undefined || only === "schema") console.log(await benchSchemaStreams(), "\n");
+if (only === undefined || only === "rules") console.log(await benchStreamRules(), "\n");
 if (only === undefined || only === "end-to-end") console.log(await benchEndToEnd(), "\n");

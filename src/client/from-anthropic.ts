@@ -7,7 +7,7 @@ import type { ChatTransport } from "./attempt.js";
 import type { ChatRequest } from "./chat-request.js";
 import { checkBaseURL, checkMode, checkSdkClient } from "./check-configuration.js";
 import { providerErrors, toProviderError, withStructuredCalls } from "./sdk-client.js";
-import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
+import { createStructuredCompletions, Hooks, type HookMethods, type OperationsOptions, type StructuredCompletions } from "./structured-client.js";
 
 /** The part of an `@anthropic-ai/sdk` client formwork calls. */
 export interface AnthropicLike {
@@ -36,7 +36,7 @@ export type FormworkAnthropic<C extends AnthropicLike> = C & HookMethods & { rea
  * const client = fromAnthropic(new Anthropic(), { mode: "tools" });
  * const user = await client.chat.completions.create({ model: "claude-sonnet-4-5", max_tokens: 1024, messages, response_model: User });
  */
-export function fromAnthropic<C extends AnthropicLike>(client: C, options: { readonly mode?: AnthropicMode; readonly provider?: string } = {}): FormworkAnthropic<C> {
+export function fromAnthropic<C extends AnthropicLike>(client: C, options: { readonly mode?: AnthropicMode; readonly provider?: string } & OperationsOptions = {}): FormworkAnthropic<C> {
   const provider = options.provider ?? "anthropic";
   checkSdkClient(client, ["messages", "create"], "fromAnthropic", "an Anthropic SDK client (new Anthropic() from @anthropic-ai/sdk; without the SDK, use fromProvider(\"anthropic/<model>\"))");
   const mode = checkMode(options.mode, "anthropic", "fromAnthropic");
@@ -57,6 +57,6 @@ export function fromAnthropic<C extends AnthropicLike>(client: C, options: { rea
     decode: (event) => anthropicMessagesProtocol.decode(event, provider),
   };
   const hooks = new Hooks();
-  const completions = createStructuredCompletions(anthropicMessagesProtocol as ProviderProtocol<string>, transport, mode, hooks);
+  const completions = createStructuredCompletions(anthropicMessagesProtocol as ProviderProtocol<string>, transport, mode, hooks, options);
   return withStructuredCalls(client, completions, hooks) as FormworkAnthropic<C>;
 }

@@ -7,7 +7,7 @@ import type { ChatTransport } from "./attempt.js";
 import type { ChatRequest } from "./chat-request.js";
 import { checkMode, checkSdkClient } from "./check-configuration.js";
 import { providerErrors, toProviderError, withStructuredCalls } from "./sdk-client.js";
-import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
+import { createStructuredCompletions, Hooks, type HookMethods, type OperationsOptions, type StructuredCompletions } from "./structured-client.js";
 
 /** The part of a `@google/genai` client formwork calls. */
 export interface GeminiLike {
@@ -35,7 +35,7 @@ export type FormworkGemini<C extends GeminiLike> = C & HookMethods & { readonly 
  * const client = fromGemini(new GoogleGenAI({ apiKey }), { mode: "json_schema" });
  * const user = await client.chat.completions.create({ model: "gemini-2.5-flash", messages, response_model: User });
  */
-export function fromGemini<C extends GeminiLike>(client: C, options: { readonly mode?: GeminiMode; readonly provider?: string } = {}): FormworkGemini<C> {
+export function fromGemini<C extends GeminiLike>(client: C, options: { readonly mode?: GeminiMode; readonly provider?: string } & OperationsOptions = {}): FormworkGemini<C> {
   const provider = options.provider ?? "gemini";
   checkSdkClient(client, ["models", "generateContentStream"], "fromGemini", "a Google Gen AI SDK client (new GoogleGenAI() from @google/genai; without the SDK, use fromProvider(\"gemini/<model>\"))");
   const mode = checkMode(options.mode, "gemini", "fromGemini");
@@ -63,6 +63,6 @@ export function fromGemini<C extends GeminiLike>(client: C, options: { readonly 
     decode: (chunk) => geminiProtocol.decode(chunk, provider),
   };
   const hooks = new Hooks();
-  const completions = createStructuredCompletions(geminiProtocol as ProviderProtocol<string>, transport, mode, hooks);
+  const completions = createStructuredCompletions(geminiProtocol as ProviderProtocol<string>, transport, mode, hooks, options);
   return withStructuredCalls(client, completions, hooks) as FormworkGemini<C>;
 }

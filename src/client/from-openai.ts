@@ -6,7 +6,7 @@ import type { ProviderProtocol } from "../providers/provider-protocol.js";
 import { providerErrors, reach, toProviderError } from "./sdk-client.js";
 import { withTemplatesFilled } from "./render-messages.js";
 import type { ChatTransport } from "./attempt.js";
-import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
+import { createStructuredCompletions, Hooks, type HookMethods, type OperationsOptions, type StructuredCompletions } from "./structured-client.js";
 import { ConfigurationError } from "../errors/configuration-error.js";
 import { checkBaseURL, checkMode, checkSdkClient } from "./check-configuration.js";
 import type { Completion as FormworkCompletion } from "./completion.js";
@@ -71,7 +71,7 @@ export type FormworkOpenAI<C extends OpenAILike, Request = OpenAIChatRequest<C>,
 export type FormworkOpenAIResponses<C extends OpenAILike> = FormworkOpenAI<C, OpenAIResponsesRequest<C>, FormworkCompletion>;
 
 /** Options of {@link fromOpenAI}. */
-export interface OpenAIOptions {
+export interface OpenAIOptions extends OperationsOptions {
   /** A name for errors and hooks; default `"openai"`. */
   readonly provider?: string;
 }
@@ -125,7 +125,7 @@ export function fromOpenAI<C extends OpenAILike>(
     decode: (chunk) => protocol.decode(chunk, provider),
   };
   const hooks = new Hooks();
-  const structured = createStructuredCompletions(protocol, transport, mode, hooks);
+  const structured = createStructuredCompletions(protocol, transport, mode, hooks, options);
   const completions = new Proxy(sdkCompletions, {
     get(target, property, receiver) {
       if (property === "create") {

@@ -13,7 +13,7 @@ import type { ChatRequest } from "./chat-request.js";
 import { checkBaseURL, checkMode, type ProtocolKind } from "./check-configuration.js";
 import { cloudEndpoint, type CloudOptions } from "./cloud-presets.js";
 import { withTemplatesFilled } from "./render-messages.js";
-import { createStructuredCompletions, Hooks, type HookMethods, type StructuredCompletions } from "./structured-client.js";
+import { createStructuredCompletions, Hooks, type HookMethods, type OperationsOptions, type StructuredCompletions } from "./structured-client.js";
 
 /** A known provider: its usual base URL, the variable that holds its key, the protocol it speaks. */
 export interface ProviderPreset {
@@ -53,7 +53,7 @@ export const PROVIDER_PRESETS: Readonly<Record<string, ProviderPreset>> = {
 };
 
 /** Options of {@link fromProvider}. */
-export interface ProviderOptions extends CloudOptions {
+export interface ProviderOptions extends CloudOptions, OperationsOptions {
   /** A preset name (`"groq"`, `"ollama"`...) or, with `baseURL`, any name for errors; default `"openai"`. */
   readonly provider?: string;
   /** An absolute http(s) URL; default: the preset's. */
@@ -192,7 +192,7 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
     decode: (chunk) => protocol.decode(chunk, provider),
   };
   const hooks = new Hooks();
-  const structured = createStructuredCompletions(protocol, transport, presetMode, hooks);
+  const structured = createStructuredCompletions(protocol, transport, presetMode, hooks, given);
   const completions = {
     // Without a response_model the call goes to the server as it is.
     create: (params: Record<string, unknown>) =>

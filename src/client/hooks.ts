@@ -1,5 +1,6 @@
 // Instructor's hook names, so that its users feel at home. Every hook fires in streaming calls
 // too. As with an EventEmitter, a handler that throws ends the call with its error.
+import type { CacheError } from "../errors/cache-error.js";
 
 import type { Completion } from "./completion.js";
 
@@ -23,6 +24,13 @@ export interface HookPayloads {
   "completion:last_attempt": { readonly attempt: number; readonly error: unknown };
   /** An attempt begins (a retry when attempt > 1; `error` is why). */
   "attempt:start": { readonly attempt: number; readonly error: unknown };
+  /** The response cache answered: no request is sent. `createdAt` is when the answer was stored (ms). */
+  "cache:hit": { readonly key: string; readonly createdAt: number };
+  /**
+   * The response cache failed (a CacheError; its `cause` is the store's error). The call goes
+   * on without it; a cache made with `strict: true` ends the call with the error instead.
+   */
+  "cache:error": { readonly operation: "get" | "set"; readonly key: string | undefined; readonly error: CacheError };
 }
 
 export type HookName = keyof HookPayloads;

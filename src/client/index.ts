@@ -11,7 +11,7 @@ export type { ChatRequest, ChatMessage, SystemMessage, UserMessage, AssistantMes
 export type { Completion, CompletionToolCall } from "./completion.js";
 export { IterableCall } from "./iterable-call.js";
 export { toToolName } from "./schema-name.js";
-export type { StructuredCompletions, StructuredParams, StructuredFields, IterableParams, IterableFields, ToolCallsParams, ResponseModel, HookMethods } from "./structured-client.js";
+export type { StructuredCompletions, StructuredParams, StructuredFields, IterableParams, IterableFields, ToolCallsParams, ResponseModel, HookMethods, OperationsOptions } from "./structured-client.js";
 export { StructuredStream } from "./structured-stream.js";
 export type { CallResult } from "./structured-stream.js";
 export type { HookName, HookPayloads, HookHandler, RequestBody } from "./hooks.js";

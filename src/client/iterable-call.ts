@@ -7,7 +7,9 @@ import { NoItemsError } from "../errors/no-items-error.js";
 import { RetryError } from "../errors/retry-error.js";
 import { addUsage, NO_USAGE } from "../providers/wire-event.js";
 import type { ItemStream, ItemUpdate, SkippedItem } from "../stream/iterable-stream.js";
+import type { CallTrace } from "../telemetry/call-trace.js";
 import type { AttemptRecord } from "./attempt.js";
+import type { CallCache } from "./call-cache.js";
 import type { Hooks } from "./hooks.js";
 import { isAnswerError, withUsage } from "./structured-stream.js";
 
@@ -37,6 +39,11 @@ export class IterableCall<T, Partial> implements AsyncIterable<T> {
       readonly maxRetries: number;
       readonly hooks: Hooks;
       readonly feedback: (record: AttemptRecord, error: unknown) => Record<string, unknown>[];
+      /** The response cache of this call (a hit gives the stored text) and how to read a stored text. */
+      readonly cache?: CallCache<string>;
+      readonly replay?: (text: string) => ItemStream<T, Partial>;
+      /** The call's OpenTelemetry spans. */
+      readonly trace?: CallTrace;
     },
   ) {}
 
@@ -76,7 +83,34 @@ export class IterableCall<T, Partial> implements AsyncIterable<T> {
   }): AsyncGenerator<R> {
     if (this.isRead) throw new TypeError("formwork: this iterable is already being read (read it through one iterator)");
     this.isRead = true;
-    const { hooks, maxRetries } = this.options;
+    const { trace } = this.options;
+    await trace?.begin();
+    let outcome: Parameters<CallTrace["finish"]>[0] | undefined;
+    try {
+      outcome = yield* this.attempts(reader);
+    } catch (error) {
+      outcome = { error };
+      throw error;
+    } finally {
+      // Ended early by the reader (break): what was read so far.
+      trace?.finish(outcome ?? { result: { usage: this.current?.record.usage ?? NO_USAGE, attempts: 1, cached: false } });
+    }
+  }
+
+  private async *attempts<R>(reader: {
+    read(stream: ItemStream<T, Partial>): AsyncIterable<R>;
+    itemsIn(record: R): number;
+    inAttempt(record: R, attempt: number): R;
+    retryRecord(attempt: number): R | undefined;
+  }): AsyncGenerator<R, Parameters<CallTrace["finish"]>[0]> {
+    const { hooks, maxRetries, cache, replay } = this.options;
+    const hit = cache === undefined || replay === undefined ? undefined : await cache.lookup();
+    if (hit !== undefined && replay !== undefined) {
+      // A cache hit: the stored answer's items, read again; no request.
+      this.options.trace?.cacheHit();
+      for await (const record of reader.read(replay(hit.opened))) yield reader.inAttempt(record, 1);
+      return { result: { usage: NO_USAGE, attempts: 0, cached: true } };
+    }
     const errors: unknown[] = [];
     const feedback: Record<string, unknown>[] = [];
     let usage = NO_USAGE;
@@ -99,7 +133,9 @@ export class IterableCall<T, Partial> implements AsyncIterable<T> {
           await started.record.settled;
           throw new NoItemsError({ text: started.record.text === "" ? started.record.content : started.record.text, usage: started.record.usage });
         }
-        return;
+        // Stored once every item read (a strict cache that cannot be written ends the call).
+        await cache?.store(started.record);
+        return { result: { usage: addUsage(usage, started.record.usage), attempts: attempt, cached: false } };
       } catch (error) {
         await started.record.settled; // the usage of a failed answer arrives after it
         usage = addUsage(usage, started.record.usage);

@@ -12,7 +12,10 @@ import type { Completion } from "./completion.js";
 import { IterableCall } from "./iterable-call.js";
 import { schemaName } from "./schema-name.js";
 import { partialStream, type PartialStream } from "../stream/partial-stream.js";
+import type { ResponseCache } from "../cache/response-cache.js";
 import { answerText, AttemptRecord, type ChatTransport } from "./attempt.js";
+import { callCache } from "./call-cache.js";
+import { callTrace, type CallTrace, type TelemetryOptions } from "../telemetry/call-trace.js";
 import { parallelToolItems, type ToolCallItems } from "./parallel-tools.js";
 import { Hooks, type HookHandler, type HookName } from "./hooks.js";
 import { describeAnswerError, StructuredStream, type CallResult } from "./structured-stream.js";
@@ -45,6 +48,8 @@ export interface StructuredFields<S extends SchemaLike> {
   /** Cancels the call after this many milliseconds. */
   readonly timeout?: number;
   readonly stream?: boolean;
+  /** The response cache of this call (instead of the client's), or `false` for none. */
+  readonly cache?: ResponseCache | false;
   /**
    * Provider-specific fields, sent as top-level fields of the request body exactly as the
    * provider names them (as the OpenAI Python SDK's `extra_body`): `{ top_k: 40 }` for
@@ -116,7 +121,33 @@ export interface HookMethods {
   clear(name?: HookName): void;
 }
 
-const FORMWORK_FIELDS = ["response_model", "max_retries", "max_transport_retries", "signal", "timeout", "stream", "on_invalid", "extra_body", "validate", "context"] as const;
+const FORMWORK_FIELDS = ["response_model", "max_retries", "max_transport_retries", "signal", "timeout", "stream", "on_invalid", "extra_body", "cache", "validate", "context"] as const;
+
+/** Options every client takes (fromProvider, fromOpenAI, fromAnthropic, fromGemini) for operations. */
+export interface OperationsOptions {
+  /**
+   * A response cache for every structured call (`memoryCache()`, `fileCache(dir)`,
+   * `redisCache(url)` or your own); a call's own `cache` replaces it. `parallel_tools` calls
+   * are not cached.
+   */
+  readonly cache?: ResponseCache;
+  /**
+   * OpenTelemetry spans (on whenever @opentelemetry/api is installed): a span per call and a
+   * `chat {model}` span per attempt, with the GenAI semantic conventions' attributes.
+   */
+  readonly telemetry?: TelemetryOptions;
+}
+
+// The client's hooks, seen also by this call's trace (hooks are per client; a trace per call).
+function withTrace(hooks: Hooks, trace: CallTrace | undefined): Hooks {
+  if (trace === undefined) return hooks;
+  const tapped = Object.create(hooks) as Hooks;
+  tapped.emit = (name, payload) => {
+    trace.onHook(name, payload as unknown as Record<string, unknown>);
+    hooks.emit(name, payload);
+  };
+  return tapped;
+}
 
 function isResponseModel(value: unknown): value is ResponseModel<SchemaLike> {
   return typeof value === "object" && value !== null && !Array.isArray(value) && "schema" in value && !("~standard" in value) && !("_zod" in value);
@@ -175,7 +206,14 @@ function requestSchema(model: ResponseModel<SchemaLike>, wrapAsList: boolean, pa
 }
 
 /** Builds the structured methods over a provider's protocol and a transport to it. */
-export function createStructuredCompletions<Mode extends string>(protocol: ProviderProtocol<Mode>, transport: ChatTransport, mode: Mode, hooks: Hooks): StructuredCompletions {
+export function createStructuredCompletions<Mode extends string>(
+  protocol: ProviderProtocol<Mode>,
+  transport: ChatTransport,
+  mode: Mode,
+  clientHooks: Hooks,
+  operations: OperationsOptions = {},
+): StructuredCompletions {
+  const hooks = clientHooks;
   const channel = protocol.answerChannel(mode);
   const readOptions = { lenient: protocol.readsLeniently(mode), nullAsAbsent: protocol.sendsAbsentAsNull(mode) };
 
@@ -242,10 +280,29 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
 
   const requestedModel = (body: Record<string, unknown>) => (typeof body["model"] === "string" ? body["model"] : undefined);
   const feedbackOf = (record: AttemptRecord, error: unknown) => protocol.feedback(mode, { text: record.text, toolCallId: record.toolCallId, toolName: record.toolName }, describeAnswerError(error));
+  // The call's cache: its own, or the client's, or none (`cache: false`).
+  const cacheOf = (params: { readonly cache?: ResponseCache | false }) => (params.cache === undefined ? operations.cache : params.cache === false ? undefined : params.cache);
 
-  function createPartial(params: StructuredParams<SchemaLike>): StructuredStream<unknown, unknown> {
+  function createPartial(params: StructuredParams<SchemaLike>, method = "createPartial"): StructuredStream<unknown, unknown> {
     const call = split(params as unknown as Record<string, unknown>, toResponseModel(params.response_model, "response_model"));
     const schema = protocol.prepareSchema(mode, requestSchema(call.model, false));
+    const trace = callTrace(operations.telemetry, { method, provider: transport.provider, mode, schemaName: schema.name, params: call.rest });
+    const hooks = withTrace(clientHooks, trace);
+    // A call with media parts is not cached: a path or a URL names its bytes, not what they are
+    // now, so the key could not tell a changed file from the one that was stored.
+    const store = call.media === undefined ? cacheOf(params) : undefined;
+    // The key is the first request as it would be sent; a hit replays the stored text through
+    // the same reading as a live answer.
+    const cache =
+      store === undefined
+        ? undefined
+        : callCache(store, { provider: transport.provider, mode, body: protocol.buildRequest({ ...call.rest, messages: call.messages }, mode, schema), context: (params as unknown as Record<string, unknown>)["context"] }, hooks, async (text) => {
+            const replayed = partialStream(call.model.schema, textOnce(text), { ...readOptions, signal: call.signal }) as PartialStream<unknown, unknown>;
+            return replayed.final.then(
+              () => replayed,
+              () => undefined,
+            );
+          });
     return new StructuredStream<unknown, unknown>(
       (attempt, feedback) => {
         // The model is known before the body is built (media may still be loading).
@@ -264,7 +321,14 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
         const stream = partialStream(call.model.schema, source, { ...readOptions, signal: call.signal }) as PartialStream<unknown, unknown>;
         return { stream, record, cancel: (reason: unknown) => cancel.abort(reason) };
       },
-      { maxRetries: call.maxRetries, hooks, validators: call.validators, feedback: feedbackOf },
+      {
+        maxRetries: call.maxRetries,
+        hooks,
+        validators: call.validators,
+        feedback: feedbackOf,
+        ...(cache === undefined ? {} : { cache }),
+        ...(trace === undefined ? {} : { trace }),
+      },
     );
   }
 
@@ -347,6 +411,25 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
     if (onInvalid !== "throw" && onInvalid !== "skip") {
       throw new ConfigurationError({ option: "on_invalid", message: `on_invalid takes "throw" or "skip", not ${JSON.stringify(onInvalid)}` });
     }
+    const trace = callTrace(operations.telemetry, { method: "createIterable", provider: transport.provider, mode, schemaName: schema.name, params: call.rest });
+    const hooks = withTrace(clientHooks, trace);
+    const itemOptions = { ...readOptions, signal: call.signal, onInvalid };
+    const items = (text: AsyncIterable<string>) => iterableStream(itemSchema, text, itemOptions) as ItemStream<unknown, unknown>;
+    // A call with media parts is not cached: a path or a URL names its bytes, not what they are
+    // now, so the key could not tell a changed file from the one that was stored.
+    const store = call.media === undefined ? cacheOf(params) : undefined;
+    // A stored answer is used when all its items still read as they did.
+    const cache =
+      store === undefined
+        ? undefined
+        : callCache(store, { provider: transport.provider, mode, body: protocol.buildRequest({ ...call.rest, messages: call.messages }, mode, schema), context: (params as unknown as Record<string, unknown>)["context"] }, hooks, async (text) => {
+            try {
+              for await (const item of items(textOnce(text))) void item;
+            } catch {
+              return undefined;
+            }
+            return text;
+          });
     return new IterableCall<unknown, unknown>(
       (attempt, feedback) => {
         const record = new AttemptRecord(attempt, schema.name, requestedModel(call.rest));
@@ -357,25 +440,34 @@ export function createStructuredCompletions<Mode extends string>(protocol: Provi
           (messages) => protocol.buildRequest({ ...call.rest, messages: [...messages, ...feedback] }, mode, schema),
           (body) => answerText({ transport, body, channel, record, hooks, signal: call.signal, maxTransportRetries: call.maxTransportRetries, partial: () => undefined }),
         );
-        const stream = iterableStream(itemSchema, source, { ...readOptions, signal: call.signal, onInvalid }) as ItemStream<unknown, unknown>;
-        return { stream, record };
+        return { stream: items(source), record };
       },
-      { maxRetries: call.maxRetries, hooks, feedback: feedbackOf },
+      {
+        maxRetries: call.maxRetries,
+        hooks,
+        feedback: feedbackOf,
+        ...(cache === undefined ? {} : { cache, replay: (text: string) => items(textOnce(text)) }),
+        ...(trace === undefined ? {} : { trace }),
+      },
     );
   }
 
   const completions = {
     async create(params: StructuredParams<SchemaLike>) {
-      const stream = createPartial(params);
+      const stream = createPartial(params, "create");
       return params.stream === true ? stream : await stream.final;
     },
-    createPartial,
+    createPartial: (params: StructuredParams<SchemaLike>) => createPartial(params),
     createIterable,
     async createWithCompletion(params: StructuredParams<SchemaLike>) {
-      return await createPartial(params).result;
+      return await createPartial(params, "createWithCompletion").result;
     },
   };
   return completions as unknown as StructuredCompletions;
 }
 
 export { Hooks };
+
+async function* textOnce(text: string): AsyncGenerator<string> {
+  yield text;
+}

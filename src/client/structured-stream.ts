@@ -13,6 +13,8 @@ import { addUsage, NO_USAGE, type Usage } from "../providers/wire-event.js";
 import type { PartialStream } from "../stream/partial-stream.js";
 import type { PartialUpdate } from "../stream/partial-parser.js";
 import type { AttemptRecord } from "./attempt.js";
+import type { CallTrace } from "../telemetry/call-trace.js";
+import type { CacheHit, CallCache } from "./call-cache.js";
 import type { Completion } from "./completion.js";
 import type { Hooks } from "./hooks.js";
 import { ValidatorError } from "../errors/validator-error.js";
@@ -34,7 +36,10 @@ export interface CallResult<T, C = Completion> {
   readonly data: T;
   readonly completion: C;
   readonly usage: Usage;
+  /** Requests made: 0 when the cache answered. */
   readonly attempts: number;
+  /** True when the response cache answered and no request was sent (usage is then zero). */
+  readonly cached: boolean;
 }
 
 /** True for an answer that a new attempt may fix: it did not validate or was not JSON. */
@@ -88,6 +93,10 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
       /** The call's validators: path ones as parts close, the rest after the schema. */
       readonly validators?: CallValidators;
       readonly feedback: (record: AttemptRecord, error: unknown) => Record<string, unknown>[];
+      /** The response cache of this call: looked up before the first attempt. */
+      readonly cache?: CallCache<PartialStream<T, Partial>>;
+      /** The call's OpenTelemetry spans. */
+      readonly trace?: CallTrace;
     },
   ) {
     this.resultPromise = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
@@ -187,13 +196,43 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
   private end(error?: unknown): void {
     if (error === undefined) this.isFinished = true;
     else {
+      this.options.trace?.finish({ error });
       this.failure = error;
       this.settle.reject(error);
     }
     this.wake();
   }
 
+  // A cache hit: the stored answer's updates (it is already read, so a reader gets the whole
+  // value at once), and a result that says no request was made.
+  private async replay(hit: CacheHit<PartialStream<T, Partial>>): Promise<void> {
+    const stream = hit.opened;
+    try {
+      for await (const update of stream.updates()) this.push({ ...update, attempt: 1 });
+      const data = await stream.final;
+      const result = { data, completion: hit.completion as C, usage: NO_USAGE, attempts: 0, cached: true };
+      this.options.trace?.cacheHit();
+      this.options.trace?.finish({ result });
+      this.settle.resolve(result);
+      this.end();
+    } catch (error) {
+      this.end(error);
+    }
+  }
+
   private async run(): Promise<void> {
+    await this.options.trace?.begin();
+    const cache = this.options.cache;
+    if (cache !== undefined) {
+      let hit: CacheHit<PartialStream<T, Partial>> | undefined;
+      try {
+        hit = await cache.lookup();
+        if (this.isAborted) throw new AbortError(this.abortReason);
+      } catch (error) {
+        return this.end(error);
+      }
+      if (hit !== undefined) return this.replay(hit);
+    }
     const errors: unknown[] = [];
     const feedback: Record<string, unknown>[] = [];
     let usage = NO_USAGE;
@@ -215,10 +254,19 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
           this.push({ ...update, attempt });
           if (validators?.hasPathValidators === true && update.completed.length > 0) await validators.closed(update.value, update.completed, attempt, started.record.text);
         }
-        let data: T = await started.stream.final;
-        if (validators !== undefined && !validators.isEmpty) data = (await validators.judge(data, attempt, started.record.text, false)) as T;
+        const answered: T = await started.stream.final;
+        const data = validators === undefined || validators.isEmpty ? answered : ((await validators.judge(answered, attempt, started.record.text, false)) as T);
         usage = addUsage(usage, started.record.usage);
-        this.settle.resolve({ data, completion: started.record.completion() as C, usage, attempts: attempt });
+        try {
+          // A strict cache that cannot be written ends the call (CacheError); any other reports it.
+          // An answer a validator replaced (a fix) is not the model's text: it is not stored.
+          if (data === answered) await cache?.store(started.record);
+        } catch (error) {
+          return this.end(error);
+        }
+        const result = { data, completion: started.record.completion() as C, usage, attempts: attempt, cached: false };
+        this.options.trace?.finish({ result });
+        this.settle.resolve(result);
         return this.end();
       } catch (error) {
         // A validator's own failure is not the answer's: the call ends with it, as it is.

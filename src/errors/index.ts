@@ -14,3 +14,4 @@ export { ConfigurationError } from "./configuration-error.js";
 export { NoItemsError } from "./no-items-error.js";
 export { TemplateError } from "./template-error.js";
 export { MediaError } from "./media-error.js";
+export { CacheError } from "./cache-error.js";

@@ -2,6 +2,7 @@
 // Standard Schema that can produce one, such as ArkType or valibot with toStandardJsonSchema,
 // and hand-written ones). Each part is checked by the compact checker.
 import { checkJsonSchema, resolveRef, type JsonSchema } from "./json-schema-check.js";
+import { applyStreamRules, readStreamRules, STREAM_KEYWORD } from "./stream-rules.js";
 import { ANY, findDiscriminator, union, type ArrayShape, type ObjectShape, type Shape, type ShapeCheck, type UnionShape } from "./shape.js";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -14,6 +15,12 @@ export function shapeFromJsonSchema(schema: JsonSchema, root: JsonSchema = schem
   if (schema === false) return NEVER;
   const known = seen.get(schema);
   if (known !== undefined) return known;
+  const shape = buildShape(schema, root, seen);
+  // The shared constants (ANY, NEVER) are copied; every other shape was built for this node.
+  return applyStreamRules(shape, readStreamRules(schema[STREAM_KEYWORD]), shape !== ANY && shape !== NEVER);
+}
+
+function buildShape(schema: Exclude<JsonSchema, boolean>, root: JsonSchema, seen: Map<object, Shape>): Shape {
   const s = schema as Record<string, unknown>;
   const check: ShapeCheck = (value) => {
     const issues = checkJsonSchema(schema, value, root);
@@ -56,7 +63,8 @@ export function shapeFromJsonSchema(schema: JsonSchema, root: JsonSchema = schem
   const type = s["type"];
   if (Array.isArray(type)) {
     // ["string", "null"]: one shape per type, each read from this same schema.
-    return union(type.map((item) => child({ ...s, type: item })), check);
+    // The rules belong to the whole, not to each type.
+    return union(type.map((item) => child({ ...s, type: item, [STREAM_KEYWORD]: undefined })), check);
   }
   const kind = typeof type === "string" ? type : "properties" in s ? "object" : "items" in s || "prefixItems" in s ? "array" : undefined;
   switch (kind) {

@@ -1,6 +1,7 @@
 // Walks a Zod 4 schema into a Shape. Zod is read through its public `_zod.def` (no import of
 // zod itself), so this works with whichever copy of Zod 4 the caller has. Each part's check is
 // that part's own `safeParse`, so a closed value is judged exactly as Zod would judge it.
+import { applyStreamRules, readStreamRules, STREAM_KEYWORD } from "./stream-rules.js";
 import { ANY, findDiscriminator, union, type ArrayShape, type ObjectShape, type Shape, type ShapeCheck, type ShapeIssue, type UnionShape } from "./shape.js";
 
 /** The part of a Zod 4 schema this module reads. */
@@ -65,10 +66,23 @@ function hasChecks(def: ZodDef): boolean {
   return Array.isArray(def["checks"]) && def["checks"].length > 0;
 }
 
+// The streaming rules `streaming.done` and the others put in the schema's metadata.
+function zodStreamRules(schema: ZodLike): ReturnType<typeof readStreamRules> {
+  const meta = (schema as { meta?: () => Record<string, unknown> | undefined }).meta;
+  return typeof meta === "function" ? readStreamRules(meta.call(schema)?.[STREAM_KEYWORD]) : undefined;
+}
+
 /** Builds the Shape of a Zod 4 schema. Recursive schemas (z.lazy, getters) give cyclic shapes. */
 export function shapeFromZod(schema: ZodLike, seen = new Map<ZodLike, Shape>()): Shape {
   const known = seen.get(schema);
   if (known !== undefined) return known;
+  const shape = buildShape(schema, seen);
+  // A shape registered for this very schema (objects, arrays, unions) is its own; a wrapper
+  // (optional, default, lazy...) returns its inner part's, which must not take its rules.
+  return applyStreamRules(shape, zodStreamRules(schema), seen.get(schema) === shape && schema._zod.def.type !== "lazy");
+}
+
+function buildShape(schema: ZodLike, seen: Map<ZodLike, Shape>): Shape {
   const def = schema._zod.def;
   const child = (inner: unknown) => shapeFromZod(inner as ZodLike, seen);
   switch (def.type) {

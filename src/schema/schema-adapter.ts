@@ -6,6 +6,7 @@ import { shapeFromJsonSchema } from "./from-json-schema.js";
 import { isZodSchema, shapeFromZod } from "./from-zod.js";
 import { checkJsonSchema, type JsonSchema } from "./json-schema-check.js";
 import { ANY, type Shape, type ShapeIssue } from "./shape.js";
+import { checkStreamRules, stripStreamRules, type StreamRuleName } from "./stream-rules.js";
 import { SchemaError } from "../errors/schema-error.js";
 
 /** The type names of JSON Schema's `type` keyword. */
@@ -70,6 +71,12 @@ export interface JsonSchemaObject {
   readonly exclusiveMinimum?: number | boolean | undefined;
   readonly exclusiveMaximum?: number | boolean | undefined;
   readonly multipleOf?: number | undefined;
+  /**
+   * formwork's streaming rules for this part (see `streaming`); never sent to a provider. Any
+   * string is accepted, as for `type`; the check when the schema is used refuses one that is
+   * not a rule.
+   */
+  readonly "x-formwork-stream"?: StreamRuleName | readonly StreamRuleName[] | (string & {}) | readonly string[] | undefined;
 }
 
 // Every keyword a JSON Schema object may hold at its root, for the run-time check: an object
@@ -152,6 +159,8 @@ function fromStandardResult(result: StandardSchemaV1.Result<unknown>): Validatio
  *   every value streams as written and only the final value is judged.
  * - A plain JSON Schema: the policy is read from it, and values are judged by formwork's own
  *   compact checker, or by a validator given with {@link jsonSchema}.
+ * Streaming rules (`x-formwork-stream`, see {@link streaming}) are read into the shape, checked
+ * for placement (a SchemaError naming the path), and left out of `jsonSchema`.
  */
 export function toSchemaAdapter(schema: SchemaLike): SchemaAdapter {
   if (typeof schema !== "object" || schema === null) checkSchema(schema, "schema");
@@ -167,7 +176,7 @@ export function toSchemaAdapter(schema: SchemaLike): SchemaAdapter {
     const standard = schema["~standard"];
     adapter = {
       shape,
-      jsonSchema,
+      jsonSchema: stripStreamRules(jsonSchema),
       validate: (value) => {
         const result = standard.validate(value);
         return result instanceof Promise ? result.then(fromStandardResult) : fromStandardResult(result);
@@ -178,13 +187,15 @@ export function toSchemaAdapter(schema: SchemaLike): SchemaAdapter {
     const jsonSchema = schema as Readonly<Record<string, unknown>>;
     adapter = {
       shape: shapeFromJsonSchema(jsonSchema as JsonSchema),
-      jsonSchema,
+      jsonSchema: stripStreamRules(jsonSchema),
       validate: (value) => {
         const issues = checkJsonSchema(jsonSchema as JsonSchema, value);
         return issues.length === 0 ? { ok: true, value } : { ok: false, issues };
       },
     };
   }
+  // A streaming rule that means nothing where it stands is a SchemaError before anything runs.
+  checkStreamRules(adapter.shape);
   adapters.set(schema, adapter);
   return adapter;
 }

@@ -2,6 +2,7 @@
 // values stream and which appear only whole, how unions are told apart, and how each closed
 // value is checked against its own part of the schema.
 import type { JsonValueKind } from "../json/json-parser.js";
+import type { StreamRules } from "./stream-rules.js";
 
 /** A problem found by a check, with the path relative to the value checked. */
 export interface ShapeIssue {
@@ -16,6 +17,8 @@ export type ShapeCheck = (value: unknown) => readonly ShapeIssue[] | undefined;
 interface ShapeBase {
   /** The check of this part of the schema, run the moment a value of it closes. */
   readonly check: ShapeCheck | undefined;
+  /** Streaming rules declared on this part (`streaming.done` and the others), if any. */
+  readonly rules?: StreamRules;
 }
 
 /**

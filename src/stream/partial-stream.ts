@@ -137,6 +137,27 @@ export class PartialStream<T, Partial = DeepPartial<T>> extends StreamPump imple
  *    and every subtree that did not change keeps its identity (`===`). When the consumer is
  *    slower than the source, updates coalesce: the consumer gets the latest snapshot.
  *
+ * Rules the schema declares (`streaming.done`, `streaming.notNull`, `streaming.withState` on
+ * Zod, or the `x-formwork-stream` keyword of a JSON Schema) change what is shown:
+ * 8. `done`: the value appears only when complete. A string never shows a prefix; an object
+ *    or an array appears whole as it closes, nothing of it before; array elements that are
+ *    `done` appear one by one, each whole.
+ * 9. `notNull` on a field: the object that holds it is not shown until the field is (a string
+ *    from its first character, a container from its opening bracket; with `done`, once whole).
+ *    What the object held meanwhile shows with it. An object that closes without the field
+ *    (an optional one left out) shows as it closes.
+ * 10. `withState`: the value shows as `{ state, value }`: `"pending"` (value undefined) from
+ *    the moment its object shows, before the model writes it; `"incomplete"` with the partial
+ *    value while written (never with `done`); `"complete"` with the whole value once closed, or
+ *    with value undefined once its object closed without it. The state only moves forward;
+ *    `updates().state(path)` reads through the wrapper.
+ * 11. The rules change what is shown and nothing else: `final` and the values of
+ *    `iterableStream` are the schema's own, and the JSON Schema sent to a provider carries no
+ *    rule. A rule where it means nothing is a `SchemaError` naming the path, thrown when the
+ *    stream is made: `done` on a value that already appears only whole (a number, a boolean,
+ *    an enum member, a literal, a formatted string), `notNull` anywhere but on a field of an
+ *    object, or a keyword that is not a rule name.
+ *
  * @example
  * const stream = partialStream(User, textDeltas);
  * for await (const user of stream) render(user);   // { name: "Ad" }, { name: "Ada", age: 36 }...

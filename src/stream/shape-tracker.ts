@@ -5,6 +5,7 @@
 import type { JsonValueKind } from "../json/json-parser.js";
 import type { JsonPath } from "../json/json-path.js";
 import { ANY, countLeaves, isAbsentWhenNull, removeAbsentNulls, resolve, type ObjectShape, type Shape, type ShapeIssue, type UnionShape } from "../schema/shape.js";
+import { hasRule, type StreamRules } from "../schema/stream-rules.js";
 
 /** A value did not fit its part of the schema (turned into a ValidationError by the stream). */
 export class ShapeViolation {
@@ -48,6 +49,65 @@ interface Frame {
   pendingUnion: UnionShape | undefined;
   readonly counts: boolean;
   leavesDone: number;
+  // Streaming rules. `done`: hidden until it closes. `awaiting`: the notNull keys not shown
+  // yet (hidden while any is missing). `withState`: shown in its parent as { state, value }.
+  readonly depth: number;
+  readonly isDone: boolean;
+  awaiting: Set<string> | undefined;
+  readonly withState: boolean;
+  // The rules of the scalar child being written.
+  childRules: StreamRules | undefined;
+}
+
+/** The wrappers `streaming.withState` shows, so that reading a path can look through them. */
+const stateWrappers = new WeakSet<object>();
+
+function stateOfValue(state: "pending" | "incomplete" | "complete", value: unknown): { state: string; value?: unknown } {
+  // No `value` key when there is no value, so that a snapshot survives JSON (the browser
+  // transport) unchanged.
+  const wrapper = value === undefined ? { state } : { state, value };
+  stateWrappers.add(wrapper);
+  return wrapper;
+}
+
+// A withState field before the model writes it, and one its object closed without.
+const PENDING = Object.freeze(stateOfValue("pending", undefined));
+const ABSENT = Object.freeze(stateOfValue("complete", undefined));
+
+/** The fields of an object that carry rules its frame acts on (computed once per shape). */
+interface RuledFields {
+  readonly withState: readonly string[];
+  readonly notNull: readonly string[];
+}
+const NO_RULED_FIELDS: RuledFields = { withState: [], notNull: [] };
+const ruledFieldsByShape = new WeakMap<ObjectShape, RuledFields>();
+
+function ruledFields(shape: ObjectShape): RuledFields {
+  let fields = ruledFieldsByShape.get(shape);
+  if (fields === undefined) {
+    const withState: string[] = [];
+    const notNull: string[] = [];
+    for (const [name, property] of shape.properties) {
+      if (hasRule(property, "withState")) withState.push(name);
+      if (hasRule(property, "notNull")) notNull.push(name);
+    }
+    fields = withState.length === 0 && notNull.length === 0 ? NO_RULED_FIELDS : { withState, notNull };
+    ruledFieldsByShape.set(shape, fields);
+  }
+  return fields;
+}
+
+/** The rules of a value: those of its declared part and of the option it resolved to. */
+function rulesOf(declared: Shape, resolved: Shape): StreamRules | undefined {
+  const own = declared.rules;
+  const picked = resolved === declared ? undefined : resolved.rules;
+  if (picked === undefined) return own;
+  if (own === undefined) return picked;
+  return { done: own.done || picked.done, notNull: own.notNull || picked.notNull, withState: own.withState || picked.withState };
+}
+
+function isWithheld(frame: Frame): boolean {
+  return frame.pendingUnion !== undefined || frame.isDone || frame.awaiting !== undefined;
 }
 
 const ROOT_KEY = "value";
@@ -150,6 +210,13 @@ export class ShapeTracker {
     for (const key of path) {
       if (typeof node !== "object" || node === null || !Object.hasOwn(node, key)) return "pending";
       node = (node as Record<string, unknown>)[key];
+      // A withState field: its own state says, and the path goes on through its value.
+      if (typeof node === "object" && node !== null && stateWrappers.has(node)) {
+        const wrapper = node as { state: string; value: unknown };
+        if (wrapper.state === "pending") return "pending";
+        if (wrapper === ABSENT) return "done";
+        node = wrapper.value;
+      }
     }
     return node === undefined ? "pending" : "done";
   }
@@ -189,18 +256,22 @@ export class ShapeTracker {
         shape = resolved;
       }
     }
+    const rules = rulesOf(declared, shape);
     if (isContainer) {
-      const frame = this.newFrame(shape, kind === "array", parent, key, parent.isVisible && pendingUnion === undefined, false);
+      const frame = this.newFrame(shape, kind === "array", parent, key, false, false, rules);
       frame.pendingUnion = pendingUnion;
+      if (pendingUnion === undefined) this.awaitFields(frame);
       this.frames[depth + 1] = frame;
-      if (frame.isVisible) this.attachChild(parent, frame);
+      if (!isWithheld(frame)) this.release(frame);
       return;
     }
     parent.childShape = shape;
-    parent.isChildStreaming = kind === "string" && (shape.kind === "any" || (shape.kind === "string" && shape.streams));
+    parent.childRules = rules;
+    parent.isChildStreaming = kind === "string" && rules?.done !== true && (shape.kind === "any" || (shape.kind === "string" && shape.streams));
     if (parent.isChildStreaming) {
-      setEntry(parent.draft, key, "");
+      setEntry(parent.draft, key, rules?.withState === true ? stateOfValue("incomplete", "") : "");
       this.markDirty(parent);
+      this.arrived(parent, key);
     }
   }
 
@@ -208,7 +279,7 @@ export class ShapeTracker {
     const depth = path.length - this.baseDepth;
     const parent = this.frames[depth];
     if (parent === undefined || depth < 0 || parent.isIgnored || !parent.isChildStreaming) return;
-    setEntry(parent.draft, depth === 0 ? ROOT_KEY : (path[path.length - 1] as string | number), value);
+    setEntry(parent.draft, depth === 0 ? ROOT_KEY : (path[path.length - 1] as string | number), parent.childRules?.withState === true ? stateOfValue("incomplete", value) : value);
     this.markDirty(parent);
   }
 
@@ -237,21 +308,34 @@ export class ShapeTracker {
       const issues = check?.(value);
       if (issues !== undefined) throw new ShapeViolation(path, issues);
     }
-    if (frame.pendingUnion !== undefined) {
-      // The discriminator never came (validate: 'final'): show the object as written.
+    // A withState field its object closed without is complete, and absent.
+    if (frame.shape.kind === "object" && !frame.isArray) {
+      const draft = frame.draft as Record<string, unknown>;
+      for (const name of ruledFields(frame.shape).withState) {
+        if (draft[name] !== PENDING) continue;
+        setEntry(draft, name, ABSENT);
+        this.markDirty(frame);
+      }
+    }
+    if (isWithheld(frame)) {
+      // Closed: shown now whatever it waited for (a discriminator that never came with
+      // validate: 'final', a done value, notNull fields the model left out).
       frame.pendingUnion = undefined;
+      frame.awaiting = undefined;
       frame.isVisible = parent.isVisible;
       if (frame.isVisible) this.attachChild(parent, frame);
     }
     const wasDirty = frame.isDirty;
-    const frozen = this.freeze(frame);
+    let frozen = this.freeze(frame);
+    if (frame.withState) frozen = stateOfValue("complete", (frozen as { value: unknown }).value);
     if (parent.openChild === frame) parent.openChild = undefined;
     // Recorded even while the parent is hidden (a union awaiting its discriminator), so that
     // it shows with the parent. If the last snapshot already shows this very object, closing
     // it changes nothing visible.
     setEntry(parent.draft, key, frozen);
-    if (wasDirty || !frame.isVisible) this.markDirty(parent);
+    if (wasDirty || !frame.isVisible || frame.withState) this.markDirty(parent);
     if (frame.isVisible) this.completed.push(path);
+    this.arrived(parent, key);
     if (parent.counts && !parent.isArray) {
       const expected = frame.isArray ? 1 : this.leavesOf(frame.shape);
       this.done += Math.max(0, expected - (frame.isArray ? 0 : frame.leavesDone));
@@ -263,7 +347,9 @@ export class ShapeTracker {
     if (parent.isIgnored) return;
     const shape = parent.childShape;
     const wasStreaming = parent.isChildStreaming;
+    const withState = parent.childRules?.withState === true;
     parent.childShape = undefined;
+    parent.childRules = undefined;
     parent.isChildStreaming = false;
     if (shape === undefined) return; // an unlisted key
     if (this.isStreamingValidation) {
@@ -273,11 +359,12 @@ export class ShapeTracker {
       if (issues !== undefined) throw new ShapeViolation(path, issues);
     }
     // A streamed string that closes as already shown changes nothing visible.
-    const isShown = wasStreaming && (parent.draft as Record<string, unknown>)[key] === value;
-    setEntry(parent.draft, key, value);
+    const isShown = wasStreaming && !withState && (parent.draft as Record<string, unknown>)[key] === value;
+    setEntry(parent.draft, key, withState ? stateOfValue("complete", value) : value);
     if (parent.pendingUnion !== undefined && key === parent.pendingUnion.discriminator) this.reveal(path, parent, value);
     if (!isShown) this.markDirty(parent);
     if (parent.isVisible) this.completed.push(path);
+    this.arrived(parent, key);
     if (parent.counts && !parent.isArray) {
       this.done++;
       parent.leavesDone++;
@@ -298,9 +385,8 @@ export class ShapeTracker {
       frame.shape = member;
       this.applyMember(path.slice(0, -1), frame, member);
     }
-    const parent = frame.parent as Frame;
-    frame.isVisible = parent.isVisible;
-    if (frame.isVisible) this.attachChild(parent, frame);
+    this.awaitFields(frame);
+    if (!isWithheld(frame)) this.release(frame);
   }
 
   // Members written before the discriminator are judged by the member's shape now.
@@ -308,11 +394,15 @@ export class ShapeTracker {
     const draft = frame.draft as Record<string, unknown>;
     for (const key of Object.keys(draft)) {
       const property = member.properties.get(key) ?? member.rest;
-      if (property === undefined) {
+      if (property === undefined || draft[key] === PENDING) {
         delete draft[key];
         continue;
       }
-      const issues = this.isStreamingValidation ? property.check?.(draft[key]) : undefined;
+      // What is shown may hold withState wrappers: judge the value under one; one deeper is
+      // left to the object's own check as it closes.
+      let shown = draft[key];
+      if (typeof shown === "object" && shown !== null && stateWrappers.has(shown)) shown = (shown as { value: unknown }).value;
+      const issues = this.isStreamingValidation && !holdsWrapper(shown) ? property.check?.(shown) : undefined;
       if (issues !== undefined) throw new ShapeViolation([...objectPath, key], issues);
     }
     frame.isDirty = true;
@@ -333,7 +423,43 @@ export class ShapeTracker {
     this.markDirty(parent);
   }
 
-  private newFrame(shape: Shape, isArray: boolean, parent: Frame | undefined, key: string | number, isVisible: boolean, isIgnored: boolean): Frame {
+  // An object's withState fields show as pending from the start; its notNull fields are awaited.
+  private awaitFields(frame: Frame): void {
+    const shape = frame.shape;
+    if (shape.kind !== "object" || frame.isArray) return;
+    const fields = ruledFields(shape);
+    if (fields === NO_RULED_FIELDS) return;
+    const draft = frame.draft as Record<string, unknown>;
+    for (const name of fields.withState) if (!Object.hasOwn(draft, name)) setEntry(draft, name, PENDING);
+    let awaiting: Set<string> | undefined;
+    for (const name of fields.notNull) if (draft[name] === undefined || draft[name] === PENDING) (awaiting ??= new Set()).add(name);
+    frame.awaiting = awaiting;
+  }
+
+  // A key's value is now shown, or would be if its object were: a notNull wait may end.
+  private arrived(frame: Frame, key: string | number): void {
+    const awaiting = frame.awaiting;
+    if (awaiting === undefined || !awaiting.delete(key as string) || awaiting.size > 0) return;
+    frame.awaiting = undefined;
+    if (!isWithheld(frame)) this.release(frame);
+  }
+
+  // A frame waits no more: it shows if its parent does, and its parent learns it has arrived.
+  private release(frame: Frame): void {
+    const parent = frame.parent as Frame;
+    if (parent.isVisible) this.show(frame);
+    this.arrived(parent, frame.key);
+  }
+
+  // Shows a frame, and the open containers under it that were hidden only because it was.
+  private show(frame: Frame): void {
+    frame.isVisible = true;
+    this.attachChild(frame.parent as Frame, frame);
+    const child = this.frames[frame.depth + 1];
+    if (child !== undefined && child.parent === frame && !child.isIgnored && !isWithheld(child)) this.show(child);
+  }
+
+  private newFrame(shape: Shape, isArray: boolean, parent: Frame | undefined, key: string | number, isVisible: boolean, isIgnored: boolean, rules?: StreamRules): Frame {
     return {
       shape,
       isArray,
@@ -350,6 +476,11 @@ export class ShapeTracker {
       pendingUnion: undefined,
       counts: parent === undefined || (parent.counts && !parent.isArray),
       leavesDone: 0,
+      depth: parent === undefined ? 0 : parent.depth + 1,
+      isDone: rules?.done === true,
+      awaiting: undefined,
+      withState: rules?.withState === true,
+      childRules: undefined,
     };
   }
 
@@ -369,9 +500,9 @@ export class ShapeTracker {
     const copy = frame.isArray ? (frame.draft as unknown[]).slice() : { ...(frame.draft as Record<string, unknown>) };
     const child = frame.openChild;
     if (child !== undefined && child.isVisible) setEntry(copy, child.key, this.freeze(child));
-    frame.snapshot = copy;
+    frame.snapshot = frame.withState ? stateOfValue("incomplete", copy) : copy;
     frame.isDirty = false;
-    return copy;
+    return frame.snapshot;
   }
 
   private leavesOf(shape: Shape): number {
@@ -379,4 +510,11 @@ export class ShapeTracker {
     if (count === undefined) this.leafCounts.set(shape, (count = countLeaves(shape)));
     return count;
   }
+}
+
+// True when a shown value holds a withState wrapper below its top.
+function holdsWrapper(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if (stateWrappers.has(value)) return true;
+  return Object.values(value).some(holdsWrapper);
 }

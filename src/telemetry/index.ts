@@ -1,0 +1,1 @@
+export type { TelemetryOptions, TracerLike } from "./call-trace.js";
