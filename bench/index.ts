@@ -13,3 +13,4 @@ if (only === undefined || only === "memory") console.log(await benchMemory(), "\
 if (only === undefined || only === "schema") console.log(await benchSchemaStreams(), "\n");
 if (only === undefined || only === "rules") console.log(await benchStreamRules(), "\n");
 if (only === undefined || only === "end-to-end") console.log(await benchEndToEnd(), "\n");
+if (only === undefined || only === "transport") console.log(await (await import("./transport.js")).benchTransport(), "\n");

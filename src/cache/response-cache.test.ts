@@ -16,10 +16,18 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** Moves the clock the caches read (Date.now) forward, without waiting. */
-function advanceClock(milliseconds: number): void {
-  const now = Date.now();
-  vi.spyOn(Date, "now").mockReturnValue(now + milliseconds);
+/**
+ * A clock the caches read (Date.now) that stands still until moved, so an entry's age is exactly
+ * what the test says however slowly a loaded machine runs it.
+ */
+function frozenClock(): { advance(milliseconds: number): void } {
+  let now = Date.now();
+  vi.spyOn(Date, "now").mockImplementation(() => now);
+  return {
+    advance(milliseconds) {
+      now += milliseconds;
+    },
+  };
 }
 
 describe("memoryCache", () => {
@@ -48,12 +56,12 @@ describe("memoryCache", () => {
   });
 
   it("forgets an entry after its ttl", async () => {
+    const clock = frozenClock();
     const cache = memoryCache({ ttl: 1000 });
     await cache.set("a", "1");
-    advanceClock(999);
+    clock.advance(999);
     expect(await cache.get("a")).toBe("1");
-    vi.restoreAllMocks();
-    advanceClock(1001);
+    clock.advance(1);
     expect(await cache.get("a")).toBeUndefined();
   });
 
@@ -94,12 +102,12 @@ describe("fileCache", () => {
   });
 
   it("forgets an entry after its ttl, and treats a torn file as a miss", async () => {
+    const clock = frozenClock();
     const cache = fileCache(join(dir, "ttl"), { ttl: 500 });
     await cache.set("k", "v");
-    advanceClock(400);
+    clock.advance(499);
     expect(await cache.get("k")).toBe("v");
-    vi.restoreAllMocks();
-    advanceClock(600);
+    clock.advance(1);
     expect(await cache.get("k")).toBeUndefined();
     await writeFile(join(dir, "ttl", "torn.json"), '{"expiresAt": null, "val');
     expect(await cache.get("torn")).toBeUndefined();

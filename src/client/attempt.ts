@@ -6,19 +6,36 @@ import { ContentFilterError } from "../errors/content-filter-error.js";
 import { IncompleteOutputError } from "../errors/incomplete-output-error.js";
 import { ProviderError } from "../errors/provider-error.js";
 import { RefusalError } from "../errors/refusal-error.js";
+import { FormworkError } from "../errors/formwork-error.js";
+import { ByteBudget } from "../http/byte-budget.js";
+import { IdleWatch, withDeadline, type HttpOptions } from "../http/deadlines.js";
+import { MAX_TIMER_MS } from "../http/retry-after.js";
+import type { Redactor } from "../http/redactor.js";
 import { NO_USAGE, type Usage, type WireEvent } from "../providers/wire-event.js";
 import type { Completion } from "./completion.js";
 import type { Hooks } from "./hooks.js";
 
+/** What one request of an attempt is given: its cancellation and its byte budget. */
+export interface TransportCall {
+  readonly signal: AbortSignal;
+  readonly budget: ByteBudget;
+}
+
 /**
  * How the client reaches a provider: send a request, get its stream's chunks (in batches: all
- * that one network read brought, where the transport can tell), decode each.
+ * that one network read brought, where the transport can tell; an empty batch says bytes came
+ * that completed no chunk), decode each with a decoder made for that response.
  */
 export interface ChatTransport {
   readonly provider: string;
-  send(body: Record<string, unknown>, signal: AbortSignal): Promise<AsyncIterable<readonly unknown[]>>;
-  decode(chunk: unknown): WireEvent[];
+  send(body: Record<string, unknown>, call: TransportCall): Promise<AsyncIterable<readonly unknown[]>>;
+  decoder(): (chunk: unknown) => WireEvent[];
+  /** Knows the credentials the transport sends, to remove them from every error. */
+  readonly redactor: Redactor;
 }
+
+// Of a channel the mode ignores, this much is kept for the completion (`message.content`).
+const IGNORED_KEPT = 1024 * 1024;
 
 /** What an attempt saw, filled in as it streams. */
 export class AttemptRecord {
@@ -27,6 +44,10 @@ export class AttemptRecord {
   refusal = "";
   toolCallId: string | undefined;
   toolIndex: number | undefined;
+  /** Characters of the content channel when the mode ignores it (only the first 1 Mi are kept in `content`). */
+  ignoredLength = 0;
+  /** Arguments the forced tool's start already held (Anthropic's `input: {}`), used if no delta follows. */
+  toolPlaceholder: string | undefined;
   finishReason: string | undefined;
   /** A safety filter stopped the answer (OpenAI's content_filter, Gemini's SAFETY...). */
   isFiltered = false;
@@ -75,6 +96,8 @@ export interface AttemptOptions {
   readonly hooks: Hooks;
   readonly signal: AbortSignal;
   readonly maxTransportRetries: number;
+  /** The deadlines and bounds of the call (its `timeout` is kept by `signal`). */
+  readonly http: Required<HttpOptions>;
   /** The last partial value shown, for IncompleteOutputError. */
   readonly partial: () => unknown;
 }
@@ -85,22 +108,31 @@ export function backoffMs(retry: number, retryAfterMs: number | undefined): numb
   return Math.max(retryAfterMs ?? 0, Math.random() * exponential);
 }
 
+/** The error a cancelled call ends with: the deadline's own TimeoutError, or an AbortError. */
+export function abortErrorOf(reason: unknown): FormworkError {
+  return FormworkError.isInstance(reason) ? reason : new AbortError(reason);
+}
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new AbortError(signal.reason));
+    if (signal.aborted) return reject(abortErrorOf(signal.reason));
     const timer = setTimeout(() => {
       signal.removeEventListener("abort", onAbort);
       resolve();
-    }, ms);
+    }, Math.min(ms, MAX_TIMER_MS));
     const onAbort = () => {
       clearTimeout(timer);
-      reject(new AbortError(signal.reason));
+      reject(abortErrorOf(signal.reason));
     };
     signal.addEventListener("abort", onAbort, { once: true });
   });
 }
 
-/** The text of the answer, as it arrives. Ends with the provider's own ending as a typed error. */
+/**
+ * The text of the answer, as it arrives. Ends with the provider's own ending as a typed error.
+ * Closing it early does not cancel the request (an invalid answer's tail still holds the
+ * usage): a caller that cancels aborts `signal`, which closes the request at once.
+ */
 export async function* answerText(options: AttemptOptions): AsyncGenerator<string> {
   for await (const { text } of attemptEvents(options)) if (text !== "") yield text;
 }
@@ -118,33 +150,69 @@ export async function* attemptEvents(options: AttemptOptions): AsyncGenerator<{ 
   if (options.signal.aborted) onAbort();
   else options.signal.addEventListener("abort", onAbort, { once: true });
   let chunks: AsyncIterator<readonly unknown[]> | undefined;
+  // The request of the current try: its decoder, idle deadline and byte budget.
+  let decode: ((chunk: unknown) => WireEvent[]) | undefined;
+  let idle: IdleWatch | undefined;
+  let budget: ByteBudget | undefined;
   let isOver = false;
+  let removeLink: (() => void) | undefined;
   try {
     for (let retry = 0; ; retry++) {
       hooks.emit("completion:kwargs", { attempt: record.attempt, body: options.body });
       let hasOutput = false;
+      // Each request has its own controller (a child of the attempt's): the outer finally, or a
+      // cancellation, closes it through the attempt's.
+      const request = new AbortController();
+      const onCancel = () => request.abort(controller.signal.reason);
+      controller.signal.addEventListener("abort", onCancel, { once: true });
+      removeLink = () => controller.signal.removeEventListener("abort", onCancel);
+      const decodeChunk = (decode = transport.decoder());
+      const bytes = (budget = new ByteBudget(options.http.maxLength, transport.provider));
       try {
-        chunks = (await transport.send(options.body, controller.signal))[Symbol.asyncIterator]();
-        for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) {
+        const call = { signal: request.signal, budget: bytes };
+        const close = (error: unknown) => request.abort(error);
+        chunks = (await withDeadline(transport.send(options.body, call), "headersTimeout", options.http.headersTimeout, transport.provider, close))[Symbol.asyncIterator]();
+        idle = new IdleWatch(options.http.idleTimeout, transport.provider, close);
+        let chunkCount = 0;
+        for (let next = await nextOf(chunks, idle); next.done !== true; next = await nextOf(chunks, idle)) {
+          if (next.value.length === 0) continue; // bytes that completed no chunk: alive, nothing to read
           const events: WireEvent[] = [];
           let text = "";
           for (const chunk of next.value) {
-            for (const event of transport.decode(chunk)) {
-              text += take(event, options.channel, record) ?? "";
+            chunkCount++;
+            for (const event of decodeChunk(chunk)) {
+              text += take(event, options.channel, record, bytes) ?? "";
               hasOutput ||= event.type === "content-delta" || event.type === "tool-delta";
               events.push(event);
             }
           }
           yield { events, text };
         }
+        idle.stop();
+        // A 200 that carried nothing at all is the server's failure, not an answer to ask again for.
+        if (chunkCount === 0) throw new ProviderError({ message: `${transport.provider} answered with an empty stream (no events)`, provider: transport.provider, isRetryable: false });
+        // Anthropic's forced tool with empty arguments: `input: {}` at the start and no delta.
+        const tail = flushPlaceholder(options.channel, record);
+        if (tail !== undefined) yield { events: [], text: tail };
         isOver = true;
         break;
-      } catch (error) {
-        if (controller.signal.aborted) throw new AbortError(controller.signal.reason);
+      } catch (thrown) {
+        idle?.stop();
+        if (controller.signal.aborted) throw abortErrorOf(controller.signal.reason);
+        // A deadline that fired shows as the transport's own abort error: the deadline is the news.
+        const failure = FormworkError.isInstance(request.signal.reason) ? request.signal.reason : thrown;
+        // An SDK raises a stream's error event itself: the truncation reported before it is kept too.
+        const error = transport.redactor.error(ProviderError.isInstance(failure) ? withFinishReason(failure, record.finishReason) : failure);
+        // A request a deadline closed has no tail to read.
+        if (request.signal.aborted) chunks = undefined;
         hooks.emit("completion:error", { attempt: record.attempt, error });
-        // 429, 5xx, a dropped connection: asked again while nothing was shown (after output,
-        // a new request would show the user a second beginning).
-        if (!hasOutput && ProviderError.isInstance(error) && error.isRetryable && retry < options.maxTransportRetries) {
+        // 429, 5xx, a dropped connection, a stall: asked again while nothing was shown (after
+        // output, a new request would show the user a second beginning), and never past the
+        // Retry-After cap: a longer wait fails at once with retryAfterMs set.
+        if (!hasOutput && ProviderError.isInstance(error) && error.isRetryable && retry < options.maxTransportRetries && (error.retryAfterMs ?? 0) <= options.http.maxRetryAfter) {
+          request.abort("retrying");
+          removeLink?.();
+          chunks = undefined;
           await sleep(backoffMs(retry, error.retryAfterMs), controller.signal);
           continue;
         }
@@ -163,51 +231,96 @@ export async function* attemptEvents(options: AttemptOptions): AsyncGenerator<{ 
     // Stopped early on an invalid answer (not cancelled): the usage still matters, and it comes
     // after the answer. Read the tail for it, but close at the first further text: a model still
     // writing is not waited for.
-    if (!isOver && chunks !== undefined && !controller.signal.aborted) {
-      const isWhole = await readTail(chunks, transport, record).catch(() => false);
+    if (!isOver && chunks !== undefined && decode !== undefined && budget !== undefined && !controller.signal.aborted) {
+      idle?.stop();
+      const tailIdle = new IdleWatch(options.http.idleTimeout, transport.provider, (error) => controller.abort(error));
+      const isWhole = await readTail(chunks, tailIdle, decode, record, budget).catch(() => false);
+      tailIdle.stop();
       if (isWhole) hooks.emit("completion:response", { attempt: record.attempt, completion: record.completion() });
     }
     options.signal.removeEventListener("abort", onAbort);
     controller.abort("the attempt ended");
+    removeLink?.();
     record.markSettled();
   }
 }
 
 // True when the stream was read to its end (the completion is whole).
-async function readTail(chunks: AsyncIterator<readonly unknown[]>, transport: ChatTransport, record: AttemptRecord): Promise<boolean> {
-  for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) {
+async function readTail(chunks: AsyncIterator<readonly unknown[]>, idle: IdleWatch, decode: (chunk: unknown) => WireEvent[], record: AttemptRecord, budget: ByteBudget): Promise<boolean> {
+  for (let next = await nextOf(chunks, idle); next.done !== true; next = await nextOf(chunks, idle)) {
     for (const chunk of next.value) {
-      for (const event of transport.decode(chunk)) {
+      for (const event of decode(chunk)) {
         if (event.type === "content-delta" || event.type === "tool-delta" || event.type === "error") return false;
-        take(event, "content", record);
+        take(event, "content", record, budget);
       }
     }
   }
   return true;
 }
 
-// Applies one event to the record; returns the answer text it carries, if any.
-function take(event: WireEvent, channel: "tool" | "content", record: AttemptRecord): string | undefined {
+// The next batch, or the idle deadline's TimeoutError if the stream went silent first.
+function nextOf(chunks: AsyncIterator<readonly unknown[]>, idle: IdleWatch): Promise<IteratorResult<readonly unknown[]>> {
+  return idle.wait(chunks.next());
+}
+
+// The forced tool's placeholder arguments, when the stream ended without a delta for it.
+function flushPlaceholder(channel: "tool" | "content", record: AttemptRecord): string | undefined {
+  if (channel !== "tool" || record.text !== "" || record.toolPlaceholder === undefined) return undefined;
+  record.text = record.toolPlaceholder;
+  return record.toolPlaceholder;
+}
+
+// The error event, with a truncation the provider reported before it kept on it (OpenRouter
+// sends `finish_reason: "length"` and then an error chunk).
+function withFinishReason(error: ProviderError, finishReason: string | undefined): ProviderError {
+  if (finishReason === undefined || error.finishReason !== undefined) return error;
+  const { provider, status, body, isRetryable, retryAfterMs, cause } = error;
+  return new ProviderError({ message: `${error.message} (after the provider reported finish reason "${finishReason}")`, provider, status, body, isRetryable, retryAfterMs, finishReason, cause });
+}
+
+// Applies one event to the record; returns the answer text it carries, if any. What the record
+// holds counts toward the stream's byte budget: the answer, and text of a channel the mode
+// ignores (a flood of content deltas in tools mode must end in a LimitError, not a crash).
+function take(event: WireEvent, channel: "tool" | "content", record: AttemptRecord, budget: ByteBudget): string | undefined {
   switch (event.type) {
     case "content-delta":
+      if (channel !== "content") {
+        // Kept for the completion up to a point; counted whole, so that a flood ends in a
+        // LimitError at maxLength while memory stays flat.
+        record.ignoredLength += event.text.length;
+        if (record.content.length < IGNORED_KEPT) record.content += event.text.slice(0, IGNORED_KEPT - record.content.length);
+        budget.hold("text of the content channel, which this mode ignores", record.ignoredLength);
+        return undefined;
+      }
       record.content += event.text;
-      if (channel !== "content") return undefined;
       record.text += event.text;
+      budget.hold("the answer", record.text.length);
       return event.text;
     case "tool-call-start":
       // The forced tool is the first call with its name (or the first call at all).
       if (record.toolIndex === undefined && (event.name === record.toolName || event.name === "")) {
         record.toolIndex = event.index;
         record.toolCallId = event.id;
+        record.toolPlaceholder = event.arguments;
       }
       return undefined;
     case "tool-delta":
       if (channel !== "tool" || event.index !== (record.toolIndex ?? 0)) return undefined;
       record.toolIndex ??= event.index;
       record.text += event.text;
+      budget.hold("the answer", record.text.length);
+      return event.text;
+    case "tool-call-done":
+      // The whole arguments as the call ended: the answer only when no delta brought it (LM
+      // Studio's Responses API sends no argument deltas at all).
+      if (channel !== "tool" || record.text !== "" || event.index !== (record.toolIndex ?? event.index)) return undefined;
+      record.toolIndex ??= event.index;
+      record.text = event.text;
+      budget.hold("the answer", record.text.length);
       return event.text;
     case "refusal-delta":
       record.refusal += event.text;
+      budget.hold("the refusal", record.refusal.length);
       return undefined;
     case "usage":
       record.usage = event.usage;
@@ -221,13 +334,13 @@ function take(event: WireEvent, channel: "tool" | "content", record: AttemptReco
     case "finish":
       record.finishReason = event.reason;
       record.isFiltered ||= event.isFiltered === true || event.reason === "content_filter";
-      return undefined;
+      return flushPlaceholder(channel, record);
     case "response-id":
       record.responseId ??= event.id;
       record.model ??= event.model;
       return undefined;
     case "error":
-      throw event.error;
+      throw withFinishReason(event.error, record.finishReason);
     default: {
       const unknownEvent: never = event;
       throw new TypeError(`formwork: unknown wire event ${JSON.stringify(unknownEvent)}`);

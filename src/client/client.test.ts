@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ContentFilterError } from "../errors/content-filter-error.js";
 import { IncompleteOutputError } from "../errors/incomplete-output-error.js";
+import { TimeoutError } from "../errors/timeout-error.js";
 import { ProviderError } from "../errors/provider-error.js";
 import { RefusalError } from "../errors/refusal-error.js";
 import { RetryError } from "../errors/retry-error.js";
@@ -374,7 +375,9 @@ describe("transport and cancellation", () => {
     const slow = () => ({ pieces: deltas(sseTranscript(toolCallChunks("Response", deltas(userJson, 2))), 30), pauseMs: 20 });
     const { url, requests } = await serve(slow);
     const timedOut = await makeClient(url, "tools").chat.completions.create({ model: "m", messages, response_model: User, timeout: 60 }).catch((caught: unknown) => caught);
-    expect(timedOut).toMatchObject({ code: "aborted" });
+    // The whole call's deadline is its own typed error, naming the deadline and its duration.
+    expect(timedOut).toBeInstanceOf(TimeoutError);
+    expect(timedOut).toMatchObject({ code: "timeout", deadline: "timeout", ms: 60, isRetryable: false });
     expect(await requests[0]?.closed).toBe("client-closed");
     const controller = new AbortController();
     const pending = makeClient(url, "tools").chat.completions.create({ model: "m", messages, response_model: User, signal: controller.signal });

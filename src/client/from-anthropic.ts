@@ -4,9 +4,9 @@
 import { anthropicMessagesProtocol, type AnthropicMode } from "../providers/anthropic/messages-protocol.js";
 import type { ProviderProtocol } from "../providers/provider-protocol.js";
 import type { ChatTransport } from "./attempt.js";
+import { baseURLOf, providerErrors, sdkRedactor, toProviderError, withStructuredCalls, type SdkWire } from "./sdk-client.js";
 import type { ChatRequest } from "./chat-request.js";
 import { checkBaseURL, checkMode, checkSdkClient } from "./check-configuration.js";
-import { providerErrors, toProviderError, withStructuredCalls } from "./sdk-client.js";
 import { createStructuredCompletions, Hooks, type HookMethods, type OperationsOptions, type StructuredCompletions } from "./structured-client.js";
 
 /** The part of an `@anthropic-ai/sdk` client formwork calls. */
@@ -43,18 +43,22 @@ export function fromAnthropic<C extends AnthropicLike>(client: C, options: { rea
   const sdkBaseURL = (client as { baseURL?: unknown }).baseURL;
   if (typeof sdkBaseURL === "string") checkBaseURL(sdkBaseURL, "fromAnthropic (the client's baseURL)");
   const messages = client.messages;
+  const base = baseURLOf(client);
+  const wire: SdkWire = { provider, protocol: anthropicMessagesProtocol, urlOf: () => (base === undefined ? undefined : `${base}/v1/messages`) };
   const transport: ChatTransport = {
     provider,
-    async send(body, signal) {
+    async send(body, { signal }) {
       try {
-        // Retries are formwork's own (they honour Retry-After and never repeat shown output).
-        const events = (await messages.create(body as never, { signal, maxRetries: 0 })) as AsyncIterable<unknown>;
-        return providerErrors(events, provider);
+        // Retries and deadlines are formwork's own (they honour Retry-After within its cap, and
+        // never repeat shown output); the SDK's own timeout is set out of the way.
+        const events = (await messages.create(body as never, { signal, maxRetries: 0, timeout: 2 ** 31 - 1 } as never)) as AsyncIterable<unknown>;
+        return providerErrors(events, wire, body);
       } catch (error) {
-        throw toProviderError(error, provider, false);
+        throw toProviderError(error, wire, body, false);
       }
     },
-    decode: (event) => anthropicMessagesProtocol.decode(event, provider),
+    decoder: () => anthropicMessagesProtocol.decoder(provider),
+    redactor: sdkRedactor(client),
   };
   const hooks = new Hooks();
   const completions = createStructuredCompletions(anthropicMessagesProtocol as ProviderProtocol<string>, transport, mode, hooks, options);

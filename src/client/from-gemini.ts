@@ -4,9 +4,9 @@
 import { geminiProtocol, type GeminiMode } from "../providers/gemini/gemini-protocol.js";
 import type { ProviderProtocol } from "../providers/provider-protocol.js";
 import type { ChatTransport } from "./attempt.js";
+import { providerErrors, sdkRedactor, toProviderError, withStructuredCalls, type SdkWire } from "./sdk-client.js";
 import type { ChatRequest } from "./chat-request.js";
 import { checkMode, checkSdkClient } from "./check-configuration.js";
-import { providerErrors, toProviderError, withStructuredCalls } from "./sdk-client.js";
 import { createStructuredCompletions, Hooks, type HookMethods, type OperationsOptions, type StructuredCompletions } from "./structured-client.js";
 
 /** The part of a `@google/genai` client formwork calls. */
@@ -40,9 +40,10 @@ export function fromGemini<C extends GeminiLike>(client: C, options: { readonly 
   checkSdkClient(client, ["models", "generateContentStream"], "fromGemini", "a Google Gen AI SDK client (new GoogleGenAI() from @google/genai; without the SDK, use fromProvider(\"gemini/<model>\"))");
   const mode = checkMode(options.mode, "gemini", "fromGemini");
   const models = client.models;
+  const wire: SdkWire = { provider, protocol: geminiProtocol, urlOf: (body) => geminiURL(client, body) };
   const transport: ChatTransport = {
     provider,
-    async send(body, signal) {
+    async send(body, { signal }) {
       // The SDK takes the request's fields in its own layout: the model beside, the rest in config.
       const { model, contents, systemInstruction, tools, toolConfig, generationConfig, ...rest } = body;
       const config = {
@@ -55,14 +56,26 @@ export function fromGemini<C extends GeminiLike>(client: C, options: { readonly 
       };
       try {
         const chunks = await models.generateContentStream({ model, contents, config } as never);
-        return providerErrors(chunks, provider);
+        return providerErrors(chunks, wire, body);
       } catch (error) {
-        throw toProviderError(error, provider, false);
+        throw toProviderError(error, wire, body, false);
       }
     },
-    decode: (chunk) => geminiProtocol.decode(chunk, provider),
+    decoder: () => geminiProtocol.decoder(provider),
+    redactor: sdkRedactor(client),
   };
   const hooks = new Hooks();
   const completions = createStructuredCompletions(geminiProtocol as ProviderProtocol<string>, transport, mode, hooks, options);
   return withStructuredCalls(client, completions, hooks) as FormworkGemini<C>;
+}
+
+// The URL @google/genai calls: its base URL (`apiClient.getBaseUrl()`), its API version and the
+// streaming path, where the client tells them.
+function geminiURL(client: object, body: Record<string, unknown>): string | undefined {
+  const fields = client as { apiClient?: { getBaseUrl?: () => unknown; getApiVersion?: () => unknown } };
+  const base = fields.apiClient?.getBaseUrl?.();
+  if (typeof base !== "string") return undefined;
+  const version = fields.apiClient?.getApiVersion?.();
+  const path = geminiProtocol.endpoint(body).path;
+  return `${base.replace(/\/+$/, "")}${typeof version === "string" && version !== "" ? `/${version}` : ""}${path}`;
 }

@@ -3,7 +3,8 @@
 import { openAIChatProtocol, type ChatMode } from "../providers/openai/chat-request.js";
 import { openAIResponsesProtocol, type ResponsesMode } from "../providers/openai/responses-protocol.js";
 import type { ProviderProtocol } from "../providers/provider-protocol.js";
-import { providerErrors, reach, toProviderError } from "./sdk-client.js";
+import type { HttpOptions } from "../http/deadlines.js";
+import { baseURLOf, providerErrors, reach, sdkRedactor, toProviderError, type SdkWire } from "./sdk-client.js";
 import { withTemplatesFilled } from "./render-messages.js";
 import type { ChatTransport } from "./attempt.js";
 import { createStructuredCompletions, Hooks, type HookMethods, type OperationsOptions, type StructuredCompletions } from "./structured-client.js";
@@ -11,6 +12,10 @@ import { ConfigurationError } from "../errors/configuration-error.js";
 import { checkBaseURL, checkMode, checkSdkClient } from "./check-configuration.js";
 import type { Completion as FormworkCompletion } from "./completion.js";
 import type { MediaPart } from "../media/media-part.js";
+
+// The SDK's own request timeout (10 minutes by default) would cut a call that formwork's
+// deadlines allow: formwork keeps the deadlines, the SDK's is set out of the way.
+const MAX_SDK_TIMEOUT = 2 ** 31 - 1;
 
 /** The part of an `openai` client formwork calls (any recent version of the SDK). */
 export interface OpenAILike {
@@ -94,7 +99,7 @@ export function fromOpenAI<C extends OpenAILike>(
     readonly mode?: ChatMode | ResponsesMode;
     /** `"chat"` (default): Chat Completions; `"responses"`: the Responses API. */
     readonly api?: "chat" | "responses";
-  } = {},
+  } & HttpOptions = {},
 ): FormworkOpenAI<C> | FormworkOpenAIResponses<C> {
   const provider = options.provider ?? "openai";
   if (options.api !== undefined && options.api !== "chat" && options.api !== "responses") {
@@ -110,19 +115,23 @@ export function fromOpenAI<C extends OpenAILike>(
   const protocol = (isResponses ? openAIResponsesProtocol : openAIChatProtocol) as ProviderProtocol<string>;
   const mode = checkMode(options.mode, isResponses ? "responses" : "chat", isResponses ? "fromOpenAI with api: \"responses\"" : "fromOpenAI");
   const sdkResponses = client.responses;
+  const base = baseURLOf(client);
+  const wire: SdkWire = { provider, protocol, urlOf: (body) => (base === undefined ? undefined : `${base}${protocol.endpoint(body).path}`) };
   const transport: ChatTransport = {
     provider,
-    async send(body, signal) {
+    async send(body, { signal }) {
       try {
-        // Retries are formwork's own (they honour Retry-After and never repeat shown output).
+        // Retries and deadlines are formwork's own (they honour Retry-After within its cap, and
+        // never repeat shown output).
         const endpoint = isResponses ? (sdkResponses as NonNullable<typeof sdkResponses>) : sdkCompletions;
-        const chunks = (await endpoint.create(body as never, { signal, maxRetries: 0 })) as AsyncIterable<unknown>;
-        return providerErrors(chunks, provider);
+        const chunks = (await endpoint.create(body as never, { signal, maxRetries: 0, timeout: MAX_SDK_TIMEOUT } as never)) as AsyncIterable<unknown>;
+        return providerErrors(chunks, wire, body);
       } catch (error) {
-        throw toProviderError(error, provider, false);
+        throw toProviderError(error, wire, body, false);
       }
     },
-    decode: (chunk) => protocol.decode(chunk, provider),
+    decoder: () => protocol.decoder(provider),
+    redactor: sdkRedactor(client),
   };
   const hooks = new Hooks();
   const structured = createStructuredCompletions(protocol, transport, mode, hooks, options);

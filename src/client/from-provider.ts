@@ -5,8 +5,9 @@ import { ollamaNativeProtocol, type OllamaMode } from "../providers/ollama/nativ
 import { openAIChatProtocol, type ChatMode } from "../providers/openai/chat-request.js";
 import { openAIResponsesProtocol, type ResponsesMode } from "../providers/openai/responses-protocol.js";
 import type { ProviderProtocol } from "../providers/provider-protocol.js";
-import { chatError } from "../providers/openai/decode-chat-chunk.js";
-import { fetchChatChunks, retryAfterMs, type ChatEndpoint } from "../providers/openai/fetch-chat.js";
+import { deadlineSignal, DEFAULT_HTTP_OPTIONS, resolveHttpOptions, type HttpOptions } from "../http/deadlines.js";
+import { fetchJson, fetchStream, headersFor, type StreamEndpoint } from "../http/fetch-stream.js";
+import { Redactor } from "../http/redactor.js";
 import { ConfigurationError } from "../errors/configuration-error.js";
 import type { ChatTransport } from "./attempt.js";
 import type { ChatRequest } from "./chat-request.js";
@@ -53,6 +54,7 @@ export const PROVIDER_PRESETS: Readonly<Record<string, ProviderPreset>> = {
 };
 
 /** Options of {@link fromProvider}. */
+/** With {@link OperationsOptions}: cache, telemetry, and the deadlines and bounds of {@link HttpOptions}. */
 export interface ProviderOptions extends CloudOptions, OperationsOptions {
   /** A preset name (`"groq"`, `"ollama"`...) or, with `baseURL`, any name for errors; default `"openai"`. */
   readonly provider?: string;
@@ -156,7 +158,7 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
   if ((apiKey === undefined || apiKey === "") && known?.apiKeyVariable !== undefined && baseURL === known.baseURL) {
     throw new ConfigurationError({ option: "apiKey", message: `${who} needs an API key: set ${known.apiKeyVariable} in the environment, or pass { apiKey }` });
   }
-  const endpoint: ChatEndpoint = {
+  const endpoint: StreamEndpoint = {
     provider,
     baseURL,
     apiKey,
@@ -168,7 +170,10 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
     },
     authHeaders: cloud?.authHeaders ?? ((key) => protocol.authHeaders(key)),
     framing: protocol.framing,
+    httpError: ({ body, status, retryAfterMs }) => protocol.error(body, provider, { status, retryAfterMs }),
   };
+  // Every credential this client sends: the key, and the headers that carry one.
+  const redactor = Redactor.forHeaders(headersFor(endpoint, ""), endpoint.apiKey);
   // The model of "provider/model", where a call names none; added before anything reports the
   // request, so that hooks see exactly what is sent.
   // A call with no model anywhere would only get the server's 400: say so before sending.
@@ -188,15 +193,21 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
   };
   const transport: ChatTransport = {
     provider,
-    send: (body, signal) => fetchChatChunks(endpoint, body, signal),
-    decode: (chunk) => protocol.decode(chunk, provider),
+    send: (body, call) => fetchStream(endpoint, body, call),
+    decoder: () => protocol.decoder(provider),
+    redactor,
   };
   const hooks = new Hooks();
   const structured = createStructuredCompletions(protocol, transport, presetMode, hooks, given);
+  const defaults = resolveHttpOptions(DEFAULT_HTTP_OPTIONS, given);
   const completions = {
     // Without a response_model the call goes to the server as it is.
     create: (params: Record<string, unknown>) =>
-      rejecting(() => (params["response_model"] === undefined ? passthrough(endpoint, withModel(withTemplatesFilled(params))) : structured.create(withModel(params) as never))),
+      rejecting(() =>
+        params["response_model"] === undefined
+          ? passthrough(endpoint, withModel(withTemplatesFilled(params)), defaults).catch((error: unknown) => Promise.reject(redactor.error(error)))
+          : structured.create(withModel(params) as never),
+      ),
     createPartial: (params: never) => structured.createPartial(withModel(params)),
     createIterable: (params: never) => structured.createIterable(withModel(params)),
     createWithCompletion: (params: never) => rejecting(() => structured.createWithCompletion(withModel(params))),
@@ -220,26 +231,17 @@ const PROTOCOLS: Readonly<Record<ProtocolKind, ProviderProtocol<never>>> = {
   "ollama-native": ollamaNativeProtocol,
 };
 
-async function passthrough(endpoint: ChatEndpoint, params: Record<string, unknown>): Promise<unknown> {
+// A call without response_model goes to the server as it is, within the whole call's deadline
+// (the deadline options are formwork's, not sent).
+async function passthrough(endpoint: StreamEndpoint, params: Record<string, unknown>, defaults: Required<HttpOptions>): Promise<unknown> {
   const { signal, ...body } = params as { signal?: AbortSignal } & Record<string, unknown>;
-  if (body["stream"] === true) return chunksOneByOne(await fetchChatChunks(endpoint, body, signal ?? new AbortController().signal));
-  const headers: Record<string, string> = { "content-type": "application/json", ...endpoint.headers, ...endpoint.authHeaders?.(endpoint.apiKey) };
-  const { path } = endpoint.endpoint?.(body) ?? { path: "/chat/completions" };
-  const response = await (endpoint.fetch ?? globalThis.fetch)(`${endpoint.baseURL.replace(/\/+$/, "")}${path}`, {
-    method: "POST",
-    headers,
-    body: JSON.stringify(body),
-    ...(signal === undefined ? {} : { signal }),
-  });
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // Not JSON: keep the text.
-  }
-  if (!response.ok) throw chatError(parsed, endpoint.provider, response.status, retryAfterMs(response.headers));
-  return parsed;
+  const http = resolveHttpOptions(defaults, body as HttpOptions);
+  for (const key of Object.keys(DEFAULT_HTTP_OPTIONS)) delete body[key];
+  const deadline = deadlineSignal("timeout", http.timeout, endpoint.provider);
+  const signals = [signal, deadline].filter((item) => item !== undefined);
+  const call = { signal: signals.length === 0 ? new AbortController().signal : AbortSignal.any(signals) };
+  if (body["stream"] === true) return chunksOneByOne(await fetchStream(endpoint, body, call));
+  return fetchJson(endpoint, body, call);
 }
 
 // A passthrough stream gives the chunks as the server sent them, one at a time.

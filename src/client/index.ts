@@ -21,3 +21,5 @@ export type { GeminiMode } from "../providers/gemini/gemini-protocol.js";
 export type { OllamaMode } from "../providers/ollama/native-protocol.js";
 export type { ResponsesMode } from "../providers/openai/responses-protocol.js";
 export type { Usage } from "../providers/wire-event.js";
+export type { HttpOptions } from "../http/deadlines.js";
+export { DEFAULT_HTTP_OPTIONS } from "../http/deadlines.js";

@@ -13,6 +13,7 @@ import { IterableCall } from "./iterable-call.js";
 import { schemaName } from "./schema-name.js";
 import { partialStream, type PartialStream } from "../stream/partial-stream.js";
 import type { ResponseCache } from "../cache/response-cache.js";
+import { deadlineSignal, DEFAULT_HTTP_OPTIONS, resolveHttpOptions, type HttpOptions } from "../http/deadlines.js";
 import { answerText, AttemptRecord, type ChatTransport } from "./attempt.js";
 import { callCache } from "./call-cache.js";
 import { callTrace, type CallTrace, type TelemetryOptions } from "../telemetry/call-trace.js";
@@ -35,8 +36,12 @@ export interface ResponseModel<S extends SchemaLike> {
   readonly description?: string;
 }
 
-/** formwork's own fields of a structured call; the rest of the request is the provider's. */
-export interface StructuredFields<S extends SchemaLike> {
+/**
+ * formwork's own fields of a structured call; the rest of the request is the provider's. The
+ * deadlines and bounds (`timeout`, `idleTimeout`, `headersTimeout`, `maxRetryAfter`,
+ * `maxLength`) override the client's for this call.
+ */
+export interface StructuredFields<S extends SchemaLike> extends HttpOptions {
   /** The schema of the answer: Zod, another Standard Schema, a JSON Schema, or `{ schema, name, description }`. */
   readonly response_model: S | ResponseModel<S>;
   /** Attempts after the first when the answer does not validate or is not JSON. Default 0. */
@@ -45,8 +50,6 @@ export interface StructuredFields<S extends SchemaLike> {
   readonly max_transport_retries?: number;
   /** Cancels the call. */
   readonly signal?: AbortSignal;
-  /** Cancels the call after this many milliseconds. */
-  readonly timeout?: number;
   readonly stream?: boolean;
   /** The response cache of this call (instead of the client's), or `false` for none. */
   readonly cache?: ResponseCache | false;
@@ -121,10 +124,13 @@ export interface HookMethods {
   clear(name?: HookName): void;
 }
 
-const FORMWORK_FIELDS = ["response_model", "max_retries", "max_transport_retries", "signal", "timeout", "stream", "on_invalid", "extra_body", "cache", "validate", "context"] as const;
+const FORMWORK_FIELDS = ["response_model", "max_retries", "max_transport_retries", "signal", "stream", "on_invalid", "extra_body", "cache", "validate", "context", ...(Object.keys(DEFAULT_HTTP_OPTIONS) as (keyof HttpOptions)[])] as const;
 
-/** Options every client takes (fromProvider, fromOpenAI, fromAnthropic, fromGemini) for operations. */
-export interface OperationsOptions {
+/**
+ * Options every client takes (fromProvider, fromOpenAI, fromAnthropic, fromGemini) for
+ * operations; the deadlines and bounds of {@link HttpOptions} are the client's defaults.
+ */
+export interface OperationsOptions extends HttpOptions {
   /**
    * A response cache for every structured call (`memoryCache()`, `fileCache(dir)`,
    * `redisCache(url)` or your own); a call's own `cache` replaces it. `parallel_tools` calls
@@ -175,8 +181,9 @@ function count(params: Record<string, unknown>, field: string, fallback: number)
   return value;
 }
 
-function combineSignals(signal: AbortSignal | undefined, timeout: number | undefined): AbortSignal {
-  const signals = [signal, timeout === undefined ? undefined : AbortSignal.timeout(timeout)].filter((item) => item !== undefined);
+// The caller's signal and the whole call's deadline (which aborts with a TimeoutError).
+function combineSignals(signal: AbortSignal | undefined, deadline: AbortSignal | undefined): AbortSignal {
+  const signals = [signal, deadline].filter((item) => item !== undefined);
   return signals.length === 0 ? new AbortController().signal : signals.length === 1 ? (signals[0] as AbortSignal) : AbortSignal.any(signals);
 }
 
@@ -214,6 +221,7 @@ export function createStructuredCompletions<Mode extends string>(
   operations: OperationsOptions = {},
 ): StructuredCompletions {
   const hooks = clientHooks;
+  const defaults = resolveHttpOptions(DEFAULT_HTTP_OPTIONS, operations);
   const channel = protocol.answerChannel(mode);
   const readOptions = { lenient: protocol.readsLeniently(mode), nullAsAbsent: protocol.sendsAbsentAsNull(mode) };
 
@@ -230,16 +238,22 @@ export function createStructuredCompletions<Mode extends string>(
     if (context !== undefined && (typeof context !== "object" || context === null || Array.isArray(context))) {
       throw new ConfigurationError({ option: "context", message: `context must be an object of named values, not ${Array.isArray(context) ? "an array" : context === null ? "null" : typeof context}` });
     }
-    const signal = combineSignals(params["signal"] as AbortSignal | undefined, params["timeout"] as number | undefined);
+    const http = resolveHttpOptions(defaults, params as HttpOptions);
+    const userSignal = params["signal"] as AbortSignal | undefined;
+    // The attempts keep the whole call's deadline; the stream layer only the caller's signal
+    // (a deadline reaches it as the attempt's TimeoutError).
+    const signal = combineSignals(userSignal, deadlineSignal("timeout", http.timeout, transport.provider));
     // Templates are filled in once per call, before anything is sent or reported.
     const messages = Array.isArray(rest["messages"]) ? renderMessages(rest["messages"] as Record<string, unknown>[], context as Readonly<Record<string, unknown>> | undefined) : [];
     if (Array.isArray(rest["messages"])) rest["messages"] = messages;
     return {
       rest,
       model,
+      http,
       messages,
       media: mediaOf(messages, signal),
       signal,
+      streamSignal: userSignal === undefined ? {} : { signal: userSignal },
       validators: new CallValidators(params["validate"] as ValidateOption<never> | undefined, context as Readonly<Record<string, unknown>> | undefined, signal, toSchemaAdapter(model.schema)),
       maxRetries: count(params, "max_retries", 0),
       maxTransportRetries: count(params, "max_transport_retries", 2),
@@ -316,9 +330,9 @@ export function createStructuredCompletions<Mode extends string>(
           call,
           () => record,
           (messages) => protocol.buildRequest({ ...call.rest, messages: [...messages, ...feedback] }, mode, schema),
-          (body) => answerText({ transport, body, channel, record, hooks, signal, maxTransportRetries: call.maxTransportRetries, partial: () => stream.partial }),
+          (body) => answerText({ transport, body, channel, record, hooks, signal, maxTransportRetries: call.maxTransportRetries, http: call.http, partial: () => stream.partial }),
         );
-        const stream = partialStream(call.model.schema, source, { ...readOptions, signal: call.signal }) as PartialStream<unknown, unknown>;
+        const stream = partialStream(call.model.schema, source, { ...readOptions, ...call.streamSignal }) as PartialStream<unknown, unknown>;
         return { stream, record, cancel: (reason: unknown) => cancel.abort(reason) };
       },
       {
@@ -362,7 +376,7 @@ export function createStructuredCompletions<Mode extends string>(
     const tools = new Map(checked.map((model) => [model.name as string, call.validators.isEmpty ? model.schema : withValidators(model.schema, call.validators)]));
     const startWith = (messages: readonly Record<string, unknown>[]) => (attempt: number, feedback: readonly Record<string, unknown>[]) => {
       const body = protocol.buildRequest({ ...call.rest, messages: [...messages, ...feedback] }, mode, first as RequestSchema, { more });
-      return { transport, body, record: new AttemptRecord(attempt, "parallel", requestedModel(body)), hooks, maxTransportRetries: call.maxTransportRetries };
+      return { transport, body, record: new AttemptRecord(attempt, "parallel", requestedModel(body)), hooks, maxTransportRetries: call.maxTransportRetries, http: call.http };
     };
     const media = call.media;
     if (media === undefined) return toolItems(startWith(call.messages));
@@ -413,7 +427,7 @@ export function createStructuredCompletions<Mode extends string>(
     }
     const trace = callTrace(operations.telemetry, { method: "createIterable", provider: transport.provider, mode, schemaName: schema.name, params: call.rest });
     const hooks = withTrace(clientHooks, trace);
-    const itemOptions = { ...readOptions, signal: call.signal, onInvalid };
+    const itemOptions = { ...readOptions, ...call.streamSignal, onInvalid };
     const items = (text: AsyncIterable<string>) => iterableStream(itemSchema, text, itemOptions) as ItemStream<unknown, unknown>;
     // A call with media parts is not cached: a path or a URL names its bytes, not what they are
     // now, so the key could not tell a changed file from the one that was stored.
@@ -434,13 +448,24 @@ export function createStructuredCompletions<Mode extends string>(
       (attempt, feedback) => {
         const record = new AttemptRecord(attempt, schema.name, requestedModel(call.rest));
         // The transport still retries (429, 5xx, a dropped connection) before any output.
+        // Cancelling (abort(), or break, which aborts) closes the request at once: the source is
+        // an async generator that, suspended while the server is silent, would see its return()
+        // only at the next chunk.
+        const cancel = new AbortController();
+        const signal = AbortSignal.any([call.signal, cancel.signal]);
         const source = textOf(
           call,
           () => record,
           (messages) => protocol.buildRequest({ ...call.rest, messages: [...messages, ...feedback] }, mode, schema),
-          (body) => answerText({ transport, body, channel, record, hooks, signal: call.signal, maxTransportRetries: call.maxTransportRetries, partial: () => undefined }),
+          (body) => answerText({ transport, body, channel, record, hooks, signal, maxTransportRetries: call.maxTransportRetries, http: call.http, partial: () => undefined }),
         );
-        return { stream: items(source), record };
+        const stream = items(source);
+        const abort = stream.abort.bind(stream);
+        stream.abort = (reason?: unknown) => {
+          cancel.abort(reason);
+          abort(reason);
+        };
+        return { stream, record };
       },
       {
         maxRetries: call.maxRetries,

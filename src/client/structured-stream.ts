@@ -268,13 +268,14 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
         this.options.trace?.finish({ result });
         this.settle.resolve(result);
         return this.end();
-      } catch (error) {
+      } catch (thrown) {
         // A validator's own failure is not the answer's: the call ends with it, as it is.
-        if (ValidatorError.isInstance(error)) {
-          started.cancel(error);
-          return this.end(error);
+        if (ValidatorError.isInstance(thrown)) {
+          started.cancel(thrown);
+          return this.end(thrown);
         }
         await started.record.settled; // the usage of a failed answer arrives after it
+        const error = withoutJson(thrown, started.record);
         usage = addUsage(usage, started.record.usage);
         errors.push(error);
         const canRetry = isAnswerError(error) && attempt <= this.options.maxRetries && !this.isAborted;
@@ -301,4 +302,25 @@ export function withUsage(error: unknown, usage: Usage): unknown {
     return new IncompleteOutputError({ message: error.message, partial: error.partial, text: error.text, usage, cause: error.cause, ...(error.finishReason === undefined ? {} : { finishReason: error.finishReason }) });
   }
   return error;
+}
+
+// A prose answer with no JSON at all, from a provider that finished normally: say so and quote
+// the start of the text, rather than the parser's "expected a JSON value after the prose".
+function withoutJson(error: unknown, record: AttemptRecord): unknown {
+  if (!IncompleteOutputError.isInstance(error) || error.finishReason !== undefined || record.finishReason === undefined) return error;
+  if (/[[{]/.test(record.text)) return error;
+  const text = record.text.trim();
+  const quoted = JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
+  const failure = new JsonParseError({
+    code: "unexpected-end",
+    message: `The model answered without JSON (it finished normally, finish reason "${record.finishReason}"): ${quoted}`,
+    offset: record.text.length,
+    line: record.text.split("\n").length,
+    column: record.text.length - record.text.lastIndexOf("\n"),
+    path: [],
+    found: "the end of the answer",
+    expected: "a JSON value ('{' or '[')",
+  });
+  failure.text = record.text;
+  return failure;
 }

@@ -1,6 +1,7 @@
 // What a provider's wire protocol gives the client: how to ask for structured output in each
 // mode, how to tell the model what was wrong with an answer, where the answer arrives, and how
 // to decode the stream. The client reads only this interface, never a provider's name.
+import type { ProviderError } from "../errors/provider-error.js";
 import type { WireEvent } from "./wire-event.js";
 import type { MediaForm } from "../media/provider-media.js";
 
@@ -44,8 +45,22 @@ export interface ProviderProtocol<Mode extends string = string> {
   sendsAbsentAsNull(mode: Mode): boolean;
   /** How it takes image(), audio() and pdf() parts; absent: it takes none. */
   readonly media?: MediaForm;
-  /** The wire events of one stream chunk; `provider` names the server in errors. */
-  decode(chunk: unknown, provider: string): WireEvent[];
+  /**
+   * A decoder for one response: the wire events of each stream chunk, in order. A fresh one per
+   * response, because some wires need what came before (Gemini numbers its function calls across
+   * events). `provider` names the server in errors.
+   */
+  decoder(provider: string): (chunk: unknown) => WireEvent[];
+  /**
+   * The wire's error for an error body: an HTTP error response (`status` set) or an error the
+   * SDK raised from the stream. Each wire decides what is worth another try.
+   */
+  error(body: unknown, provider: string, details?: { readonly status?: number | undefined; readonly retryAfterMs?: number | undefined }): ProviderError;
+}
+
+/** The decoder of a wire whose chunks stand alone. */
+export function statelessDecoder(decode: (chunk: unknown, provider: string) => WireEvent[]): (provider: string) => (chunk: unknown) => WireEvent[] {
+  return (provider) => (chunk) => decode(chunk, provider);
 }
 
 /** The usual way to carry a key: `authorization: Bearer <key>`, nothing when there is no key. */

@@ -19,10 +19,15 @@ export function addUsage(a: Usage, b: Usage): Usage {
 export type WireEvent =
   /** Text of the answer itself (JSON modes). */
   | { readonly type: "content-delta"; readonly text: string }
-  /** A tool call began: its id and name arrive once, on its first delta. */
-  | { readonly type: "tool-call-start"; readonly index: number; readonly id: string; readonly name: string }
+  /**
+   * A tool call began: its id and name arrive once, on its first delta. `arguments` is what the
+   * start already holds (Anthropic's `input: {}`), the answer only if no delta follows.
+   */
+  | { readonly type: "tool-call-start"; readonly index: number; readonly id: string; readonly name: string; readonly arguments?: string }
   /** More of a tool call's arguments (by the call's index). */
   | { readonly type: "tool-delta"; readonly index: number; readonly text: string }
+  /** A tool call's whole arguments as it ended; the answer only where no delta brought them. */
+  | { readonly type: "tool-call-done"; readonly index: number; readonly text: string }
   | { readonly type: "refusal-delta"; readonly text: string }
   | { readonly type: "usage"; readonly usage: Usage }
   /** Part of the usage (a provider that reports input and output tokens in different events). */

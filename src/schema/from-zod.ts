@@ -181,10 +181,17 @@ function buildShape(schema: ZodLike, seen: Map<ZodLike, Shape>): Shape {
       return { ...input, check: checkOf(schema) } as Shape;
     }
     case "lazy": {
-      const inner = (def["getter"] as () => ZodLike)();
+      // `z.lazy(() => z.object({ c: z.array(T) }))` builds a new inner schema on every call of
+      // the getter: Zod caches one as `_zod.innerType`, and the lazy schema is marked seen
+      // (through a placeholder filled in below) before its inner one is walked, so that the
+      // recursion closes instead of overflowing the stack.
+      const inner = ((schema._zod as { innerType?: ZodLike }).innerType ?? (def["getter"] as () => ZodLike)());
+      const placeholder = {} as Shape;
+      seen.set(schema, placeholder);
       const shape = child(inner);
+      Object.assign(placeholder, shape);
       seen.set(schema, shape);
-      return shape;
+      return placeholder;
     }
     case "never":
     case "undefined":

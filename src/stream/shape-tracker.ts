@@ -16,7 +16,8 @@ export class ShapeViolation {
 }
 
 /** Where a field stands: not begun, being written, or complete. */
-export type FieldState = "pending" | "streaming" | "done";
+export type { FieldState } from "./field-state.js";
+import type { FieldState } from "./field-state.js";
 
 /**
  * How far the value is: the schema's leaf fields done out of all. A leaf field is each scalar

@@ -14,6 +14,11 @@ export interface ScriptedResponse {
   readonly drop?: boolean;
   /** Wait this long between pieces (lets a client act between them). */
   readonly pauseMs?: number;
+  /**
+   * Go silent and keep the connection open until the client closes it: `"headers"` before the
+   * status line, `"body"` after the pieces.
+   */
+  readonly stall?: "headers" | "body";
 }
 
 /** A request as the server saw it. */
@@ -32,7 +37,7 @@ export interface ReplayServer {
 }
 
 /** Starts a server that answers the n-th request with `script(n, body)`. */
-export async function startReplayServer(script: (index: number, body: Record<string, unknown>) => ScriptedResponse): Promise<ReplayServer> {
+export async function startReplayServer(script: (index: number, body: Record<string, unknown>, headers: IncomingMessage["headers"]) => ScriptedResponse): Promise<ReplayServer> {
   const requests: RecordedRequest[] = [];
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const parts: Buffer[] = [];
@@ -45,14 +50,18 @@ export async function startReplayServer(script: (index: number, body: Record<str
         response.on("close", () => resolve(response.writableFinished ? "finished" : "client-closed"));
       });
       requests.push({ url: request.url ?? "", headers: request.headers, body, closed });
-      const answer = script(requests.length - 1, body);
+      const answer = script(requests.length - 1, body, request.headers);
+      if (answer.stall === "headers") return;
       response.writeHead(answer.status ?? 200, { "content-type": "text/event-stream", ...answer.headers });
+      // The status line goes out now, as a server that answers 200 and then thinks would send it.
+      response.flushHeaders();
       void (async () => {
         for (const piece of answer.pieces) {
           if (response.destroyed) return;
           response.write(piece);
           await new Promise((resolve) => setTimeout(resolve, answer.pauseMs ?? 0));
         }
+        if (answer.stall === "body") return;
         if (answer.drop === true) response.socket?.destroy();
         else response.end();
       })();

@@ -3,9 +3,10 @@
 // empty `input: {}` placeholder at block start), `json_schema` (the API's own structured
 // output, `output_config.format`, answered as text), and the prompt modes `json` and `md_json`.
 import { failedInput } from "../failed-input.js";
-import { chatError } from "../openai/decode-chat-chunk.js";
+import { anthropicError } from "./anthropic-error.js";
+import { notAnObject } from "../wire-error.js";
 import { toAnthropicSchema } from "./anthropic-schema.js";
-import type { FailedAnswer, ProviderProtocol, RequestSchema } from "../provider-protocol.js";
+import { statelessDecoder, type FailedAnswer, type ProviderProtocol, type RequestSchema } from "../provider-protocol.js";
 import type { WireEvent } from "../wire-event.js";
 import { schemaInstructions, feedbackRequest } from "../prompt-text.js";
 
@@ -75,7 +76,7 @@ function feedback(mode: AnthropicMode, answer: FailedAnswer, errors: string): Js
 
 /** The wire events of one Messages stream event. */
 export function decodeMessagesEvent(event: unknown, provider: string): WireEvent[] {
-  if (!isObject(event)) return [{ type: "error", error: chatError(`not an event object: ${JSON.stringify(event)}`, provider) }];
+  if (!isObject(event)) return [{ type: "error", error: notAnObject(provider, "a Messages stream event", event) }];
   switch (event["type"]) {
     case "message_start": {
       const message = isObject(event["message"]) ? event["message"] : {};
@@ -88,8 +89,13 @@ export function decodeMessagesEvent(event: unknown, provider: string): WireEvent
     case "content_block_start": {
       const block = isObject(event["content_block"]) ? event["content_block"] : {};
       const index = Number(event["index"] ?? 0);
-      // A tool_use block starts with an empty `input: {}` placeholder: the input streams after.
-      if (block["type"] === "tool_use") return [{ type: "tool-call-start", index, id: String(block["id"] ?? `toolu_${index}`), name: String(block["name"] ?? "") }];
+      // A tool_use block starts with an `input: {}` placeholder and the input streams after; when
+      // the arguments are empty, only one `partial_json: ""` follows, and the placeholder is the
+      // answer.
+      if (block["type"] === "tool_use") {
+        const input = isObject(block["input"]) ? block["input"] : {};
+        return [{ type: "tool-call-start", index, id: String(block["id"] ?? `toolu_${index}`), name: String(block["name"] ?? ""), arguments: JSON.stringify(input) }];
+      }
       if (block["type"] === "text" && typeof block["text"] === "string" && block["text"] !== "") return [{ type: "content-delta", text: block["text"] }];
       return [];
     }
@@ -112,7 +118,7 @@ export function decodeMessagesEvent(event: unknown, provider: string): WireEvent
       return events;
     }
     case "error":
-      return [{ type: "error", error: chatError(event, provider) }];
+      return [{ type: "error", error: anthropicError(event, provider) }];
     default:
       // ping, content_block_stop, message_stop, and events added later.
       return [];
@@ -132,5 +138,6 @@ export const anthropicMessagesProtocol: ProviderProtocol<AnthropicMode> = {
   readsLeniently: (mode) => mode === "json" || mode === "md_json",
   sendsAbsentAsNull: () => false,
   media: "anthropic",
-  decode: decodeMessagesEvent,
+  decoder: statelessDecoder(decodeMessagesEvent),
+  error: anthropicError,
 };

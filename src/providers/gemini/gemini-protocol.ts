@@ -2,7 +2,8 @@
 // `json_schema` (responseMimeType application/json with the schema), `tools` (one function
 // that must be called; its arguments arrive whole, as an object) and `md_json`. The caller's
 // OpenAI-style messages become `contents` (assistant turns are "model") and `systemInstruction`.
-import { chatError } from "../openai/decode-chat-chunk.js";
+import { geminiError } from "./gemini-error.js";
+import { notAnObject } from "../wire-error.js";
 import { failedInput } from "../failed-input.js";
 import type { FailedAnswer, ProviderProtocol, RequestSchema } from "../provider-protocol.js";
 import type { WireEvent } from "../wire-event.js";
@@ -70,25 +71,30 @@ function feedback(mode: GeminiMode, answer: FailedAnswer, errors: string): Json[
   ];
 }
 
-/** The wire events of one streamed GenerateContentResponse. */
-export function decodeGeminiChunk(chunk: unknown, provider: string): WireEvent[] {
-  if (!isObject(chunk)) return [{ type: "error", error: chatError(`not a response object: ${JSON.stringify(chunk)}`, provider) }];
-  if (chunk["error"] !== undefined) return [{ type: "error", error: chatError(chunk, provider) }];
+/**
+ * The wire events of one streamed GenerateContentResponse. `calls` counts the function calls
+ * of the response so far: each functionCall part is a whole call, and calls that arrive in
+ * separate events are separate calls, so they are numbered across events, not by position.
+ */
+export function decodeGeminiChunk(chunk: unknown, provider: string, calls = { count: 0 }): WireEvent[] {
+  if (!isObject(chunk)) return [{ type: "error", error: notAnObject(provider, "a GenerateContentResponse", chunk) }];
+  if (chunk["error"] !== undefined) return [{ type: "error", error: geminiError(chunk, provider) }];
   const events: WireEvent[] = [];
   if (typeof chunk["responseId"] === "string") events.push({ type: "response-id", id: chunk["responseId"], model: typeof chunk["modelVersion"] === "string" ? chunk["modelVersion"] : undefined });
   const candidate = Array.isArray(chunk["candidates"]) && isObject(chunk["candidates"][0]) ? chunk["candidates"][0] : {};
   const content = isObject(candidate["content"]) ? candidate["content"] : {};
   const parts = Array.isArray(content["parts"]) ? content["parts"] : [];
-  parts.forEach((part, index) => {
-    if (!isObject(part) || part["thought"] === true) return;
+  for (const part of parts) {
+    if (!isObject(part) || part["thought"] === true) continue;
     if (typeof part["text"] === "string" && part["text"] !== "") events.push({ type: "content-delta", text: part["text"] });
     if (isObject(part["functionCall"])) {
       // The arguments come whole, as an object: handed on as their JSON text.
       const call = part["functionCall"];
+      const index = calls.count++;
       events.push({ type: "tool-call-start", index, id: String(call["id"] ?? `call_${index}`), name: String(call["name"] ?? "") });
       events.push({ type: "tool-delta", index, text: JSON.stringify(call["args"] ?? {}) });
     }
-  });
+  }
   // Usage comes again on every event: the last one counts.
   const usage = isObject(chunk["usageMetadata"]) ? chunk["usageMetadata"] : undefined;
   if (usage !== undefined) {
@@ -116,5 +122,9 @@ export const geminiProtocol: ProviderProtocol<GeminiMode> = {
   readsLeniently: (mode) => mode === "md_json",
   sendsAbsentAsNull: () => false,
   media: "gemini",
-  decode: decodeGeminiChunk,
+  decoder: (provider) => {
+    const calls = { count: 0 };
+    return (chunk) => decodeGeminiChunk(chunk, provider, calls);
+  },
+  error: geminiError,
 };

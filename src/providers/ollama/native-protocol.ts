@@ -2,7 +2,8 @@
 // schema as `format`, which Ollama enforces while decoding), `tools` (one tool; its arguments
 // arrive whole, as an object, in one line), and the prompt modes `json` (format "json") and
 // `md_json`.
-import { ProviderError } from "../../errors/provider-error.js";
+import { notAnObject } from "../wire-error.js";
+import { ollamaError } from "./ollama-error.js";
 import { failedInput } from "../failed-input.js";
 import { bearerAuth, type FailedAnswer, type ProviderProtocol, type RequestSchema } from "../provider-protocol.js";
 import type { WireEvent } from "../wire-event.js";
@@ -62,23 +63,25 @@ function feedback(mode: OllamaMode, answer: FailedAnswer, errors: string): Json[
   ];
 }
 
-/** The wire events of one line of Ollama's chat stream. */
-export function decodeOllamaLine(line: unknown, provider: string): WireEvent[] {
-  if (!isObject(line)) return [{ type: "error", error: new ProviderError({ message: `${provider} sent a line that is not an object`, provider, body: line, isRetryable: false }) }];
+/**
+ * The wire events of one line of Ollama's chat stream. Each tool call arrives whole; `calls`
+ * numbers them across lines (a call in a later line is another call).
+ */
+export function decodeOllamaLine(line: unknown, provider: string, calls = { count: 0 }): WireEvent[] {
+  if (!isObject(line)) return [{ type: "error", error: notAnObject(provider, "an Ollama chat line", line) }];
   // An error can arrive as a bare line mid-stream, after a 200.
-  if (line["error"] !== undefined) {
-    return [{ type: "error", error: new ProviderError({ message: `${provider} answered in the stream: ${String(line["error"])}`, provider, body: line, isRetryable: true }) }];
-  }
+  if (line["error"] !== undefined) return [{ type: "error", error: ollamaError(line, provider) }];
   const events: WireEvent[] = [];
   const message = isObject(line["message"]) ? line["message"] : {};
   if (typeof message["content"] === "string" && message["content"] !== "") events.push({ type: "content-delta", text: message["content"] });
-  const calls = Array.isArray(message["tool_calls"]) ? message["tool_calls"] : [];
-  calls.forEach((call, index) => {
+  const toolCalls = Array.isArray(message["tool_calls"]) ? message["tool_calls"] : [];
+  for (const call of toolCalls) {
     const fn = isObject(call) && isObject(call["function"]) ? call["function"] : {};
+    const index = calls.count++;
     // The arguments come whole, as an object: handed on as their JSON text.
     events.push({ type: "tool-call-start", index, id: `call_${index}`, name: String(fn["name"] ?? "") });
     events.push({ type: "tool-delta", index, text: JSON.stringify(fn["arguments"] ?? {}) });
-  });
+  }
   if (line["done"] === true) {
     const input = Number(line["prompt_eval_count"] ?? 0);
     const output = Number(line["eval_count"] ?? 0);
@@ -101,5 +104,9 @@ export const ollamaNativeProtocol: ProviderProtocol<OllamaMode> = {
   readsLeniently: (mode) => mode === "json" || mode === "md_json",
   sendsAbsentAsNull: () => false,
   media: "ollama",
-  decode: decodeOllamaLine,
+  decoder: (provider) => {
+    const calls = { count: 0 };
+    return (line) => decodeOllamaLine(line, provider, calls);
+  },
+  error: ollamaError,
 };

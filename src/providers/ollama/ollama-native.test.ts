@@ -27,7 +27,12 @@ function toolLine(argumentsObject: unknown): string {
   );
 }
 
-const { serve } = useReplayServer();
+const replay = useReplayServer();
+// Ollama streams with the content type application/x-ndjson, which the fetch path checks.
+const serve: typeof replay.serve = (script) => replay.serve((index, body, headers) => {
+  const answer = script(index, body, headers);
+  return { ...answer, headers: { "content-type": "application/x-ndjson", ...answer.headers } };
+});
 const client = (url: string, mode: "json_schema" | "tools" | "json" | "md_json" = "json_schema") =>
   fromProvider({ provider: "ollama-native", baseURL: url.replace(/\/v1$/, ""), mode });
 

@@ -1,5 +1,6 @@
-import { bearerAuth, type FailedAnswer, type ProviderProtocol, type RequestSchema } from "../provider-protocol.js";
+import { bearerAuth, statelessDecoder, type FailedAnswer, type ProviderProtocol, type RequestSchema } from "../provider-protocol.js";
 import { decodeChatChunk } from "./decode-chat-chunk.js";
+import { openAIError } from "./openai-error.js";
 import { toStrictSchema } from "./strict-schema.js";
 import { schemaInstructions, feedbackRequest } from "../prompt-text.js";
 
@@ -126,5 +127,6 @@ export const openAIChatProtocol: ProviderProtocol<ChatMode> = {
   readsLeniently: (mode) => mode === "json" || mode === "md_json",
   sendsAbsentAsNull,
   media: "openai-chat",
-  decode: decodeChatChunk,
+  decoder: statelessDecoder(decodeChatChunk),
+  error: openAIError,
 };

@@ -1,36 +1,18 @@
 // Decodes one Chat Completions stream chunk (from the SDK, or an SSE `data:` line parsed) into
 // wire events. The shapes are checked as they are read: a chunk that is not what the wire
 // promises becomes a ProviderError, never a crash.
-import { ProviderError } from "../../errors/provider-error.js";
 import type { WireEvent } from "../wire-event.js";
+import { notAnObject } from "../wire-error.js";
+import { openAIError } from "./openai-error.js";
 
 type Json = Record<string, unknown>;
 
 const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
 
-/** Error types after which asking again may help. */
-const RETRYABLE_TYPES = new Set(["server_error", "api_error", "overloaded_error", "rate_limit_error", "rate_limit_exceeded", "timeout"]);
-
-/** The ProviderError of an `{"error": {...}}` body, in a stream or an HTTP response. */
-export function chatError(body: unknown, provider: string, status?: number, retryAfterMs?: number): ProviderError {
-  const error = isObject(body) && isObject(body["error"]) ? body["error"] : isObject(body) ? body : {};
-  const message = typeof error["message"] === "string" ? error["message"] : typeof body === "string" && body !== "" ? body : "no message";
-  const type = typeof error["type"] === "string" ? error["type"] : typeof error["code"] === "string" ? error["code"] : undefined;
-  const where = status === undefined ? "in the stream" : `with HTTP ${status}`;
-  return new ProviderError({
-    message: `${provider} answered ${where}: ${message}${type === undefined ? "" : ` (${type})`}`,
-    provider,
-    status,
-    body,
-    isRetryable: status === undefined ? type === undefined || RETRYABLE_TYPES.has(type) : undefined,
-    retryAfterMs,
-  });
-}
-
 /** The wire events of one chunk. */
 export function decodeChatChunk(chunk: unknown, provider: string): WireEvent[] {
-  if (!isObject(chunk)) return [{ type: "error", error: chatError(`not a chunk object: ${JSON.stringify(chunk)}`, provider) }];
-  if (chunk["error"] !== undefined) return [{ type: "error", error: chatError(chunk, provider) }];
+  if (!isObject(chunk)) return [{ type: "error", error: notAnObject(provider, "a Chat Completions chunk", chunk) }];
+  if (chunk["error"] !== undefined) return [{ type: "error", error: openAIError(chunk, provider) }];
   const events: WireEvent[] = [];
   if (typeof chunk["id"] === "string") events.push({ type: "response-id", id: chunk["id"], model: typeof chunk["model"] === "string" ? chunk["model"] : undefined });
   const choices = Array.isArray(chunk["choices"]) ? chunk["choices"] : [];

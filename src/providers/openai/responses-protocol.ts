@@ -2,8 +2,9 @@
 // (`text.format` with OpenAI's strict subset; absent fields come back as null) and `tools` (one
 // forced function tool; its arguments stream as `response.function_call_arguments.delta`,
 // keyed by the output item). The caller's `messages` become the request's `input`.
-import { ProviderError } from "../../errors/provider-error.js";
-import { bearerAuth, type FailedAnswer, type ProviderProtocol, type RequestSchema } from "../provider-protocol.js";
+import { notAnObject } from "../wire-error.js";
+import { openAIError } from "./openai-error.js";
+import { bearerAuth, statelessDecoder, type FailedAnswer, type ProviderProtocol, type RequestSchema } from "../provider-protocol.js";
 import type { WireEvent } from "../wire-event.js";
 import { toStrictSchema } from "./strict-schema.js";
 import { feedbackRequest } from "../prompt-text.js";
@@ -13,8 +14,6 @@ export type ResponsesMode = "json_schema" | "tools" | "tools_strict";
 type Json = Record<string, unknown>;
 
 const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
-
-const RETRYABLE_CODES = new Set(["server_error", "rate_limit_exceeded", "overloaded", "internal_error"]);
 
 function buildRequest(params: Json, mode: ResponsesMode, schema: RequestSchema): Json {
   // The common max_tokens is the Responses API's max_output_tokens.
@@ -55,19 +54,9 @@ function usageOf(response: Json): WireEvent[] {
   return [{ type: "usage", usage: { inputTokens, outputTokens, totalTokens: Number(usage["total_tokens"] ?? inputTokens + outputTokens) } }];
 }
 
-function failure(provider: string, body: unknown, code: unknown, message: unknown): ProviderError {
-  const text = typeof message === "string" ? message : "no message";
-  return new ProviderError({
-    message: `${provider} answered in the stream: ${text}${typeof code === "string" ? ` (${code})` : ""}`,
-    provider,
-    body,
-    isRetryable: typeof code !== "string" || RETRYABLE_CODES.has(code),
-  });
-}
-
 /** The wire events of one Responses stream event. */
 export function decodeResponsesEvent(event: unknown, provider: string): WireEvent[] {
-  if (!isObject(event)) return [{ type: "error", error: failure(provider, event, undefined, "an event that is not an object") }];
+  if (!isObject(event)) return [{ type: "error", error: notAnObject(provider, "a Responses stream event", event) }];
   const response = isObject(event["response"]) ? event["response"] : {};
   switch (event["type"]) {
     case "response.created":
@@ -84,6 +73,14 @@ export function decodeResponsesEvent(event: unknown, provider: string): WireEven
       return typeof event["delta"] === "string" && event["delta"] !== "" ? [{ type: "content-delta", text: event["delta"] }] : [];
     case "response.function_call_arguments.delta":
       return typeof event["delta"] === "string" && event["delta"] !== "" ? [{ type: "tool-delta", index: Number(event["output_index"] ?? 0), text: event["delta"] }] : [];
+    case "response.function_call_arguments.done":
+      // The whole arguments: what LM Studio sends instead of deltas. Used only if no delta came.
+      return typeof event["arguments"] === "string" ? [{ type: "tool-call-done", index: Number(event["output_index"] ?? 0), text: event["arguments"] }] : [];
+    case "response.output_item.done": {
+      const item = isObject(event["item"]) ? event["item"] : {};
+      if (item["type"] !== "function_call" || typeof item["arguments"] !== "string") return [];
+      return [{ type: "tool-call-done", index: Number(event["output_index"] ?? 0), text: item["arguments"] }];
+    }
     case "response.refusal.delta":
       return typeof event["delta"] === "string" && event["delta"] !== "" ? [{ type: "refusal-delta", text: event["delta"] }] : [];
     case "response.completed":
@@ -93,12 +90,12 @@ export function decodeResponsesEvent(event: unknown, provider: string): WireEven
       const reason = details["reason"] === "max_output_tokens" ? "length" : details["reason"] === "content_filter" ? "content_filter" : String(details["reason"] ?? "incomplete");
       return [...usageOf(response), { type: "finish", reason }];
     }
-    case "response.failed": {
-      const error = isObject(response["error"]) ? response["error"] : {};
-      return [{ type: "error", error: failure(provider, event, error["code"], error["message"]) }];
-    }
+    case "response.failed":
+      // The error is the response's own `error` ({ code, message }).
+      return [{ type: "error", error: openAIError({ error: response["error"] ?? { message: "the response failed" } }, provider) }];
     case "error":
-      return [{ type: "error", error: failure(provider, event, event["code"], event["message"]) }];
+      // `{ type: "error", code, message }`, or the same nested under `error`.
+      return [{ type: "error", error: openAIError(event, provider) }];
     default:
       // in_progress, content_part, *.done, and events added later.
       return [];
@@ -118,5 +115,6 @@ export const openAIResponsesProtocol: ProviderProtocol<ResponsesMode> = {
   readsLeniently: () => false,
   sendsAbsentAsNull: (mode) => mode !== "tools",
   media: "openai-responses",
-  decode: decodeResponsesEvent,
+  decoder: statelessDecoder(decodeResponsesEvent),
+  error: openAIError,
 };

@@ -20,7 +20,7 @@ export function deltas(text: string, size: number): string[] {
 }
 
 /** A loopback replay server per test, closed after it; `serve` starts one (closing the last). */
-export function useReplayServer(): { serve: (script: (index: number, body: Record<string, unknown>) => ScriptedResponse) => Promise<ReplayServer> } {
+export function useReplayServer(): { serve: (script: (index: number, body: Record<string, unknown>, headers: Record<string, string | string[] | undefined>) => ScriptedResponse) => Promise<ReplayServer> } {
   let server: ReplayServer | undefined;
   afterEach(async () => {
     await server?.close();

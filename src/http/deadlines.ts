@@ -1,0 +1,151 @@
+// The deadlines of a call, in milliseconds, and the timers that keep them without a timer per
+// chunk: `timeout` bounds the whole call (retries included), `headersTimeout` the wait for the
+// response headers, `idleTimeout` the silence between reads of the body.
+import { ConfigurationError } from "../errors/configuration-error.js";
+import { TimeoutError, type Deadline } from "../errors/timeout-error.js";
+import { DEFAULT_MAX_LENGTH } from "./byte-budget.js";
+import { DEFAULT_MAX_RETRY_AFTER, MAX_TIMER_MS } from "./retry-after.js";
+
+/** The deadlines and bounds of a call; each may be set per client and per call. */
+export interface HttpOptions {
+  /** The whole call, retries included, in ms. Default 10 minutes, as the official SDKs. */
+  readonly timeout?: number;
+  /**
+   * The longest silence between reads of the response body, in ms. Default 5 minutes: a
+   * reasoning model may think that long without sending a byte.
+   */
+  readonly idleTimeout?: number;
+  /** The longest wait for the response headers, in ms. Default 5 minutes. */
+  readonly headersTimeout?: number;
+  /** The longest Retry-After wait obeyed, in ms; a longer one fails at once. Default 60 s. */
+  readonly maxRetryAfter?: number;
+  /** The characters a stream may buffer, all channels together. Default 64 Mi. */
+  readonly maxLength?: number;
+}
+
+/** The defaults of {@link HttpOptions}. */
+export const DEFAULT_HTTP_OPTIONS: Required<HttpOptions> = {
+  timeout: 10 * 60_000,
+  idleTimeout: 5 * 60_000,
+  headersTimeout: 5 * 60_000,
+  maxRetryAfter: DEFAULT_MAX_RETRY_AFTER,
+  maxLength: DEFAULT_MAX_LENGTH,
+};
+
+/**
+ * `given` over `defaults`, each checked: a non-negative number (0 or Infinity turns a deadline
+ * off). Anything else is a ConfigurationError naming the option, thrown before any request.
+ */
+export function resolveHttpOptions(defaults: Required<HttpOptions>, given: HttpOptions): Required<HttpOptions> {
+  const resolved = { ...defaults };
+  for (const key of Object.keys(defaults) as (keyof HttpOptions)[]) {
+    const value = given[key];
+    if (value === undefined) continue;
+    if (typeof value !== "number" || Number.isNaN(value) || value < (key === "maxLength" ? 1 : 0)) {
+      const unit = key === "maxLength" ? "a number of characters" : "a number of milliseconds";
+      throw new ConfigurationError({ option: key, message: `${key} takes ${unit} (${key === "maxLength" ? "1 or more" : "0 or more; 0 or Infinity turns it off"}), not ${JSON.stringify(value) ?? String(value)}` });
+    }
+    resolved[key] = value;
+  }
+  return resolved;
+}
+
+function isOn(ms: number): boolean {
+  return ms > 0 && Number.isFinite(ms);
+}
+
+/**
+ * A signal that aborts with a TimeoutError once `ms` have passed (the whole call's deadline).
+ * AbortSignal.timeout does not keep the process alive, so a finished call leaves nothing.
+ */
+export function deadlineSignal(deadline: Deadline, ms: number, provider: string): AbortSignal | undefined {
+  if (!isOn(ms)) return undefined;
+  const controller = new AbortController();
+  const timer = AbortSignal.timeout(Math.min(ms, MAX_TIMER_MS));
+  timer.addEventListener("abort", () => controller.abort(new TimeoutError({ deadline, ms, provider })), { once: true });
+  return controller.signal;
+}
+
+/**
+ * `promise`, or a TimeoutError if it has not settled within `ms`; `onTimeout` closes what was
+ * waited for (the request).
+ */
+export function withDeadline<T>(promise: Promise<T>, deadline: Deadline, ms: number, provider: string, onTimeout: (error: TimeoutError) => void): Promise<T> {
+  if (!isOn(ms)) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      const error = new TimeoutError({ deadline, ms, provider });
+      onTimeout(error);
+      reject(error);
+    }, Math.min(ms, MAX_TIMER_MS));
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * The idle deadline of one response: `wait(read)` gives the read, or a TimeoutError when it
+ * took `ms` (the server was silent that long). Starting a wait costs a clock read, not a timer:
+ * one timer re-arms itself for what is left when it fires early. No promise outlives its wait
+ * (racing every read against one long-lived promise would keep each read's value alive).
+ */
+export class IdleWatch {
+  private started = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private fail: ((error: TimeoutError) => void) | undefined;
+
+  constructor(
+    private readonly ms: number,
+    private readonly provider: string,
+    private readonly onIdle: (error: TimeoutError) => void,
+  ) {}
+
+  /** `read`, unless the server stays silent for `ms` first. */
+  wait<T>(read: Promise<T>): Promise<T> {
+    if (!isOn(this.ms)) return read;
+    this.started = performance.now();
+    if (this.timer === undefined) this.arm(Math.min(this.ms, MAX_TIMER_MS));
+    return new Promise<T>((resolve, reject) => {
+      this.fail = reject;
+      read.then(
+        (value) => {
+          this.fail = undefined;
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.fail = undefined;
+          reject(error);
+        },
+      );
+    });
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.fail = undefined;
+  }
+
+  private arm(delay: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const fail = this.fail;
+      // Between reads the time is the consumer's, not the server's silence.
+      if (fail === undefined) return;
+      const waited = performance.now() - this.started;
+      if (waited + 1 < this.ms) return this.arm(Math.min(this.ms - waited, MAX_TIMER_MS));
+      const error = new TimeoutError({ deadline: "idleTimeout", ms: this.ms, provider: this.provider });
+      this.fail = undefined;
+      this.onIdle(error);
+      fail(error);
+    }, delay);
+  }
+}

@@ -1,0 +1,127 @@
+// A streamed JSON POST over plain fetch, for any wire: the URL and headers as the wire says, the
+// response checked (an error status or a body that is not a stream is the wire's error to
+// decode), and the body framed as server-sent events or NDJSON. It names no provider: each
+// wire's folder decodes its own error bodies and events.
+import type { ProviderError } from "../errors/provider-error.js";
+import { ProviderError as Failure } from "../errors/provider-error.js";
+import { ByteBudget, DEFAULT_MAX_LENGTH } from "./byte-budget.js";
+import { connectionFailure } from "./connection-failure.js";
+import { quoteStart } from "./quote.js";
+import { readBoundedText } from "./read-body-text.js";
+import { readNdjson } from "./read-ndjson.js";
+import { readSseJson } from "./read-sse.js";
+import { retryAfterMs } from "./retry-after.js";
+
+/** An HTTP error response, for a wire to decode. `body` is the parsed JSON, or the text. */
+export interface HttpFailure {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers: Headers;
+  readonly retryAfterMs: number | undefined;
+  /** The body was longer than the budget and was cut. */
+  readonly isCut: boolean;
+}
+
+/** Where and how to call a server's HTTP API. */
+export interface StreamEndpoint {
+  /** Names the server in errors. */
+  readonly provider: string;
+  readonly baseURL: string;
+  readonly apiKey: string | undefined;
+  readonly headers: Readonly<Record<string, string>> | undefined;
+  readonly fetch: typeof globalThis.fetch | undefined;
+  /** Where a call is posted after the base URL, and its body as sent. */
+  readonly endpoint: (body: Record<string, unknown>) => { readonly path: string; readonly body: Record<string, unknown> };
+  /** The headers that carry the key. */
+  readonly authHeaders: (apiKey: string | undefined) => Record<string, string>;
+  /** How the stream is framed. */
+  readonly framing: "sse" | "ndjson";
+  /** The wire's error for an HTTP error response. */
+  readonly httpError: (failure: HttpFailure) => ProviderError;
+}
+
+/** What one request is given besides its body. */
+export interface StreamCall {
+  readonly signal: AbortSignal;
+  /** The stream's byte budget (error bodies count toward it too). */
+  readonly budget?: ByteBudget | undefined;
+}
+
+/** The URL a body is posted to. */
+export function urlFor(endpoint: StreamEndpoint, path: string): string {
+  return `${endpoint.baseURL.replace(/\/+$/, "")}${path}`;
+}
+
+/** The headers of a request: the caller's, then the key's (which always win). */
+export function headersFor(endpoint: StreamEndpoint, accept: string): Record<string, string> {
+  return { "content-type": "application/json", accept, ...endpoint.headers, ...endpoint.authHeaders(endpoint.apiKey) };
+}
+
+// The POST itself: a failure before any response is a ConnectionError naming the URL called.
+async function post(endpoint: StreamEndpoint, request: Record<string, unknown>, accept: string, signal: AbortSignal): Promise<{ response: Response; url: string }> {
+  const { path, body } = endpoint.endpoint(request);
+  const url = urlFor(endpoint, path);
+  try {
+    const response = await (endpoint.fetch ?? globalThis.fetch)(url, { method: "POST", headers: headersFor(endpoint, accept), body: JSON.stringify(body), signal });
+    return { response, url };
+  } catch (error) {
+    if (signal.aborted) throw error;
+    throw connectionFailure(error, endpoint.provider, url);
+  }
+}
+
+async function failureOf(endpoint: StreamEndpoint, response: Response, budget: ByteBudget): Promise<ProviderError> {
+  const { text, isCut } = await readBoundedText(response.body, endpoint.provider, budget.limit);
+  budget.hold("an error body", text.length);
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Not JSON (an HTML page from a proxy, say): the text is the body.
+  }
+  return endpoint.httpError({ status: response.status, body, headers: response.headers, retryAfterMs: retryAfterMs(response.headers), isCut });
+}
+
+const STREAM_TYPES: Readonly<Record<"sse" | "ndjson", RegExp>> = {
+  sse: /text\/event-stream/i,
+  ndjson: /ndjson|jsonl|json-seq|application\/json/i,
+};
+
+/**
+ * Posts a streamed request and gives the values of its stream (SSE events or NDJSON lines),
+ * parsed, in one batch per network read. An HTTP error is the wire's `httpError`; a 200 whose
+ * content type is not the stream asked for is a ProviderError that names the type and quotes
+ * the start of the body.
+ */
+export async function fetchStream(endpoint: StreamEndpoint, request: Record<string, unknown>, call: StreamCall): Promise<AsyncIterable<unknown[]>> {
+  const accept = endpoint.framing === "ndjson" ? "application/x-ndjson" : "text/event-stream";
+  const budget = call.budget ?? new ByteBudget(DEFAULT_MAX_LENGTH, endpoint.provider);
+  const { response } = await post(endpoint, request, accept, call.signal);
+  if (!response.ok || response.body === null) throw await failureOf(endpoint, response, budget);
+  const type = response.headers.get("content-type");
+  if (type !== null && type !== "" && !STREAM_TYPES[endpoint.framing].test(type)) {
+    const { text } = await readBoundedText(response.body, endpoint.provider, 1024);
+    throw new Failure({
+      message: `${endpoint.provider} answered 200 with ${type}, not ${endpoint.framing === "sse" ? "an event stream" : "NDJSON"}: ${quoteStart(text)}`,
+      provider: endpoint.provider,
+      status: response.status,
+      body: text,
+      isRetryable: false,
+    });
+  }
+  const options = { service: endpoint.provider, budget };
+  return endpoint.framing === "ndjson" ? readNdjson(response.body, options) : readSseJson(response.body, options);
+}
+
+/** Posts a request that is not streamed and gives its JSON (or text); an HTTP error is the wire's. */
+export async function fetchJson(endpoint: StreamEndpoint, request: Record<string, unknown>, call: StreamCall): Promise<unknown> {
+  const budget = call.budget ?? new ByteBudget(DEFAULT_MAX_LENGTH, endpoint.provider);
+  const { response } = await post(endpoint, request, "application/json", call.signal);
+  if (!response.ok) throw await failureOf(endpoint, response, budget);
+  const { text } = await readBoundedText(response.body, endpoint.provider, budget.limit);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,47 @@
+// A response body as text, one piece per network read: UTF-8 decoded across reads, a dropped
+// connection turned into a retryable ProviderError, and the body cancelled (the connection
+// closed) whenever the reader leaves early.
+import { ProviderError } from "../errors/provider-error.js";
+import { systemCodeOf } from "./connection-failure.js";
+
+export async function* readBodyText(body: ReadableStream<Uint8Array>, service: string): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await reader.read();
+      } catch (error) {
+        const code = systemCodeOf(error);
+        throw new ProviderError({ message: `The connection to ${service} dropped mid-answer: ${(error as Error).message}${code === undefined ? "" : ` (${code})`}`, provider: service, isRetryable: true, cause: error });
+      }
+      if (result.done) {
+        const rest = decoder.decode();
+        if (rest !== "") yield rest;
+        return;
+      }
+      yield decoder.decode(result.value, { stream: true });
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+/**
+ * At most `limit` characters of a body (an error page, say), then the connection is closed:
+ * a 50 MB error body must not be read whole. `isCut` says whether more followed.
+ */
+export async function readBoundedText(body: ReadableStream<Uint8Array> | null, service: string, limit: number): Promise<{ text: string; isCut: boolean }> {
+  if (body === null) return { text: "", isCut: false };
+  let text = "";
+  try {
+    for await (const piece of readBodyText(body, service)) {
+      text += piece;
+      if (text.length > limit) return { text: text.slice(0, limit), isCut: true };
+    }
+  } catch {
+    // A body cut off mid-error: what arrived is still the best account of the error.
+  }
+  return { text, isCut: false };
+}
