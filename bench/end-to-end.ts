@@ -51,6 +51,32 @@ async function serve(deltas: readonly string[]) {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
+// The floor client: the least any client of a Chat Completions stream does. Returns the
+// joined tool-call arguments.
+async function sseFloor(baseURL: string): Promise<string> {
+  const response = await fetch(`${baseURL}/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: "Bearer bench" },
+    body: JSON.stringify({ model: "bench-model", messages, stream: true, tools: [{ type: "function", function: { name: "Document", parameters: {} } }] }),
+  });
+  const decoder = new TextDecoder();
+  let buffer = "";
+  let text = "";
+  for await (const bytes of response.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(bytes, { stream: true });
+    let start = 0;
+    for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n", start)) {
+      const event = buffer.slice(start, end);
+      start = end + 2;
+      if (!event.startsWith("data: ") || event === "data: [DONE]") continue;
+      const envelope = JSON.parse(event.slice(6)) as { choices?: { delta?: { tool_calls?: { function?: { arguments?: string } }[] } }[] };
+      text += envelope.choices?.[0]?.delta?.tool_calls?.[0]?.function?.arguments ?? "";
+    }
+    buffer = buffer.slice(start);
+  }
+  return text;
+}
+
 type InstructorRun = (baseURL: string) => Promise<unknown>;
 
 async function loadInstructor(): Promise<InstructorRun | undefined> {
@@ -63,7 +89,7 @@ async function loadInstructor(): Promise<InstructorRun | undefined> {
 }
 
 /** Runs the end-to-end benchmark; returns the markdown it printed. */
-export async function benchEndToEnd(): Promise<string> {
+export async function benchEndToEnd({ withCompetitors = true }: { withCompetitors?: boolean } = {}): Promise<string> {
   const value = documentValue(100_000);
   const text = JSON.stringify(value);
   const deltas = tokenChunks(text);
@@ -74,6 +100,10 @@ export async function benchEndToEnd(): Promise<string> {
   };
   try {
     const client = fromProvider({ provider: "bench", baseURL: server.url, apiKey: "bench", mode: "tools" });
+    // The floor: what any client of this wire must do, and nothing structured. The same fetch
+    // and decoding; SSE events split at blank lines, every `data:` envelope JSON.parsed, the
+    // argument deltas joined; then one JSON.parse and one Zod parse of the joined text.
+    const floorMs = await medianMs(async () => check("floor", schema.parse(JSON.parse(await sseFloor(server.url)))));
     const formworkMs = await medianMs(async () =>
       check("formwork", await client.chat.completions.create({ model: "bench-model", messages, response_model: { schema, name: "Document" } })),
     );
@@ -84,12 +114,12 @@ export async function benchEndToEnd(): Promise<string> {
     });
     const openai = createOpenAI({ baseURL: server.url, apiKey: "bench" });
     const once = { warmupMs: 0, minRuns: 1, maxRuns: 1 };
-    const aiSdkMs = await medianMs(async () => {
+    const aiSdkMs = !withCompetitors ? undefined : await medianMs(async () => {
       const result = streamText({ model: openai.chat("bench-model"), prompt: "Write the document.", output: Output.object({ schema }), maxRetries: 0 });
       for await (const partial of result.partialOutputStream) void partial;
       check("AI SDK", await result.output);
     }, once);
-    const instructor = await loadInstructor();
+    const instructor = withCompetitors ? await loadInstructor() : undefined;
     const instructorMs =
       instructor === undefined
         ? undefined
@@ -98,9 +128,10 @@ export async function benchEndToEnd(): Promise<string> {
             if (last.items?.length !== value.items.length) throw new Error("instructor-js gave a wrong value");
           }, once);
     const rows = [
+      ["floor: fetch, SSE split, `JSON.parse` of every envelope, one parse of the answer", floorMs, undefined],
       ["formwork `create` (final value)", formworkMs, undefined],
       ["formwork `createPartial` (every partial read)", formworkStreamMs, undefined],
-      ["AI SDK `streamText` + `Output.object`", aiSdkMs, aiSdkMs / formworkStreamMs],
+      ["AI SDK `streamText` + `Output.object`", aiSdkMs, aiSdkMs === undefined ? undefined : aiSdkMs / formworkStreamMs],
       ["instructor-js (TOOLS, stream: true)", instructorMs, instructorMs === undefined ? undefined : instructorMs / formworkStreamMs],
     ] as const;
     return [
@@ -112,6 +143,8 @@ export async function benchEndToEnd(): Promise<string> {
         ["client", "time", "over formwork (partials)"],
         rows.map(([name, ms, ratio]) => [name, ms === undefined ? "not run" : formatMs(ms), ratio === undefined ? "" : formatRatio(ratio)]),
       ),
+      "",
+      `- formwork over the floor: \`create\` ${formatRatio(formworkMs / floorMs)}, \`createPartial\` ${formatRatio(formworkStreamMs / floorMs)}`,
     ].join("\n");
   } finally {
     await server.close();

@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, in one process, printed as markdown.
 import { benchJsonParsers } from "./json-parsers.js";
 import { benchEndToEnd } from "./end-to-end.js";
+import { benchLoad } from "./load.js";
 import { benchMemory } from "./memory.js";
 import { benchSchemaStreams } from "./schema-streams.js";
 import { benchStreamRules } from "./stream-rules.js";
@@ -14,3 +15,4 @@ if (only === undefined || only === "schema") console.log(await benchSchemaStream
 if (only === undefined || only === "rules") console.log(await benchStreamRules(), "\n");
 if (only === undefined || only === "end-to-end") console.log(await benchEndToEnd(), "\n");
 if (only === undefined || only === "transport") console.log(await (await import("./transport.js")).benchTransport(), "\n");
+if (only === "load") console.log(await benchLoad(process.argv[3]?.split(",").map(Number)), "\n");

@@ -9,6 +9,7 @@ import { parse as partialJsonParse } from "partial-json";
 import { JsonParser } from "../src/json/index.js";
 import { documentValue, tokenChunks } from "./documents.js";
 import { formatMs, formatRatio, markdownTable, medianMs } from "./measure.js";
+import { benchParserIdle } from "./parser-idle.js";
 
 type Contender = { name: string; run: (chunks: readonly string[], text: string) => unknown };
 
@@ -147,6 +148,8 @@ export async function benchJsonParsers(): Promise<string> {
     table,
     "",
     ...summary,
+    "",
+    await benchParserIdle(),
   ].join("\n");
 }
 

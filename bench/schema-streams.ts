@@ -8,6 +8,7 @@ import { z } from "zod";
 import { createPartialParser } from "../src/stream/index.js";
 import { documentSchema } from "./document-schema.js";
 import { documentValue, tokenChunks } from "./documents.js";
+import { benchLongArrays } from "./long-arrays.js";
 import { formatMs, formatRatio, markdownTable, medianMs } from "./measure.js";
 
 const schema = documentSchema(z);
@@ -113,5 +114,7 @@ export async function benchSchemaStreams(): Promise<string> {
     markdownTable(["document", "chunks", "floor", "formwork", "AI SDK streamText + Output.object", "zod-stream"], rows),
     "",
     ...lines,
+    "",
+    await benchLongArrays(),
   ].join("\n");
 }

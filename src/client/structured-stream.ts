@@ -250,8 +250,9 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
       if (this.isAborted) started.stream.abort(this.abortReason);
       try {
         const validators = this.options.validators;
+        // The stream layer numbers its records 1: only a retry's need renumbering (a copy each).
         for await (const update of started.stream.updates()) {
-          this.push({ ...update, attempt });
+          this.push(attempt === 1 ? update : { ...update, attempt });
           if (validators?.hasPathValidators === true && update.completed.length > 0) await validators.closed(update.value, update.completed, attempt, started.record.text);
         }
         const answered: T = await started.stream.final;

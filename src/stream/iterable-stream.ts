@@ -99,10 +99,10 @@ export class ItemStream<T, Partial = DeepPartial<T>> extends StreamPump implemen
       for (;;) {
         if (this.waiting.length > 0) {
           const item = await this.takeItem();
-          if (item !== SKIPPED) return { value: item };
+          if (item !== SKIPPED) return { done: false, value: item };
           continue;
         }
-        if (this.isAtEnd()) return undefined;
+        if (this.isAtEnd()) return { done: true, value: undefined };
         await this.changed();
       }
     });
@@ -120,9 +120,9 @@ export class ItemStream<T, Partial = DeepPartial<T>> extends StreamPump implemen
           }
           this.hasPartialChanged = false;
           const partial = this.tracker?.snapshot() as Partial | undefined;
-          return { value: { items, partial, count: this.finishedCount, skipped: this.skippedItems, attempt: 1 } };
+          return { done: false, value: { items, partial, count: this.finishedCount, skipped: this.skippedItems, attempt: 1 } };
         }
-        if (this.isAtEnd()) return undefined;
+        if (this.isAtEnd()) return { done: true, value: undefined };
         await this.changed();
       }
     });

@@ -57,7 +57,7 @@ export class PartialStream<T, Partial = DeepPartial<T>> extends StreamPump imple
   [Symbol.asyncIterator](): AsyncIterableIterator<Partial> {
     return this.iterate(async () => {
       const update = await this.nextUpdate(false);
-      return update === undefined ? undefined : { value: update.value as Partial };
+      return update === undefined ? { done: true, value: undefined } : { done: false, value: update.value as Partial };
     });
   }
 
@@ -65,17 +65,25 @@ export class PartialStream<T, Partial = DeepPartial<T>> extends StreamPump imple
   updates(): AsyncIterableIterator<PartialUpdate<Partial>> {
     return this.iterate(async () => {
       const update = await this.nextUpdate(true);
-      return update === undefined ? undefined : { value: update };
+      return update === undefined ? { done: true, value: undefined } : { done: false, value: update };
     });
   }
 
-  // Snapshots come when the value changed; update records also when a field closed.
+  // Snapshots come when the value changed (and a snapshot is affordable: a long array is
+  // copied only every so many characters, see PartialParser.isSnapshotAffordable; the last
+  // one always comes); update records also when a field closed.
   private async nextUpdate(isClosingNews: boolean): Promise<PartialUpdate<Partial> | undefined> {
     for (;;) {
-      if (this.failure === undefined && (this.core.hasChanged || (isClosingNews && this.core.hasCompleted))) return this.record();
+      if (this.failure === undefined && this.isUpdateDue(isClosingNews)) return this.record();
       if (this.isAtEnd()) return undefined;
       await this.changed();
     }
+  }
+
+  private isUpdateDue(isClosingNews: boolean): boolean {
+    const core = this.core;
+    if (core.hasChanged) return this.isFinished || core.isSnapshotAffordable;
+    return isClosingNews && core.hasCompleted;
   }
 
   private record(): PartialUpdate<Partial> {
@@ -135,7 +143,10 @@ export class PartialStream<T, Partial = DeepPartial<T>> extends StreamPump imple
  *    this off). `final` is the whole value checked by the whole schema.
  * 7. A new snapshot comes only when something visible changed; it is never mutated afterwards,
  *    and every subtree that did not change keeps its identity (`===`). When the consumer is
- *    slower than the source, updates coalesce: the consumer gets the latest snapshot.
+ *    slower than the source, updates coalesce: the consumer gets the latest snapshot. So do
+ *    the snapshots of a long array (over about 500 items) while text comes faster than it can
+ *    be copied: one comes when the text (or the time) since the last pays for its copy, and
+ *    the last always comes, so that the stream stays linear in the text.
  *
  * Rules the schema declares (`streaming.done`, `streaming.notNull`, `streaming.withState` on
  * Zod, or the `x-formwork-stream` keyword of a JSON Schema) change what is shown:

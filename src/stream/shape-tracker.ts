@@ -112,6 +112,7 @@ function isWithheld(frame: Frame): boolean {
 }
 
 const ROOT_KEY = "value";
+const NOTHING_COMPLETED: JsonPath[] = [];
 
 function setEntry(draft: Record<string, unknown> | unknown[], key: string | number, value: unknown): void {
   if (key === "__proto__") Object.defineProperty(draft, key, { value, writable: true, enumerable: true, configurable: true });
@@ -147,6 +148,13 @@ export class ShapeTracker {
   hasChanged = false;
   /** Paths that closed since the last call to takeCompleted(). */
   private completed: JsonPath[] = [];
+  /**
+   * What the last snapshot cost: the array entries it copied. The next one costs about as much
+   * (the same open arrays, a little longer), so a stream can space out the snapshots of a long
+   * array to keep its copying linear in the text (see PartialParser.isSnapshotAffordable).
+   */
+  lastSnapshotCost = 0;
+  private copied = 0;
 
   /** True when a value closed since the last takeCompleted(): news for updates(), if not for snapshots. */
   get hasCompleted(): boolean {
@@ -184,14 +192,20 @@ export class ShapeTracker {
   /** The partial value now, as an immutable snapshot (undefined before the value begins). */
   snapshot(): unknown {
     this.hasChanged = false;
-    return (this.freeze(this.holder) as Record<string, unknown>)[ROOT_KEY];
+    this.copied = 0;
+    const value = (this.freeze(this.holder) as Record<string, unknown>)[ROOT_KEY];
+    this.lastSnapshotCost = this.copied;
+    return value;
   }
 
   get progress(): Progress {
     const total = this.total;
     const done = this.isClosed ? total : Math.min(this.done, total);
-    return { done, total, ratio: total === 0 ? 1 : done / total };
+    // The same (immutable) record while nothing new is done: one object per change, not per update.
+    if (this.lastProgress?.done !== done) this.lastProgress = { done, total, ratio: total === 0 ? 1 : done / total };
+    return this.lastProgress;
   }
+  private lastProgress: Progress | undefined;
 
   get isComplete(): boolean {
     return this.isClosed;
@@ -200,6 +214,8 @@ export class ShapeTracker {
   /** The paths closed since the last call. */
   takeCompleted(): JsonPath[] {
     const completed = this.completed;
+    // Most updates complete nothing: they share one empty list (never written to).
+    if (completed.length === 0) return NOTHING_COMPLETED;
     this.completed = [];
     return completed;
   }
@@ -499,6 +515,9 @@ export class ShapeTracker {
   private freeze(frame: Frame): unknown {
     if (!frame.isDirty) return frame.snapshot;
     const copy = frame.isArray ? (frame.draft as unknown[]).slice() : { ...(frame.draft as Record<string, unknown>) };
+    // An array's copy costs a pointer per entry: the one cost that grows with a long value.
+    // (Objects are counted as one: their keys are the schema's, bounded.)
+    this.copied += frame.isArray ? (copy as unknown[]).length : 1;
     const child = frame.openChild;
     if (child !== undefined && child.isVisible) setEntry(copy, child.key, this.freeze(child));
     frame.snapshot = frame.withState ? stateOfValue("incomplete", copy) : copy;

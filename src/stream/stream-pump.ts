@@ -57,12 +57,13 @@ export abstract class StreamPump {
    * An async iterator over `next` (which gives undefined at the end); the consumer's `return()`
    * (a `break` out of for-await) cancels the stream and its source.
    */
-  protected iterate<T>(next: () => Promise<{ value: T } | undefined>): AsyncIterableIterator<T> {
+  protected iterate<T>(next: () => Promise<IteratorResult<T, undefined>>): AsyncIterableIterator<T> {
+    // `next` gives the iterator's results itself: a result per network read is worth one
+    // promise, not one per layer.
     const iterator: AsyncIterableIterator<T> = {
-      next: async () => {
+      next: () => {
         this.start();
-        const result = await next();
-        return result === undefined ? { done: true, value: undefined } : { done: false, value: result.value };
+        return next();
       },
       return: async () => {
         this.abort("the consumer stopped reading");
@@ -90,6 +91,7 @@ export abstract class StreamPump {
 
   protected notify(): void {
     const waiters = this.waiters;
+    if (waiters.length === 0) return;
     this.waiters = [];
     for (const wake of waiters) wake();
   }

@@ -2,6 +2,7 @@
 // as the Chat Completions one it corresponds to (so the same answer fills the same schema), and
 // the answer is written as Anthropic's event stream or message.
 import type { ServerResponse } from "node:http";
+import type { Pace } from "./timer-wheel.js";
 
 type Json = Record<string, unknown>;
 
@@ -40,10 +41,9 @@ export async function streamMessages(
   response: ServerResponse,
   body: Json,
   answer: WireAnswer,
-  options: { readonly id: string; readonly pieces: (text: string) => string[]; readonly interval: number; readonly fault: "length" | "drop" | "error" | undefined },
+  options: { readonly id: string; readonly pieces: (text: string) => string[]; readonly pace: Pace | undefined; readonly fault: "length" | "drop" | "error" | undefined },
 ): Promise<void> {
   const send = (type: string, data: Json) => response.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
-  const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   const model = String(body["model"]).split("+")[0];
   response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
   send("message_start", { message: { id: options.id, type: "message", role: "assistant", model, content: [], stop_reason: null, usage: usageOf(body, 1) } });
@@ -68,7 +68,7 @@ export async function streamMessages(
       if (written === cut && options.fault === "length") break;
       send("content_block_delta", { index, delta: block.isText ? { type: "text_delta", text: piece } : { type: "input_json_delta", partial_json: piece } });
       written++;
-      if (options.interval > 0) await wait(options.interval);
+      if (options.pace !== undefined) await options.pace();
     }
     send("content_block_stop", { index });
     if (options.fault === "length" && written === cut) break;

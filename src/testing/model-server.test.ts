@@ -28,8 +28,9 @@ const messages = [{ role: "user" as const, content: "Make up a user." }];
 
 let server: ModelServer;
 beforeEach(async () => {
-  // Streams at a rate, as a model does, so that partials arrive one network write at a time.
-  server = await startModelServer({ seed: 7, tokensPerSecond: 5000 });
+  // Streams at a rate, as a model does, so that partials arrive one network write at a time
+  // (the timer wheel's resolution is 1 ms: a faster rate sends several tokens per write).
+  server = await startModelServer({ seed: 7, tokensPerSecond: 1000 });
 });
 afterEach(async () => {
   await server.close();

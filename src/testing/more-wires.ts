@@ -3,6 +3,7 @@
 // as the Chat Completions request it corresponds to, and the answer written in the provider's
 // own events.
 import type { ServerResponse } from "node:http";
+import type { Pace } from "./timer-wheel.js";
 import type { WireAnswer } from "./anthropic-wire.js";
 
 type Json = Record<string, unknown>;
@@ -11,11 +12,9 @@ type MidAnswerFault = "length" | "drop" | "error" | undefined;
 interface StreamOptions {
   readonly id: string;
   readonly pieces: (text: string) => string[];
-  readonly interval: number;
+  readonly pace: Pace | undefined;
   readonly fault: MidAnswerFault;
 }
-
-const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function textOf(content: unknown): string {
   if (typeof content === "string") return content;
@@ -67,7 +66,7 @@ export async function streamResponses(response: ServerResponse, body: Json, answ
     if (tool === undefined) send("response.output_text.delta", { item_id: item.id, output_index: 0, content_index: 0, delta });
     else send("response.function_call_arguments.delta", { item_id: item.id, output_index: 0, delta });
     written++;
-    if (options.interval > 0) await wait(options.interval);
+    if (options.pace !== undefined) await options.pace();
   }
   const inputTokens = Math.ceil(JSON.stringify(body["input"]).length / 4);
   const usage = { input_tokens: inputTokens, output_tokens: written, total_tokens: inputTokens + written };
@@ -138,7 +137,7 @@ export async function streamGemini(response: ServerResponse, body: Json, answer:
     }
     written++;
     send([{ text }], index === pieces.length - 1 ? "STOP" : undefined);
-    if (options.interval > 0) await wait(options.interval);
+    if (options.pace !== undefined) await options.pace();
   }
   response.end();
 }

@@ -2,6 +2,7 @@
 // request is read as the Chat Completions one it corresponds to, and the answer written as
 // Ollama's lines (tool arguments whole, as an object) or one response.
 import type { ServerResponse } from "node:http";
+import type { Pace } from "./timer-wheel.js";
 import type { WireAnswer } from "./anthropic-wire.js";
 
 type Json = Record<string, unknown>;
@@ -33,11 +34,10 @@ export async function streamOllama(
   response: ServerResponse,
   body: Json,
   answer: WireAnswer,
-  options: { readonly pieces: (text: string) => string[]; readonly interval: number; readonly fault: "length" | "drop" | "error" | undefined },
+  options: { readonly pieces: (text: string) => string[]; readonly pace: Pace | undefined; readonly fault: "length" | "drop" | "error" | undefined },
 ): Promise<void> {
   const model = String(body["model"]).split("+")[0];
   const line = (value: Json) => response.write(`${JSON.stringify({ model, created_at: new Date().toISOString(), ...value })}\n`);
-  const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   response.writeHead(200, { "content-type": "application/x-ndjson" });
   const pieces = answer.tools === undefined ? options.pieces(answer.content) : [];
   const cut = Math.max(2, Math.floor(pieces.length * 0.55));
@@ -61,7 +61,7 @@ export async function streamOllama(
     if (written === cut && options.fault === "length") break;
     line({ message: { role: "assistant", content: piece }, done: false });
     written++;
-    if (options.interval > 0) await wait(options.interval);
+    if (options.pace !== undefined) await options.pace();
   }
   line({ message: { role: "assistant", content: "" }, done: true, done_reason: options.fault === "length" ? "length" : "stop", ...counts(body, written) });
   response.end();

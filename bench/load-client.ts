@@ -1,0 +1,157 @@
+// One client of the load benchmark, in its own process (argv: client, streams, url): opens N
+// concurrent streams to the offline server at once and prints what they cost as one JSON line.
+//   bare-http  node:http, splits the SSE events, JSON.parses each envelope, joins the argument
+//              deltas: the least a client can do.
+//   bare-fetch the same over fetch.
+//   formwork   fromProvider(...).chat.completions.createPartial, every partial read, the final
+//              value validated.
+import { request } from "node:http";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { fromProvider } from "../src/client/index.js";
+import { LOAD_ANSWER, LoadSchema } from "./load-answer.js";
+
+const [client = "formwork", streamsText = "100", url = ""] = process.argv.slice(2);
+const streams = Number(streamsText);
+const body = JSON.stringify({
+  model: "offline",
+  stream: true,
+  messages: [{ role: "user", content: "Write the purchase order." }],
+  tools: [{ type: "function", function: { name: "Order", parameters: { type: "object" } } }],
+  tool_choice: { type: "function", function: { name: "Order" } },
+});
+
+interface StreamResult {
+  readonly partials: number;
+  readonly reads: number;
+  readonly ms: number;
+}
+
+// The SSE events of a body, split at blank lines; each `data:` envelope parsed, the argument
+// deltas joined. Returns the joined arguments.
+function bareConsumer() {
+  let buffer = "";
+  let text = "";
+  let events = 0;
+  return {
+    feed(piece: string): void {
+      buffer += piece;
+      let end: number;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const event = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        if (!event.startsWith("data: ")) continue;
+        const data = event.slice(6);
+        if (data === "[DONE]") continue;
+        const envelope = JSON.parse(data) as { choices?: { delta?: { tool_calls?: { function?: { arguments?: string } }[] } }[] };
+        const piece = envelope.choices?.[0]?.delta?.tool_calls?.[0]?.function?.arguments;
+        if (piece !== undefined) text += piece;
+        events++;
+      }
+    },
+    get text() {
+      return text;
+    },
+    get events() {
+      return events;
+    },
+  };
+}
+
+function bareHttp(base: string): Promise<StreamResult> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const target = new URL(`${base}/chat/completions`);
+    const call = request(target, { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer load" } }, (response) => {
+      response.setEncoding("utf8");
+      const consumer = bareConsumer();
+      let reads = 0;
+      response.on("data", (piece: string) => {
+        reads++;
+        consumer.feed(piece);
+      });
+      response.on("end", () => {
+        if (consumer.text !== LOAD_ANSWER) return reject(new Error("bare-http got a wrong answer"));
+        resolve({ partials: 0, reads, ms: performance.now() - started });
+      });
+      response.on("error", reject);
+    });
+    call.on("error", reject);
+    call.end(body);
+  });
+}
+
+async function bareFetch(base: string): Promise<StreamResult> {
+  const started = performance.now();
+  const response = await fetch(`${base}/chat/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer load" }, body });
+  const consumer = bareConsumer();
+  const decoder = new TextDecoder();
+  let reads = 0;
+  for await (const piece of response.body as unknown as AsyncIterable<Uint8Array>) {
+    reads++;
+    consumer.feed(decoder.decode(piece, { stream: true }));
+  }
+  if (consumer.text !== LOAD_ANSWER) throw new Error("bare-fetch got a wrong answer");
+  return { partials: 0, reads, ms: performance.now() - started };
+}
+
+const formworkClient = fromProvider({ provider: "offline", baseURL: url, apiKey: "load", mode: "tools" });
+const expected = JSON.stringify(LoadSchema.parse(JSON.parse(LOAD_ANSWER)));
+
+async function formwork(): Promise<StreamResult> {
+  const started = performance.now();
+  const stream = formworkClient.chat.completions.createPartial({ model: "offline", messages: [{ role: "user", content: "Write the purchase order." }], response_model: { schema: LoadSchema, name: "Order" } });
+  let partials = 0;
+  for await (const partial of stream) {
+    void partial;
+    partials++;
+  }
+  if (JSON.stringify(await stream.final) !== expected) throw new Error("formwork got a wrong answer");
+  return { partials, reads: 0, ms: performance.now() - started };
+}
+
+const run = client === "bare-http" ? () => bareHttp(url) : client === "bare-fetch" ? () => bareFetch(url) : formwork;
+
+// One warm-up stream, so that the figures are of a running process, not of its start.
+await run();
+const gc = (globalThis as { gc?: () => void }).gc;
+gc?.();
+const baseline = process.memoryUsage();
+let peakHeap = baseline.heapUsed;
+let peakRss = baseline.rss;
+const sampler = setInterval(() => {
+  const usage = process.memoryUsage();
+  peakHeap = Math.max(peakHeap, usage.heapUsed);
+  peakRss = Math.max(peakRss, usage.rss);
+}, 100);
+const lag = monitorEventLoopDelay({ resolution: 10 });
+lag.enable();
+const cpuBefore = process.cpuUsage();
+const started = performance.now();
+const results = await Promise.all(Array.from({ length: streams }, () => run()));
+const wallMs = performance.now() - started;
+const cpu = process.cpuUsage(cpuBefore);
+lag.disable();
+clearInterval(sampler);
+gc?.();
+const retained = process.memoryUsage().heapUsed - baseline.heapUsed;
+const sum = (pick: (result: StreamResult) => number) => results.reduce((total, result) => total + pick(result), 0);
+// The histogram counts from the timer's resolution: what is over it is lag.
+const lagMs = (ns: number) => Math.max(0, ns / 1e6 - 10);
+console.log(
+  JSON.stringify({
+    client,
+    streams,
+    wallMs,
+    meanStreamMs: sum((result) => result.ms) / streams,
+    cores: (cpu.user + cpu.system) / 1000 / wallMs,
+    lagP50: lagMs(lag.percentile(50)),
+    lagP99: lagMs(lag.percentile(99)),
+    lagMax: lagMs(lag.max),
+    partialsPerStream: sum((result) => result.partials) / streams,
+    readsPerStream: sum((result) => result.reads) / streams,
+    heapPerStream: (peakHeap - baseline.heapUsed) / streams,
+    rssPerStream: (peakRss - baseline.rss) / streams,
+    retainedPerStream: retained / streams,
+  }),
+);
+process.exit(0);

@@ -1,0 +1,81 @@
+import fc from "fast-check";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { TimerWheel } from "./timer-wheel.js";
+
+// Fake timers and a fake performance.now: the wheel's behaviour, not the machine's speed.
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("TimerWheel", () => {
+  it("paces many streams with one timer, and their tokens come at start + k × interval", async () => {
+    const wheel = new TimerWheel();
+    const sent: number[][] = [];
+    let mostTimers = 0;
+    const streams = Array.from({ length: 200 }, async (_, stream) => {
+      await wheel.sleep(stream % 20); // streams start at different times
+      const pace = wheel.pacer(20);
+      const times: number[] = (sent[stream] = []);
+      for (let token = 0; token < 50; token++) {
+        times.push(performance.now());
+        await pace();
+        mostTimers = Math.max(mostTimers, vi.getTimerCount());
+      }
+    });
+    await vi.advanceTimersByTimeAsync(1100);
+    await Promise.all(streams);
+    expect(mostTimers).toBe(1);
+    for (const times of sent) {
+      expect(times).toHaveLength(50);
+      const start = times[0] as number;
+      // No delay is carried forward: token k leaves at its due time, within the 1 ms slot.
+      times.forEach((time, k) => expect(Math.abs(time - (start + k * 20))).toBeLessThanOrEqual(1));
+    }
+  });
+
+  it("wakes waiters in the order they are due, whatever order they wait in", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 500 }), { minLength: 1, maxLength: 50 }), async (delays) => {
+        const wheel = new TimerWheel();
+        const woken: number[] = [];
+        const waits = delays.map((delay) => wheel.sleep(delay).then(() => woken.push(delay)));
+        await vi.advanceTimersByTimeAsync(600);
+        await Promise.all(waits);
+        expect(woken).toEqual([...delays].sort((a, b) => a - b));
+        expect(vi.getTimerCount()).toBe(0);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it("does not wait for a time that has come; a pacer a little behind waits a tick, one far behind catches up at once", async () => {
+    const wheel = new TimerWheel();
+    expect(wheel.at(performance.now() - 5)).toBeUndefined();
+    const pace = wheel.pacer(10, 50);
+    const first = pace(); // the first call starts the clock: due at 10
+    vi.advanceTimersByTime(25); // a little behind: 20 is due, and still waits for the next tick
+    await first;
+    const next = pace();
+    expect(next).toBeInstanceOf(Promise);
+    vi.advanceTimersByTime(1);
+    await next;
+    vi.advanceTimersByTime(100); // far behind (the server was overloaded): 30 to 80 are past
+    expect([pace(), pace(), pace(), pace(), pace()]).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    // Caught up to within 50 ms of the schedule: waiting again.
+    expect(pace()).toBeInstanceOf(Promise);
+  });
+
+  it("close() wakes every waiter and leaves no timer behind", async () => {
+    const wheel = new TimerWheel();
+    let woken = 0;
+    const waits = [wheel.sleep(1000), wheel.sleep(50_000)].map((wait) => wait.then(() => woken++));
+    expect(vi.getTimerCount()).toBe(1);
+    wheel.close();
+    await Promise.all(waits);
+    expect(woken).toBe(2);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
