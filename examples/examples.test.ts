@@ -158,3 +158,14 @@ describe("the batch example", () => {
     expect(output.lines.join("\n")).toContain("skipped: pass --queue redis://localhost:6379");
   });
 });
+
+describe("the toolbox example", () => {
+  it("Maybe answers and declines, a made-up quote is fed back and corrected, and an image is described", async () => {
+    const output = captured();
+    await (await import("./toolbox.js")).main(output);
+    expect(output.lines).toContain("maybe: no answer (The transcript names no treasurer.)");
+    expect(output.lines).toContain("maybe: Ada (designer)");
+    expect(output.lines).toContain('quotes after 2 attempt(s): Ada: "The engine weaves algebraic patterns."');
+    expect(output.lines).toContain("photo: A small red square. (red)");
+  });
+});

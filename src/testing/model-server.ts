@@ -13,6 +13,8 @@ import { batchRoutes } from "./batch-wire.js";
 import { chatRequestOfGemini, chatRequestOfResponses, streamGemini, streamResponses } from "./more-wires.js";
 import { chatRequestOfOllama, completeOllama, streamOllama } from "./ollama-wire.js";
 import { sampleValue, seededRandom } from "./sample-data.js";
+import { strictToolProblem } from "./strict-tools.js";
+import { mediaProblem } from "./media-parts.js";
 import { TimerWheel } from "./timer-wheel.js";
 
 /** Misbehaviour on request. */
@@ -382,6 +384,10 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     if (typeof body["model"] !== "string" || body["model"] === "") throw new RequestError(400, "you must provide a model parameter", "model");
     if (!Array.isArray(body["messages"]) || body["messages"].length === 0) throw new RequestError(400, "'messages' must be a non-empty array", "messages");
     if (isMessages && typeof body["max_tokens"] !== "number") throw new RequestError(400, "max_tokens: Field required", "max_tokens");
+    const strictProblem = isMessages || isOllama || gemini !== null ? undefined : strictToolProblem(body);
+    if (strictProblem !== undefined) throw new RequestError(400, strictProblem, "tools");
+    const badMedia = mediaProblem(isMessages ? "messages" : isOllama ? "ollama" : isResponses ? "responses" : gemini !== null ? "gemini" : "chat", gemini !== null ? { contents: body["contents"] } : body);
+    if (badMedia !== undefined) throw new RequestError(400, badMedia, "messages");
     const faults = faultsOf(request, body["model"]);
     if (faults.has("429")) {
       const key = hash(text);
