@@ -276,8 +276,8 @@ export function createStructuredCompletions<Mode extends string>(
     call: ReturnType<typeof split>,
     record: () => AttemptRecord,
     build: (messages: Record<string, unknown>[]) => Record<string, unknown>,
-    run: (body: Record<string, unknown>) => AsyncGenerator<string>,
-  ): AsyncGenerator<string> {
+    run: (body: Record<string, unknown>) => AsyncIterable<string>,
+  ): AsyncIterable<string> {
     const media = call.media;
     if (media === undefined) return run(build(call.messages));
     return (async function* () {
