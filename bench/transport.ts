@@ -19,7 +19,8 @@ import { documentValue, tokenChunks } from "./documents.js";
 import { formatMs, formatRatio, markdownTable, medianMs } from "./measure.js";
 
 const schema = documentSchema(z);
-// FORMWORK_BENCH_TRANSPORT_10MB=1 adds a 10 MB point (formwork's rows only; about a minute).
+// FORMWORK_BENCH_TRANSPORT_10MB=1 adds a 10 MB point (formwork's rows only). It takes over a
+// quarter of an hour: the untimed server side here takes a snapshot after every token.
 const SIZES = process.env["FORMWORK_BENCH_TRANSPORT_10MB"] === "1" ? [100_000, 1_000_000, 10_000_000] : [100_000, 1_000_000];
 let sink: unknown; // keeps results alive so nothing is optimised away
 
