@@ -4,6 +4,7 @@ import { benchEndToEnd } from "./end-to-end.js";
 import { benchLoad } from "./load.js";
 import { benchMemory } from "./memory.js";
 import { benchSchemaStreams } from "./schema-streams.js";
+import { benchBatch } from "./batch.js";
 import { benchStreamRules } from "./stream-rules.js";
 import { machineSummary } from "./measure.js";
 
@@ -14,5 +15,6 @@ if (only === undefined || only === "memory") console.log(await benchMemory(), "\
 if (only === undefined || only === "schema") console.log(await benchSchemaStreams(), "\n");
 if (only === undefined || only === "rules") console.log(await benchStreamRules(), "\n");
 if (only === undefined || only === "end-to-end") console.log(await benchEndToEnd(), "\n");
+if (only === "batch") console.log(await benchBatch(process.argv[3]?.split(",")), "\n");
 if (only === undefined || only === "transport") console.log(await (await import("./transport.js")).benchTransport(), "\n");
 if (only === "load") console.log(await benchLoad(process.argv[3]?.split(",").map(Number)), "\n");

@@ -133,3 +133,39 @@ describe("the providers example", () => {
     }
   });
 });
+
+describe("the batch example", () => {
+  it("runs the documents, resumes with nothing left to do, and runs on three queue workers (a real redis-server)", async () => {
+    const { startRedis } = await import("../src/batch/test-support/redis-server.js");
+    const redis = await startRedis();
+    try {
+      const output = captured();
+      // 1,000 by default; fewer here, to spare the shared machine.
+      await (await import("./batch.js")).main(output, { queue: redis.url, count: 300 });
+      const text = output.lines.join("\n");
+      expect(text).toContain("300 succeeded, 0 failed");
+      expect(text).toContain("300 already done, 0 new requests");
+      expect(text).toContain("300 results, one line per id");
+      expect(text).toMatch(/300 succeeded on 3 workers, 0 failed/);
+    } finally {
+      await redis.close();
+    }
+  });
+
+  it("without a queue, says how to run the workers half", async () => {
+    const output = captured();
+    await (await import("./batch.js")).main(output, { count: 50 });
+    expect(output.lines.join("\n")).toContain("skipped: pass --queue redis://localhost:6379");
+  });
+});
+
+describe("the toolbox example", () => {
+  it("Maybe answers and declines, a made-up quote is fed back and corrected, and an image is described", async () => {
+    const output = captured();
+    await (await import("./toolbox.js")).main(output);
+    expect(output.lines).toContain("maybe: no answer (The transcript names no treasurer.)");
+    expect(output.lines).toContain("maybe: Ada (designer)");
+    expect(output.lines).toContain('quotes after 2 attempt(s): Ada: "The engine weaves algebraic patterns."');
+    expect(output.lines).toContain("photo: A small red square. (red)");
+  });
+});

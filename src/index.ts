@@ -4,5 +4,8 @@ export * from "./schema/index.js";
 export * from "./stream/index.js";
 export * from "./client/index.js";
 export { renderTemplate, compileTemplate, hasTemplateSyntax, type CompiledTemplate, type TemplateOptions } from "./template/render-template.js";
+export * from "./validate/index.js";
+export * from "./media/index.js";
 export * from "./cache/index.js";
 export * from "./telemetry/index.js";
+export * from "./batch/batch-core.js";

@@ -4,9 +4,10 @@ import type { CliIo, Command } from "./command.js";
 import { UsageError } from "./command.js";
 import { packageVersion } from "./package-version.js";
 import { serveCommand } from "./serve-command.js";
+import { batchCommand } from "./batch-command.js";
 
 /** Every command, in the order the usage lists them. */
-export const COMMANDS: readonly Command[] = [serveCommand];
+export const COMMANDS: readonly Command[] = [serveCommand, batchCommand];
 
 function usage(commands: readonly Command[]): string {
   const width = Math.max(...commands.map(({ name }) => name.length));

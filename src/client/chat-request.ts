@@ -2,6 +2,7 @@
 // (fromProvider, fromAnthropic, fromGemini): the fields every chat API has in common, typed, in
 // OpenAI's spelling (each wire maps them to its own), and one explicit way to send anything
 // else. fromOpenAI takes the SDK's own parameter types instead (see from-openai.ts).
+import type { MediaPart } from "../media/media-part.js";
 
 /** A text part of a message's content. */
 export interface TextPart {
@@ -15,6 +16,8 @@ export interface TextPart {
  */
 export interface ContentParts {
   readonly text: TextPart;
+  /** An image(), audio() or pdf() part, written in each wire's own form. */
+  readonly media: MediaPart;
 }
 
 /** Any content part. */
@@ -29,7 +32,8 @@ export interface SystemMessage {
 
 export interface UserMessage {
   readonly role: "user";
-  readonly content: string | readonly ContentPart[];
+  /** Text, or parts: text parts (or plain strings) and media parts. */
+  readonly content: string | readonly (ContentPart | string)[];
   readonly name?: string;
 }
 

@@ -10,8 +10,8 @@ import type { ResponsesMode } from "../providers/openai/responses-protocol.js";
 
 /** The modes of each protocol, the default first. */
 export const PROTOCOL_MODES = {
-  chat: ["tools", "json_schema", "json", "md_json", "parallel_tools"] satisfies readonly ChatMode[],
-  responses: ["json_schema", "tools"] satisfies readonly ResponsesMode[],
+  chat: ["tools", "json_schema", "json", "md_json", "parallel_tools", "tools_strict"] satisfies readonly ChatMode[],
+  responses: ["json_schema", "tools", "tools_strict"] satisfies readonly ResponsesMode[],
   anthropic: ["tools", "json_schema", "json", "md_json"] satisfies readonly AnthropicMode[],
   gemini: ["json_schema", "tools", "md_json"] satisfies readonly GeminiMode[],
   "ollama-native": ["json_schema", "tools", "json", "md_json"] satisfies readonly OllamaMode[],

@@ -28,8 +28,11 @@ const gemini = fromGemini(new GoogleGenAI({ apiKey: "x" }));
 
 describe("fromOpenAI takes the SDK's own request type", () => {
   it("is ChatCompletionCreateParamsBase without the fields formwork sets", () => {
-    expectTypeOf<OpenAIChatRequest<OpenAI>>().toEqualTypeOf<Omit<ChatCompletionCreateParamsBase, "stream" | "tools" | "tool_choice" | "response_format" | "functions" | "function_call">>();
-    expectTypeOf<OpenAIResponsesRequest<OpenAI>>().toExtend<Omit<ResponseCreateParamsBase, "stream" | "tools" | "tool_choice" | "input">>();
+    // Every field as the SDK types it; messages as the SDK's, whose user content may also hold
+    // image(), audio() and pdf() parts (issue 15), so every SDK request is still one.
+    expectTypeOf<Omit<OpenAIChatRequest<OpenAI>, "messages">>().toEqualTypeOf<Omit<ChatCompletionCreateParamsBase, "stream" | "tools" | "tool_choice" | "response_format" | "functions" | "function_call" | "messages">>();
+    expectTypeOf<Omit<ChatCompletionCreateParamsBase, "stream" | "tools" | "tool_choice" | "response_format" | "functions" | "function_call">>().toExtend<OpenAIChatRequest<OpenAI>>();
+    expectTypeOf<Omit<OpenAIResponsesRequest<OpenAI>, "messages">>().toExtend<Omit<ResponseCreateParamsBase, "stream" | "tools" | "tool_choice" | "input">>();
   });
 
   it("refuses misspelt fields, a wrong role, content of the wrong type, and fields formwork owns", () => {

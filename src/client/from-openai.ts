@@ -5,11 +5,13 @@ import { openAIResponsesProtocol, type ResponsesMode } from "../providers/openai
 import type { ProviderProtocol } from "../providers/provider-protocol.js";
 import type { HttpOptions } from "../http/deadlines.js";
 import { baseURLOf, providerErrors, reach, sdkRedactor, toProviderError, type SdkWire } from "./sdk-client.js";
+import { withTemplatesFilled } from "./render-messages.js";
 import type { ChatTransport } from "./attempt.js";
 import { createStructuredCompletions, Hooks, type HookMethods, type OperationsOptions, type StructuredCompletions } from "./structured-client.js";
 import { ConfigurationError } from "../errors/configuration-error.js";
 import { checkBaseURL, checkMode, checkSdkClient } from "./check-configuration.js";
 import type { Completion as FormworkCompletion } from "./completion.js";
+import type { MediaPart } from "../media/media-part.js";
 
 // The SDK's own request timeout (10 minutes by default) would cut a call that formwork's
 // deadlines allow: formwork keeps the deadlines, the SDK's is set out of the way.
@@ -40,14 +42,22 @@ export type OpenAIOwnedFields = "stream" | "tools" | "tool_choice" | "response_f
 export type ResponsesOwnedFields = "stream" | "tools" | "tool_choice" | "input";
 
 /** A Chat Completions request as the SDK types it (`ChatCompletionCreateParamsBase`), without formwork's fields. */
-export type OpenAIChatRequest<C extends OpenAILike> = Omit<CreateParams<C["chat"]["completions"]["create"]>, OpenAIOwnedFields>;
+export type OpenAIChatRequest<C extends OpenAILike> = WithMedia<Omit<CreateParams<C["chat"]["completions"]["create"]>, OpenAIOwnedFields>>;
+
+// A user message's content may also hold image(), audio() and pdf() parts, and plain strings:
+// formwork writes them in the wire's own form before sending.
+type MediaContent<M> = M extends { readonly role: "user"; readonly content: infer Content }
+  ? Omit<M, "content"> & { readonly content: Content | readonly ((Content extends readonly (infer Part)[] ? Part : never) | MediaPart | string)[] }
+  : M;
+type ItemOf<L> = L extends readonly (infer Item)[] ? Item : never;
+type WithMedia<R> = R extends { readonly messages: readonly (infer M)[] } ? Omit<R, "messages"> & { readonly messages: readonly MediaContent<M>[] } : R;
 /** The SDK's `ChatCompletion`. */
 export type OpenAIChatCompletion<C extends OpenAILike> = CreateResult<C["chat"]["completions"]["create"]>;
 
 type ResponsesParams<C extends OpenAILike> = CreateParams<NonNullable<C["responses"]>["create"]>;
 /** A Responses request as the SDK types it (`ResponseCreateParamsBase`), with `messages` (the input items) for `input`. */
 export type OpenAIResponsesRequest<C extends OpenAILike> = Omit<ResponsesParams<C>, ResponsesOwnedFields> & {
-  readonly messages: Exclude<ResponsesParams<C> extends { input?: infer Input } ? Input : never, string | null | undefined>;
+  readonly messages: readonly MediaContent<ItemOf<Exclude<ResponsesParams<C> extends { input?: infer Input } ? Input : never, string | null | undefined>>>[];
 };
 
 /** The wrapped client: the SDK's own, with formwork's methods and hooks added. */
@@ -129,7 +139,7 @@ export function fromOpenAI<C extends OpenAILike>(
     get(target, property, receiver) {
       if (property === "create") {
         return (params: Record<string, unknown>, requestOptions?: unknown) =>
-          params["response_model"] === undefined ? target.create(params as never, requestOptions as never) : structured.create(params as never);
+          params["response_model"] === undefined ? target.create(withTemplatesFilled(params) as never, requestOptions as never) : structured.create(params as never);
       }
       if (property in structured) return (structured as unknown as Record<PropertyKey, unknown>)[property];
       return reach(target, property, receiver);

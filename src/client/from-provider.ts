@@ -12,6 +12,8 @@ import { ConfigurationError } from "../errors/configuration-error.js";
 import type { ChatTransport } from "./attempt.js";
 import type { ChatRequest } from "./chat-request.js";
 import { checkBaseURL, checkMode, type ProtocolKind } from "./check-configuration.js";
+import { cloudEndpoint, type CloudOptions } from "./cloud-presets.js";
+import { withTemplatesFilled } from "./render-messages.js";
 import { createStructuredCompletions, Hooks, type HookMethods, type OperationsOptions, type StructuredCompletions } from "./structured-client.js";
 
 /** A known provider: its usual base URL, the variable that holds its key, the protocol it speaks. */
@@ -21,6 +23,8 @@ export interface ProviderPreset {
   readonly apiKeyVariable: string | undefined;
   /** A protocol of its own; without one, OpenAI's Chat Completions (or Responses, with `api: "responses"`). */
   readonly protocol?: Exclude<ProtocolKind, "chat" | "responses">;
+  /** The modes it takes, the default first, where it takes only some of its protocol's. */
+  readonly modes?: readonly string[];
 }
 
 /** Known providers, by the name `fromProvider("name/model")` takes. One line adds one. */
@@ -38,11 +42,20 @@ export const PROVIDER_PRESETS: Readonly<Record<string, ProviderPreset>> = {
   vllm: { baseURL: "http://localhost:8000/v1", apiKeyVariable: undefined },
   llamacpp: { baseURL: "http://localhost:8080/v1", apiKeyVariable: undefined },
   lmstudio: { baseURL: "http://localhost:1234/v1", apiKeyVariable: undefined },
+  xai: { baseURL: "https://api.x.ai/v1", apiKeyVariable: "XAI_API_KEY" },
+  fireworks: { baseURL: "https://api.fireworks.ai/inference/v1", apiKeyVariable: "FIREWORKS_API_KEY" },
+  cerebras: { baseURL: "https://api.cerebras.ai/v1", apiKeyVariable: "CEREBRAS_API_KEY" },
+  // Perplexity has no function calling: structured output is response_format json_schema.
+  perplexity: { baseURL: "https://api.perplexity.ai", apiKeyVariable: "PERPLEXITY_API_KEY", modes: ["json_schema", "md_json"] },
+  // The base URL is built from the resource (or AZURE_OPENAI_ENDPOINT) and the deployment (cloud-presets.ts).
+  azure: { baseURL: "https://{resource}.openai.azure.com/openai", apiKeyVariable: "AZURE_OPENAI_API_KEY" },
+  // The base URL is built from the project and location; the key is an OAuth access token (cloud-presets.ts).
+  vertex: { baseURL: "https://{location}-aiplatform.googleapis.com/v1/projects/{project}/locations/{location}/publishers/google", apiKeyVariable: "GOOGLE_VERTEX_ACCESS_TOKEN", protocol: "gemini" },
 };
 
 /** Options of {@link fromProvider}. */
 /** With {@link OperationsOptions}: cache, telemetry, and the deadlines and bounds of {@link HttpOptions}. */
-export interface ProviderOptions extends OperationsOptions {
+export interface ProviderOptions extends CloudOptions, OperationsOptions {
   /** A preset name (`"groq"`, `"ollama"`...) or, with `baseURL`, any name for errors; default `"openai"`. */
   readonly provider?: string;
   /** An absolute http(s) URL; default: the preset's. */
@@ -67,7 +80,7 @@ export interface ProviderOptions extends OperationsOptions {
 // own); any other server speaks Chat Completions, or the Responses API with api: "responses".
 type ModeOf<P extends string> = P extends "anthropic" | `anthropic/${string}`
   ? AnthropicMode
-  : P extends "gemini" | `gemini/${string}`
+  : P extends "gemini" | `gemini/${string}` | "vertex" | `vertex/${string}`
     ? GeminiMode
     : P extends "ollama-native" | `ollama-native/${string}`
       ? OllamaMode
@@ -122,14 +135,24 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
   if (given.baseURL === undefined && known === undefined) {
     throw new ConfigurationError({ option: "baseURL", message: `${who}: "${provider}" is not a known provider, so it needs a baseURL (such as "http://localhost:8000/v1"). Known providers: ${presetList()}` });
   }
-  const baseURL = checkBaseURL(given.baseURL ?? known?.baseURL, who);
+  const cloud = cloudEndpoint(provider, given, environment);
+  const baseURL = checkBaseURL(cloud?.baseURL ?? given.baseURL ?? known?.baseURL, who);
   if (given.api !== undefined && given.api !== "chat" && given.api !== "responses") {
     throw new ConfigurationError({ option: "api", message: `${who}: api takes "chat" (Chat Completions) or "responses" (the Responses API), not ${JSON.stringify(given.api)}` });
   }
   // A provider with a protocol of its own speaks it; every other server speaks OpenAI's.
   const kind: ProtocolKind = known?.protocol ?? (given.api === "responses" ? "responses" : "chat");
   const protocol = PROTOCOLS[kind] as ProviderProtocol<string>;
+  if (provider === "azure" && kind !== "chat") {
+    throw new ConfigurationError({ option: "api", message: `${who}: the azure preset speaks Chat Completions on a deployment; for the Responses API give { provider: "openai", api: "responses", baseURL: "https://my-resource.openai.azure.com/openai/v1", headers: { "api-key": key } }` });
+  }
   const mode = checkMode(given.mode, kind, kind === "responses" ? `${who} with api: "responses"` : who);
+  // A preset that takes only some of its protocol's modes (Perplexity: no function calling).
+  const presetModes = known?.modes;
+  if (presetModes !== undefined && given.mode !== undefined && !presetModes.includes(mode)) {
+    throw new ConfigurationError({ option: "mode", message: `${who} takes the modes ${presetModes.map((item) => `"${item}"`).join(", ")}, not ${JSON.stringify(mode)}` });
+  }
+  const presetMode = presetModes !== undefined && given.mode === undefined ? (presetModes[0] as string) : mode;
   const apiKey = given.apiKey ?? environment(known?.apiKeyVariable);
   // The hosted service needs a key: say so now rather than send a request that gets a 401.
   if ((apiKey === undefined || apiKey === "") && known?.apiKeyVariable !== undefined && baseURL === known.baseURL) {
@@ -141,8 +164,11 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
     apiKey,
     headers: given.headers,
     fetch: given.fetch,
-    endpoint: (body) => protocol.endpoint(body),
-    authHeaders: (key) => protocol.authHeaders(key),
+    endpoint: (body) => {
+      const sent = protocol.endpoint(body);
+      return cloud?.path === undefined ? sent : { path: cloud.path(sent.path, body), body: sent.body };
+    },
+    authHeaders: cloud?.authHeaders ?? ((key) => protocol.authHeaders(key)),
     framing: protocol.framing,
     httpError: ({ body, status, retryAfterMs }) => protocol.error(body, provider, { status, retryAfterMs }),
   };
@@ -172,14 +198,14 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
     redactor,
   };
   const hooks = new Hooks();
-  const structured = createStructuredCompletions(protocol, transport, mode, hooks, given);
+  const structured = createStructuredCompletions(protocol, transport, presetMode, hooks, given);
   const defaults = resolveHttpOptions(DEFAULT_HTTP_OPTIONS, given);
   const completions = {
     // Without a response_model the call goes to the server as it is.
     create: (params: Record<string, unknown>) =>
       rejecting(() =>
         params["response_model"] === undefined
-          ? passthrough(endpoint, withModel(params), defaults).catch((error: unknown) => Promise.reject(redactor.error(error)))
+          ? passthrough(endpoint, withModel(withTemplatesFilled(params)), defaults).catch((error: unknown) => Promise.reject(redactor.error(error)))
           : structured.create(withModel(params) as never),
       ),
     createPartial: (params: never) => structured.createPartial(withModel(params)),

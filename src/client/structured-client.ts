@@ -20,6 +20,9 @@ import { callTrace, type CallTrace, type TelemetryOptions } from "../telemetry/c
 import { parallelToolItems, type ToolCallItems } from "./parallel-tools.js";
 import { Hooks, type HookHandler, type HookName } from "./hooks.js";
 import { describeAnswerError, StructuredStream, type CallResult } from "./structured-stream.js";
+import { renderMessages } from "./render-messages.js";
+import { checkMedia, hasMedia, toProviderMessages } from "../media/provider-media.js";
+import { CallValidators, withValidators, type ValidateOption } from "../validate/validators.js";
 
 /**
  * A schema with the name and description the provider is given. Without them, the schema's
@@ -60,6 +63,13 @@ export interface StructuredFields<S extends SchemaLike> extends HttpOptions {
    * the response format) stays formwork's.
    */
   readonly extra_body?: Readonly<Record<string, unknown>>;
+  /**
+   * Checks after the schema, with the call's `context`: their issues are fed back on retry like
+   * the schema's. A `{ path, validate }` runs (while streaming) when that part closes.
+   */
+  readonly validate?: ValidateOption<InferOutput<S>>;
+  /** Given to validators, and fills the `{{ placeholders }}` of `messages`. Never sent to the provider. */
+  readonly context?: Readonly<Record<string, unknown>>;
 }
 
 /** A structured call: the provider's request (`Request`) and formwork's fields. */
@@ -114,7 +124,7 @@ export interface HookMethods {
   clear(name?: HookName): void;
 }
 
-const FORMWORK_FIELDS = ["response_model", "max_retries", "max_transport_retries", "signal", "stream", "on_invalid", "extra_body", "cache", ...(Object.keys(DEFAULT_HTTP_OPTIONS) as (keyof HttpOptions)[])] as const;
+const FORMWORK_FIELDS = ["response_model", "max_retries", "max_transport_retries", "signal", "stream", "on_invalid", "extra_body", "cache", "validate", "context", ...(Object.keys(DEFAULT_HTTP_OPTIONS) as (keyof HttpOptions)[])] as const;
 
 /**
  * Options every client takes (fromProvider, fromOpenAI, fromAnthropic, fromGemini) for
@@ -179,7 +189,7 @@ function combineSignals(signal: AbortSignal | undefined, deadline: AbortSignal |
 
 // The JSON Schema a provider is sent: the schema's own, without the `$schema` tag providers
 // reject, named by the call or by the schema's own title.
-function requestSchema(model: ResponseModel<SchemaLike>, wrapAsList: boolean, path = "response_model"): RequestSchema {
+export function requestSchema(model: ResponseModel<SchemaLike>, wrapAsList: boolean, path = "response_model"): RequestSchema {
   const adapter = toSchemaAdapter(model.schema);
   if (adapter.jsonSchema === undefined) {
     throw new SchemaError({
@@ -224,20 +234,62 @@ export function createStructuredCompletions<Mode extends string>(
       throw new ConfigurationError({ option: "extra_body", message: `extra_body must be an object of request fields, not ${Array.isArray(extra) ? "an array" : typeof extra}` });
     }
     Object.assign(rest, extra);
+    const context = params["context"];
+    if (context !== undefined && (typeof context !== "object" || context === null || Array.isArray(context))) {
+      throw new ConfigurationError({ option: "context", message: `context must be an object of named values, not ${Array.isArray(context) ? "an array" : context === null ? "null" : typeof context}` });
+    }
     const http = resolveHttpOptions(defaults, params as HttpOptions);
     const userSignal = params["signal"] as AbortSignal | undefined;
+    // The attempts keep the whole call's deadline; the stream layer only the caller's signal
+    // (a deadline reaches it as the attempt's TimeoutError).
+    const signal = combineSignals(userSignal, deadlineSignal("timeout", http.timeout, transport.provider));
+    // Templates are filled in once per call, before anything is sent or reported.
+    const messages = Array.isArray(rest["messages"]) ? renderMessages(rest["messages"] as Record<string, unknown>[], context as Readonly<Record<string, unknown>> | undefined) : [];
+    if (Array.isArray(rest["messages"])) rest["messages"] = messages;
     return {
       rest,
       model,
       http,
-      messages: Array.isArray(rest["messages"]) ? (rest["messages"] as Record<string, unknown>[]) : [],
-      // The attempts keep the whole call's deadline; the stream layer only the caller's signal
-      // (a deadline reaches it as the attempt's TimeoutError).
-      signal: combineSignals(userSignal, deadlineSignal("timeout", http.timeout, transport.provider)),
+      messages,
+      media: mediaOf(messages, signal),
+      signal,
       streamSignal: userSignal === undefined ? {} : { signal: userSignal },
+      validators: new CallValidators(params["validate"] as ValidateOption<never> | undefined, context as Readonly<Record<string, unknown>> | undefined, signal, toSchemaAdapter(model.schema)),
       maxRetries: count(params, "max_retries", 0),
       maxTransportRetries: count(params, "max_transport_retries", 2),
     };
+  }
+
+  // Media parts: a part the provider does not take is a ConfigurationError now, before anything
+  // is sent; reading them (files, URLs) waits for the first request, and happens once a call.
+  function mediaOf(messages: readonly Record<string, unknown>[], signal: AbortSignal): (() => Promise<Record<string, unknown>[]>) | undefined {
+    if (!hasMedia(messages)) return undefined;
+    checkMedia(protocol.media, transport.provider, messages);
+    const form = protocol.media as NonNullable<typeof protocol.media>;
+    let loading: Promise<Record<string, unknown>[]> | undefined;
+    return () => (loading ??= toProviderMessages(form, transport.provider, messages, { signal }));
+  }
+
+  // The answer text of a request whose body is built from the messages, once their media is
+  // loaded. When loading fails no request is made: the attempt's record is settled here instead.
+  function textOf(
+    call: ReturnType<typeof split>,
+    record: () => AttemptRecord,
+    build: (messages: Record<string, unknown>[]) => Record<string, unknown>,
+    run: (body: Record<string, unknown>) => AsyncGenerator<string>,
+  ): AsyncGenerator<string> {
+    const media = call.media;
+    if (media === undefined) return run(build(call.messages));
+    return (async function* () {
+      let body: Record<string, unknown>;
+      try {
+        body = build(await media());
+      } catch (error) {
+        record().markSettled();
+        throw error;
+      }
+      yield* run(body);
+    })();
   }
 
   const requestedModel = (body: Record<string, unknown>) => (typeof body["model"] === "string" ? body["model"] : undefined);
@@ -250,7 +302,9 @@ export function createStructuredCompletions<Mode extends string>(
     const schema = protocol.prepareSchema(mode, requestSchema(call.model, false));
     const trace = callTrace(operations.telemetry, { method, provider: transport.provider, mode, schemaName: schema.name, params: call.rest });
     const hooks = withTrace(clientHooks, trace);
-    const store = cacheOf(params);
+    // A call with media parts is not cached: a path or a URL names its bytes, not what they are
+    // now, so the key could not tell a changed file from the one that was stored.
+    const store = call.media === undefined ? cacheOf(params) : undefined;
     // The key is the first request as it would be sent; a hit replays the stored text through
     // the same reading as a live answer.
     const cache =
@@ -265,20 +319,26 @@ export function createStructuredCompletions<Mode extends string>(
           });
     return new StructuredStream<unknown, unknown>(
       (attempt, feedback) => {
-        const body = protocol.buildRequest({ ...call.rest, messages: [...call.messages, ...feedback] }, mode, schema);
-        const record = new AttemptRecord(attempt, schema.name, requestedModel(body));
+        // The model is known before the body is built (media may still be loading).
+        const record = new AttemptRecord(attempt, schema.name, requestedModel(call.rest));
         // Cancelling the call closes this attempt's request at once; an invalid answer does not
         // (its tail still holds the usage).
         const cancel = new AbortController();
         const signal = AbortSignal.any([call.signal, cancel.signal]);
         // The source reads the stream's last partial when the provider cuts the answer short.
-        const source = answerText({ transport, body, channel, record, hooks, signal, maxTransportRetries: call.maxTransportRetries, http: call.http, partial: () => stream.partial });
+        const source = textOf(
+          call,
+          () => record,
+          (messages) => protocol.buildRequest({ ...call.rest, messages: [...messages, ...feedback] }, mode, schema),
+          (body) => answerText({ transport, body, channel, record, hooks, signal, maxTransportRetries: call.maxTransportRetries, http: call.http, partial: () => stream.partial }),
+        );
         const stream = partialStream(call.model.schema, source, { ...readOptions, ...call.streamSignal }) as PartialStream<unknown, unknown>;
         return { stream, record, cancel: (reason: unknown) => cancel.abort(reason) };
       },
       {
         maxRetries: call.maxRetries,
         hooks,
+        validators: call.validators,
         feedback: feedbackOf,
         ...(cache === undefined ? {} : { cache }),
         ...(trace === undefined ? {} : { trace }),
@@ -312,15 +372,37 @@ export function createStructuredCompletions<Mode extends string>(
     });
     const call = split(params as unknown as Record<string, unknown>, checked[0] as ResponseModel<SchemaLike>);
     const [first, ...more] = checked.map((model, index) => requestSchema(model, false, `response_model[${index}]`));
-    const tools = new Map(checked.map((model) => [model.name as string, model.schema]));
-    const start = (attempt: number, feedback: readonly Record<string, unknown>[]) => {
-      const body = protocol.buildRequest({ ...call.rest, messages: [...call.messages, ...feedback] }, mode, first as RequestSchema, { more });
+    // Validators judge each call's item, whichever tool it is.
+    const tools = new Map(checked.map((model) => [model.name as string, call.validators.isEmpty ? model.schema : withValidators(model.schema, call.validators)]));
+    const startWith = (messages: readonly Record<string, unknown>[]) => (attempt: number, feedback: readonly Record<string, unknown>[]) => {
+      const body = protocol.buildRequest({ ...call.rest, messages: [...messages, ...feedback] }, mode, first as RequestSchema, { more });
       return { transport, body, record: new AttemptRecord(attempt, "parallel", requestedModel(body)), hooks, maxTransportRetries: call.maxTransportRetries, http: call.http };
     };
-    return parallelToolItems(tools, start, {
+    const media = call.media;
+    if (media === undefined) return toolItems(startWith(call.messages));
+    // With media, the calls start once it is loaded.
+    const cancel = new AbortController();
+    let inner: ToolCallItems<unknown> | undefined;
+    return {
+      get skipped() {
+        return inner?.skipped ?? [];
+      },
+      abort(reason?: unknown) {
+        cancel.abort(reason);
+        inner?.abort(reason);
+      },
+      async *[Symbol.asyncIterator]() {
+        const start = startWith(await media());
+        inner = toolItems(start, AbortSignal.any([call.signal, cancel.signal]));
+        yield* inner;
+      },
+    };
+
+    function toolItems(start: ReturnType<typeof startWith>, signal: AbortSignal = call.signal): ToolCallItems<unknown> {
+      return parallelToolItems(tools, start, {
       ...readOptions,
       onInvalid: params.on_invalid ?? "throw",
-      signal: call.signal,
+      signal,
       maxRetries: call.maxRetries,
       hooks,
       // The call at fault goes back as that tool's call and result; no call at all (prose), as
@@ -329,7 +411,8 @@ export function createStructuredCompletions<Mode extends string>(
         failed === undefined
           ? [{ role: "assistant", content: record.content }, { role: "user", content: `${describeAnswerError(error)}\nCall the tools (${[...tools.keys()].join(", ")}) with your answer, not text.` }]
           : protocol.feedback(mode, { text: failed.text, toolCallId: failed.id, toolName: failed.name }, describeAnswerError(error)),
-    });
+      });
+    }
   }
 
   function createIterable(params: IterableParams<SchemaLike>) {
@@ -337,14 +420,18 @@ export function createStructuredCompletions<Mode extends string>(
     const call = split(params as unknown as Record<string, unknown>, toResponseModel(params.response_model, "response_model"));
     const schema = protocol.prepareSchema(mode, requestSchema(call.model, true));
     const onInvalid = params.on_invalid ?? "throw";
+    // Each item is judged by the validators too, as it closes: an item they reject is invalid.
+    const itemSchema = call.validators.isEmpty ? call.model.schema : withValidators(call.model.schema, call.validators);
     if (onInvalid !== "throw" && onInvalid !== "skip") {
       throw new ConfigurationError({ option: "on_invalid", message: `on_invalid takes "throw" or "skip", not ${JSON.stringify(onInvalid)}` });
     }
     const trace = callTrace(operations.telemetry, { method: "createIterable", provider: transport.provider, mode, schemaName: schema.name, params: call.rest });
     const hooks = withTrace(clientHooks, trace);
     const itemOptions = { ...readOptions, ...call.streamSignal, onInvalid };
-    const items = (text: AsyncIterable<string>) => iterableStream(call.model.schema, text, itemOptions) as ItemStream<unknown, unknown>;
-    const store = cacheOf(params);
+    const items = (text: AsyncIterable<string>) => iterableStream(itemSchema, text, itemOptions) as ItemStream<unknown, unknown>;
+    // A call with media parts is not cached: a path or a URL names its bytes, not what they are
+    // now, so the key could not tell a changed file from the one that was stored.
+    const store = call.media === undefined ? cacheOf(params) : undefined;
     // A stored answer is used when all its items still read as they did.
     const cache =
       store === undefined
@@ -359,15 +446,19 @@ export function createStructuredCompletions<Mode extends string>(
           });
     return new IterableCall<unknown, unknown>(
       (attempt, feedback) => {
-        const body = protocol.buildRequest({ ...call.rest, messages: [...call.messages, ...feedback] }, mode, schema);
-        const record = new AttemptRecord(attempt, schema.name, requestedModel(body));
+        const record = new AttemptRecord(attempt, schema.name, requestedModel(call.rest));
         // The transport still retries (429, 5xx, a dropped connection) before any output.
         // Cancelling (abort(), or break, which aborts) closes the request at once: the source is
         // an async generator that, suspended while the server is silent, would see its return()
         // only at the next chunk.
         const cancel = new AbortController();
         const signal = AbortSignal.any([call.signal, cancel.signal]);
-        const source = answerText({ transport, body, channel, record, hooks, signal, maxTransportRetries: call.maxTransportRetries, http: call.http, partial: () => undefined });
+        const source = textOf(
+          call,
+          () => record,
+          (messages) => protocol.buildRequest({ ...call.rest, messages: [...messages, ...feedback] }, mode, schema),
+          (body) => answerText({ transport, body, channel, record, hooks, signal, maxTransportRetries: call.maxTransportRetries, http: call.http, partial: () => undefined }),
+        );
         const stream = items(source);
         const abort = stream.abort.bind(stream);
         stream.abort = (reason?: unknown) => {

@@ -17,6 +17,8 @@ import type { CallTrace } from "../telemetry/call-trace.js";
 import type { CacheHit, CallCache } from "./call-cache.js";
 import type { Completion } from "./completion.js";
 import type { Hooks } from "./hooks.js";
+import { ValidatorError } from "../errors/validator-error.js";
+import type { CallValidators } from "../validate/validators.js";
 
 /** What one attempt is: its partial stream and the record the transport fills. */
 export interface StartedAttempt<T, Partial> {
@@ -88,6 +90,8 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
     private readonly options: {
       readonly maxRetries: number;
       readonly hooks: Hooks;
+      /** The call's validators: path ones as parts close, the rest after the schema. */
+      readonly validators?: CallValidators;
       readonly feedback: (record: AttemptRecord, error: unknown) => Record<string, unknown>[];
       /** The response cache of this call: looked up before the first attempt. */
       readonly cache?: CallCache<PartialStream<T, Partial>>;
@@ -245,13 +249,19 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
       this.current = started;
       if (this.isAborted) started.stream.abort(this.abortReason);
       try {
+        const validators = this.options.validators;
         // The stream layer numbers its records 1: only a retry's need renumbering (a copy each).
-        for await (const update of started.stream.updates()) this.push(attempt === 1 ? update : { ...update, attempt });
-        const data = await started.stream.final;
+        for await (const update of started.stream.updates()) {
+          this.push(attempt === 1 ? update : { ...update, attempt });
+          if (validators?.hasPathValidators === true && update.completed.length > 0) await validators.closed(update.value, update.completed, attempt, started.record.text);
+        }
+        const answered: T = await started.stream.final;
+        const data = validators === undefined || validators.isEmpty ? answered : ((await validators.judge(answered, attempt, started.record.text, false)) as T);
         usage = addUsage(usage, started.record.usage);
         try {
           // A strict cache that cannot be written ends the call (CacheError); any other reports it.
-          await cache?.store(started.record);
+          // An answer a validator replaced (a fix) is not the model's text: it is not stored.
+          if (data === answered) await cache?.store(started.record);
         } catch (error) {
           return this.end(error);
         }
@@ -260,6 +270,11 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
         this.settle.resolve(result);
         return this.end();
       } catch (thrown) {
+        // A validator's own failure is not the answer's: the call ends with it, as it is.
+        if (ValidatorError.isInstance(thrown)) {
+          started.cancel(thrown);
+          return this.end(thrown);
+        }
         await started.record.settled; // the usage of a failed answer arrives after it
         const error = withoutJson(thrown, started.record);
         usage = addUsage(usage, started.record.usage);

@@ -3,6 +3,7 @@
 // to decode the stream. The client reads only this interface, never a provider's name.
 import type { ProviderError } from "../errors/provider-error.js";
 import type { WireEvent } from "./wire-event.js";
+import type { MediaForm } from "../media/provider-media.js";
 
 /** The schema as the provider sees it. */
 export interface RequestSchema {
@@ -42,6 +43,8 @@ export interface ProviderProtocol<Mode extends string = string> {
   readsLeniently(mode: Mode): boolean;
   /** Whether absent optional fields come as null (see PartialParserOptions.nullAsAbsent). */
   sendsAbsentAsNull(mode: Mode): boolean;
+  /** How it takes image(), audio() and pdf() parts; absent: it takes none. */
+  readonly media?: MediaForm;
   /**
    * A decoder for one response: the wire events of each stream chunk, in order. A fresh one per
    * response, because some wires need what came before (Gemini numbers its function calls across

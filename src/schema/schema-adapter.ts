@@ -115,6 +115,12 @@ export interface SchemaAdapter {
 
 const adapters = new WeakMap<object, SchemaAdapter>();
 
+/**
+ * A schema built by formwork itself (`Maybe`, a schema with validators) may carry its own
+ * adapter under this key, so that its parts keep their own streaming policy and checks.
+ */
+export const OWN_ADAPTER: unique symbol = Symbol.for("formwork.schema.adapter");
+
 function isStandardSchema(value: object): value is StandardSchemaV1 {
   // ArkType's types are functions carrying `~standard`.
   const standard = (value as { "~standard"?: { validate?: unknown } })["~standard"];
@@ -161,7 +167,10 @@ export function toSchemaAdapter(schema: SchemaLike): SchemaAdapter {
   const cached = adapters.get(schema);
   if (cached !== undefined) return cached;
   let adapter: SchemaAdapter;
-  if (isStandardSchema(schema)) {
+  const own = (schema as { [OWN_ADAPTER]?: () => SchemaAdapter })[OWN_ADAPTER];
+  if (typeof own === "function") {
+    adapter = own();
+  } else if (isStandardSchema(schema)) {
     const jsonSchema = jsonSchemaOf(schema);
     const shape = isZodSchema(schema) ? shapeFromZod(schema) : jsonSchema === undefined ? ANY : shapeFromJsonSchema(jsonSchema);
     const standard = schema["~standard"];

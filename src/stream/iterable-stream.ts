@@ -134,7 +134,12 @@ export class ItemStream<T, Partial = DeepPartial<T>> extends StreamPump implemen
     if (this.waiting.length < MAX_WAITING_ITEMS / 2) this.roomWaiter?.();
     if (entry instanceof Promise) {
       const result = await entry;
-      if (!result.ok) return SKIPPED;
+      // An item judged invalid (onInvalid "throw") or a validator that threw ended the stream:
+      // nothing after it is handed out.
+      if (!result.ok) {
+        if (this.failure !== undefined) this.isAtEnd(); // throws the failure, once
+        return SKIPPED;
+      }
       return result.value as T;
     }
     if (typeof entry === "object" && entry !== null && (entry as { invalid?: true }).invalid === true) return SKIPPED;
@@ -251,7 +256,16 @@ export class ItemStream<T, Partial = DeepPartial<T>> extends StreamPump implemen
     }
     const result = this.adapter.validate(value);
     if (result instanceof Promise) {
-      this.waiting.push(result.then((settled) => this.settle(settled, path, index)));
+      this.waiting.push(
+        result.then(
+          (settled) => this.settle(settled, path, index),
+          // The validation itself threw (a user's validator): that ends the stream, as it is.
+          (error: unknown): ValidationResult => {
+            this.stop(error);
+            return { ok: false, issues: [] };
+          },
+        ),
+      );
       return;
     }
     const settled = this.settle(result, path, index);

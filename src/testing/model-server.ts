@@ -9,9 +9,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { JsonParser } from "../json/json-parser.js";
 import { anthropicError, chatRequestOf, completeMessage, streamMessages } from "./anthropic-wire.js";
+import { batchRoutes } from "./batch-wire.js";
 import { chatRequestOfGemini, chatRequestOfResponses, streamGemini, streamResponses } from "./more-wires.js";
 import { chatRequestOfOllama, completeOllama, streamOllama } from "./ollama-wire.js";
 import { sampleValue, seededRandom } from "./sample-data.js";
+import { strictToolProblem } from "./strict-tools.js";
+import { mediaProblem } from "./media-parts.js";
 import { TimerWheel } from "./timer-wheel.js";
 
 /** Misbehaviour on request. */
@@ -250,6 +253,9 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
   const slowFirstToken = () => wheel.sleep(options.slowFirstTokenMs ?? 1500);
   const seen429 = new Set<number>();
   let completions = 0;
+  // OpenAI's Files and Batches and Anthropic's Message Batches (batch-wire.ts).
+  let origin = "";
+  const batches = batchRoutes(() => origin);
 
   async function stream(response: ServerResponse, body: Json, answer: Answer, faults: ReadonlySet<ModelFault>, id: string): Promise<void> {
     const model = String(body["model"]).split("+")[0];
@@ -351,6 +357,7 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
 
   async function handle(request: IncomingMessage, response: ServerResponse, text: string): Promise<void> {
     const path = (request.url ?? "").split("?")[0];
+    if (await batches.handle(request, response, path ?? "", Buffer.from(text, "utf8"))) return;
     if (request.method === "GET" && path === "/v1/models") {
       response.writeHead(200, { "content-type": "application/json" });
       response.end(JSON.stringify({ object: "list", data: [{ id: "formwork-offline", object: "model", created: 0, owned_by: "formwork" }] }));
@@ -377,6 +384,10 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     if (typeof body["model"] !== "string" || body["model"] === "") throw new RequestError(400, "you must provide a model parameter", "model");
     if (!Array.isArray(body["messages"]) || body["messages"].length === 0) throw new RequestError(400, "'messages' must be a non-empty array", "messages");
     if (isMessages && typeof body["max_tokens"] !== "number") throw new RequestError(400, "max_tokens: Field required", "max_tokens");
+    const strictProblem = isMessages || isOllama || gemini !== null ? undefined : strictToolProblem(body);
+    if (strictProblem !== undefined) throw new RequestError(400, strictProblem, "tools");
+    const badMedia = mediaProblem(isMessages ? "messages" : isOllama ? "ollama" : isResponses ? "responses" : gemini !== null ? "gemini" : "chat", gemini !== null ? { contents: body["contents"] } : body);
+    if (badMedia !== undefined) throw new RequestError(400, badMedia, "messages");
     const faults = faultsOf(request, body["model"]);
     if (faults.has("429")) {
       const key = hash(text);
@@ -442,6 +453,7 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     server.listen({ port: options.port ?? 0, host: "127.0.0.1", backlog: 4096 }, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  origin = `http://127.0.0.1:${port}`;
   return {
     url: `http://127.0.0.1:${port}/v1`,
     port,

@@ -137,6 +137,7 @@ export const anthropicMessagesProtocol: ProviderProtocol<AnthropicMode> = {
   answerChannel: (mode) => (mode === "tools" ? "tool" : "content"),
   readsLeniently: (mode) => mode === "json" || mode === "md_json",
   sendsAbsentAsNull: () => false,
+  media: "anthropic",
   decoder: statelessDecoder(decodeMessagesEvent),
   error: anthropicError,
 };

@@ -121,6 +121,7 @@ export const geminiProtocol: ProviderProtocol<GeminiMode> = {
   answerChannel: (mode) => (mode === "tools" ? "tool" : "content"),
   readsLeniently: (mode) => mode === "md_json",
   sendsAbsentAsNull: () => false,
+  media: "gemini",
   decoder: (provider) => {
     const calls = { count: 0 };
     return (chunk) => decodeGeminiChunk(chunk, provider, calls);

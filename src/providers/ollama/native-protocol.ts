@@ -103,6 +103,7 @@ export const ollamaNativeProtocol: ProviderProtocol<OllamaMode> = {
   answerChannel: (mode) => (mode === "tools" ? "tool" : "content"),
   readsLeniently: (mode) => mode === "json" || mode === "md_json",
   sendsAbsentAsNull: () => false,
+  media: "ollama",
   decoder: (provider) => {
     const calls = { count: 0 };
     return (line) => decodeOllamaLine(line, provider, calls);

@@ -8,7 +8,10 @@ import { schemaInstructions, feedbackRequest } from "../prompt-text.js";
 // answer's errors back to the model in the form that suits the mode.
 
 /** How the model is asked for structured output. */
-export type ChatMode = "tools" | "json_schema" | "json" | "md_json" | "parallel_tools";
+export type ChatMode = "tools" | "tools_strict" | "json_schema" | "json" | "md_json" | "parallel_tools";
+
+// The modes that send OpenAI's strict subset (and so read absent fields as null).
+const isStrict = (mode: ChatMode) => mode === "json_schema" || mode === "tools_strict";
 
 export type { RequestSchema };
 
@@ -19,17 +22,17 @@ type Message = Record<string, unknown>;
  * become nullable: read the answer with nullAsAbsent). Throws UnsupportedSchemaError.
  */
 export function prepareSchema(mode: ChatMode, schema: RequestSchema): RequestSchema {
-  return mode === "json_schema" ? { ...schema, jsonSchema: toStrictSchema(schema.jsonSchema) } : schema;
+  return isStrict(mode) ? { ...schema, jsonSchema: toStrictSchema(schema.jsonSchema) } : schema;
 }
 
 /** Whether a mode's answers send absent fields as null (see prepareSchema). */
 export function sendsAbsentAsNull(mode: ChatMode): boolean {
-  return mode === "json_schema";
+  return isStrict(mode);
 }
 
 /** Where a mode's answer arrives: the forced tool's arguments, or the message content. */
 export function answerChannel(mode: ChatMode): "tool" | "content" {
-  return mode === "tools" || mode === "parallel_tools" ? "tool" : "content";
+  return mode === "tools" || mode === "tools_strict" || mode === "parallel_tools" ? "tool" : "content";
 }
 
 
@@ -48,10 +51,17 @@ export function buildChatBody(
   const body: Record<string, unknown> = { ...params, stream: true, stream_options: { ...streamOptions, include_usage: true } };
   switch (mode) {
     case "tools":
+    case "tools_strict":
+      // tools_strict: the arguments are decoded under the schema (OpenAI's strict function calling).
       body["tools"] = [
         {
           type: "function",
-          function: { name: schema.name, ...(schema.description === undefined ? {} : { description: schema.description }), parameters: schema.jsonSchema },
+          function: {
+            name: schema.name,
+            ...(schema.description === undefined ? {} : { description: schema.description }),
+            parameters: schema.jsonSchema,
+            ...(mode === "tools_strict" ? { strict: true } : {}),
+          },
         },
       ];
       body["tool_choice"] = { type: "function", function: { name: schema.name } };
@@ -91,7 +101,7 @@ export function buildChatBody(
  */
 export function feedbackMessages(mode: ChatMode, answer: FailedAnswer, errors: string): Message[] {
   const request = feedbackRequest(errors);
-  if (mode === "tools" || mode === "parallel_tools") {
+  if (answerChannel(mode) === "tool") {
     const id = answer.toolCallId ?? "call_0";
     return [
       { role: "assistant", content: null, tool_calls: [{ id, type: "function", function: { name: answer.toolName, arguments: answer.text } }] },
@@ -116,6 +126,7 @@ export const openAIChatProtocol: ProviderProtocol<ChatMode> = {
   callsSeveralTools: (mode) => mode === "parallel_tools",
   readsLeniently: (mode) => mode === "json" || mode === "md_json",
   sendsAbsentAsNull,
+  media: "openai-chat",
   decoder: statelessDecoder(decodeChatChunk),
   error: openAIError,
 };

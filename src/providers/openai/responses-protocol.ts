@@ -9,7 +9,7 @@ import type { WireEvent } from "../wire-event.js";
 import { toStrictSchema } from "./strict-schema.js";
 import { feedbackRequest } from "../prompt-text.js";
 
-export type ResponsesMode = "json_schema" | "tools";
+export type ResponsesMode = "json_schema" | "tools" | "tools_strict";
 
 type Json = Record<string, unknown>;
 
@@ -27,7 +27,9 @@ function buildRequest(params: Json, mode: ResponsesMode, schema: RequestSchema):
       format: { type: "json_schema", name: schema.name, ...(schema.description === undefined ? {} : { description: schema.description }), schema: schema.jsonSchema, strict: true },
     };
   } else {
-    body["tools"] = [{ type: "function", name: schema.name, ...(schema.description === undefined ? {} : { description: schema.description }), parameters: schema.jsonSchema, strict: false }];
+    // The Responses API makes functions strict unless told otherwise: tools mode says so, and
+    // tools_strict sends the schema in the strict subset.
+    body["tools"] = [{ type: "function", name: schema.name, ...(schema.description === undefined ? {} : { description: schema.description }), parameters: schema.jsonSchema, strict: mode === "tools_strict" }];
     body["tool_choice"] = { type: "function", name: schema.name };
   }
   return body;
@@ -105,13 +107,14 @@ export const openAIResponsesProtocol: ProviderProtocol<ResponsesMode> = {
   endpoint: (body) => ({ path: "/responses", body }),
   framing: "sse",
   authHeaders: bearerAuth,
-  prepareSchema: (mode, schema) => (mode === "json_schema" ? { ...schema, jsonSchema: toStrictSchema(schema.jsonSchema) } : schema),
+  prepareSchema: (mode, schema) => (mode === "tools" ? schema : { ...schema, jsonSchema: toStrictSchema(schema.jsonSchema) }),
   buildRequest: (params, mode, schema) => buildRequest(params, mode, schema),
   feedback,
   callsSeveralTools: () => false,
-  answerChannel: (mode) => (mode === "tools" ? "tool" : "content"),
+  answerChannel: (mode) => (mode === "json_schema" ? "content" : "tool"),
   readsLeniently: () => false,
-  sendsAbsentAsNull: (mode) => mode === "json_schema",
+  sendsAbsentAsNull: (mode) => mode !== "tools",
+  media: "openai-responses",
   decoder: statelessDecoder(decodeResponsesEvent),
   error: openAIError,
 };

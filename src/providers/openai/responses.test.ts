@@ -100,9 +100,9 @@ describe.each(paths)("the Responses API, %s path", (_path, client) => {
 
 describe("the Responses API's modes", () => {
   it("refuses a mode it does not have", () => {
-    expect(() => fromProvider({ provider: "openai", apiKey: "x", api: "responses", mode: "md_json" })).toThrow(/api: "responses" takes the modes "json_schema", "tools", not "md_json"/);
+    expect(() => fromProvider({ provider: "openai", apiKey: "x", api: "responses", mode: "md_json" })).toThrow(/api: "responses" takes the modes "json_schema", "tools", "tools_strict", not "md_json"/);
     // @ts-expect-error the Responses API has no json mode
-    expect(() => fromOpenAI(new OpenAI({ apiKey: "x" }), { api: "responses", mode: "json" })).toThrow(/api: "responses" takes the modes "json_schema", "tools", not "json"/);
+    expect(() => fromOpenAI(new OpenAI({ apiKey: "x" }), { api: "responses", mode: "json" })).toThrow(/api: "responses" takes the modes "json_schema", "tools", "tools_strict", not "json"/);
   });
 });
 
