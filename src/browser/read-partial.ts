@@ -33,7 +33,8 @@ export interface RemoteUpdate<Partial> {
 export class RemotePartialStream<T, Partial = DeepPartial<T>> extends RemoteStream<RemoteUpdate<Partial>> implements AsyncIterable<Partial> {
   // Frames applied since the reader last took a record, and what closed in them: the record
   // itself is made when taken, so a reader slower than the network gets the latest state and
-  // the document is copied once per record rather than once per frame.
+  // the document is copied once per record rather than once per frame (and a long array only
+  // as often as the frames pay for its copy).
   private hasPending = false;
   private pendingCompleted: JsonPath[] = [];
   private lastUsage: unknown = undefined;
@@ -87,6 +88,14 @@ export class RemotePartialStream<T, Partial = DeepPartial<T>> extends RemoteStre
   protected takeRecord(): RemoteUpdate<Partial> | undefined {
     if (!this.hasPending) return undefined;
     const decoder = this.body.decoder;
+    // A long array is copied only once the frames since its last copy pay for it (the
+    // server's budget, see PatchDecoder.snapshot): until then its news wait in this record,
+    // which is due within an animation frame at the latest. The last state always comes.
+    if (!this.isRecordDue && !decoder.isEnded && !decoder.isSnapshotAffordable) {
+      this.holdRecord();
+      return undefined;
+    }
+    this.recordTaken();
     const value = decoder.value as Partial | undefined;
     const active = decoder.active;
     const completed = this.pendingCompleted;

@@ -11,6 +11,9 @@ export abstract class RemoteStream<Record> {
   protected failure: unknown = undefined;
   private hasReportedFailure = false;
   private waiters: (() => void)[] = [];
+  /** True when a record held back (a long array's copy, not yet paid for) is due now. */
+  protected isRecordDue = false;
+  private dueTimer: ReturnType<typeof setTimeout> | undefined = undefined;
 
   constructor(input: PatchInput, options: ReadOptions) {
     this.body = new PatchBodyReader(
@@ -51,6 +54,27 @@ export abstract class RemoteStream<Record> {
     );
   }
 
+  /**
+   * A record was held back to space out the copies of a long array: it becomes due within an
+   * animation frame (16 ms) even if no more frames come, so a pause in the stream never leaves
+   * the page behind. That is at most one forced copy per animation frame.
+   */
+  protected holdRecord(): void {
+    if (this.dueTimer !== undefined) return;
+    this.dueTimer = setTimeout(() => {
+      this.dueTimer = undefined;
+      this.isRecordDue = true;
+      this.wake();
+    }, 16);
+  }
+
+  /** A record was taken: nothing is held back any more. */
+  protected recordTaken(): void {
+    this.isRecordDue = false;
+    if (this.dueTimer !== undefined) clearTimeout(this.dueTimer);
+    this.dueTimer = undefined;
+  }
+
   protected finish(): void {
     this.isFinished = true;
     this.wake();
@@ -58,6 +82,7 @@ export abstract class RemoteStream<Record> {
 
   protected fail(error: unknown): void {
     if (this.isFinished || this.failure !== undefined) return;
+    this.recordTaken();
     this.failure = error;
     this.onFailure(error);
     this.wake();

@@ -3,19 +3,7 @@ import type { JsonPath } from "../json/json-path.js";
 import { toSchemaAdapter, type InferInput, type SchemaAdapter, type SchemaLike } from "../schema/schema-adapter.js";
 import type { DeepPartial } from "./deep-partial.js";
 import { ShapeTracker, type FieldState, type Progress } from "./shape-tracker.js";
-
-/**
- * How many array entries a stream's snapshot may copy per character read since the previous
- * one (arrays of up to about 500 items are always affordable). At 64, a 1,000-item array gets a
- * snapshot every 16 characters or so, a 16,000-item one every 250, when text comes faster than
- * that; at a model's real pace, every chunk gets one.
- */
-const COPIES_PER_CHARACTER = 64;
-/** And per millisecond since the previous one: about 1 ms of copying per second at most. */
-const COPIES_PER_MILLISECOND = 1000;
-// A snapshot that copies no more entries than this is always affordable: arrays of up to about
-// 500 items get one per chunk, however small the chunks.
-const SMALL_SNAPSHOT = 8 * COPIES_PER_CHARACTER;
+import { isSnapshotAffordable, STREAM_SNAPSHOT_BUDGET } from "./snapshot-budget.js";
 
 /** Options of {@link PartialParser}. */
 export interface PartialParserOptions {
@@ -84,19 +72,13 @@ export class PartialParser<Partial = unknown> {
   }
 
   /**
-   * True when a snapshot now costs little enough for the text read since the last one: at most
-   * {@link COPIES_PER_CHARACTER} copied array entries per character. Each snapshot copies the
-   * open arrays on the path being written (unchanged items are shared, but the array holding
-   * them is new); for a 16,000-item array, a snapshot per token made the copying grow with
-   * items × tokens. A stream takes a snapshot when one is affordable, so the copying stays
-   * linear in the text, and values of ordinary size still get one per chunk.
+   * True when a snapshot now costs little enough for the text read since the last one (or the
+   * time: see src/stream/snapshot-budget.ts). A stream takes a snapshot when one is affordable,
+   * so copying a long array stays linear in the text, and values of ordinary size still get
+   * one per chunk.
    */
   get isSnapshotAffordable(): boolean {
-    const cost = this.tracker.lastSnapshotCost;
-    if (cost <= SMALL_SNAPSHOT || cost <= COPIES_PER_CHARACTER * this.charactersSinceSnapshot) return true;
-    // Text that arrives slowly (a model streaming in real time) leaves the time to copy: the
-    // spacing is only for text that comes faster than its snapshots can be copied.
-    return cost <= COPIES_PER_MILLISECOND * (performance.now() - this.snapshotTime);
+    return isSnapshotAffordable(STREAM_SNAPSHOT_BUDGET, this.tracker.lastSnapshotCost, this.charactersSinceSnapshot, this.snapshotTime);
   }
 
   /** True when the partial value changed since the last snapshot. */
@@ -119,7 +101,7 @@ export class PartialParser<Partial = unknown> {
     this.charactersSinceSnapshot = 0;
     const value = this.tracker.snapshot() as Partial | undefined;
     // Only a costly snapshot needs its time (the clock is read once per such snapshot).
-    if (this.tracker.lastSnapshotCost > SMALL_SNAPSHOT) this.snapshotTime = performance.now();
+    if (this.tracker.lastSnapshotCost > STREAM_SNAPSHOT_BUDGET.small) this.snapshotTime = performance.now();
     return value;
   }
 

@@ -3,9 +3,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { splitAt } from "../json/test-support/feed.js";
+import { fingerprint, splitAt } from "../json/test-support/feed.js";
 import { jsonSchema } from "../schema/schema-adapter.js";
 import { iterableStream } from "../stream/iterable-stream.js";
+import { createPartialParser } from "../stream/partial-parser.js";
 import { partialStream } from "../stream/partial-stream.js";
 import { fieldState } from "../stream/field-state.js";
 import { chunkSource } from "../stream/test-support/sources.js";
@@ -87,6 +88,60 @@ describe("patch encoder and decoder", () => {
         expect(decoder.truncated()).toBeUndefined();
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it("long arrays, a frame per chunk: snapshot() spaces out the copies, and every snapshot is the writer's at some frame, never mutated, closed items keep identity, the last is the answer", () => {
+    // Over 64 items, sealing after every frame would copy the array after every frame (items ×
+    // frames); snapshot() seals only once the frames since pay for the copy. The
+    // writer here is the bare parser, a frame after every chunk, with nothing spaced out on
+    // its side, so all of the spacing is the reader's.
+    const Row = z.object({ id: z.number().int(), name: z.string(), tags: z.array(z.string()) });
+    const Rows = z.object({ title: z.string(), rows: z.array(Row) });
+    const row = fc.record({ id: fc.integer(), name: fc.string({ maxLength: 6 }), tags: fc.array(fc.string({ maxLength: 3 }), { maxLength: 2 }) });
+    const long = fc.record({ title: fc.string({ maxLength: 6 }), rows: fc.array(row, { minLength: 100, maxLength: 300 }) });
+    fc.assert(
+      fc.property(long, fc.integer({ min: 1, max: 8 }), (value, size) => {
+        const json = JSON.stringify(value);
+        const parser = createPartialParser(Rows);
+        const encoder = new PatchEncoder("partial");
+        const decoder = new PatchDecoder();
+        readLines(decoder, encoder.header());
+        const rowsOf = (snapshot: unknown) => (snapshot as { rows?: unknown[] } | undefined)?.rows ?? [];
+        const shown: { value: unknown; rows: unknown[]; print: string }[] = [];
+        const broken: string[] = [];
+        let frames = 0;
+        for (let at = 0; at < json.length; at += size) {
+          parser.write(json.slice(at, at + size));
+          if (!parser.hasChanged && !parser.hasCompleted) continue;
+          const server = parser.update().value;
+          encoder.update({ value: server });
+          readLines(decoder, encoder.flush());
+          frames++;
+          const snapshot = decoder.snapshot();
+          const previous = shown.at(-1);
+          if (snapshot === previous?.value) continue;
+          const print = fingerprint(snapshot);
+          if (print !== fingerprint(server)) broken.push(`frame ${frames}: a new snapshot that is not the writer's`);
+          if (previous !== undefined) {
+            const before = previous.rows;
+            const rows = rowsOf(snapshot);
+            for (let item = 0; item < before.length - 1; item++) if (rows[item] !== before[item]) broken.push(`frame ${frames}: item ${item} lost its identity`);
+          }
+          shown.push({ value: snapshot, rows: [...rowsOf(snapshot)], print });
+        }
+        readLines(decoder, encoder.finish(parser.end()));
+        expect(decoder.snapshot()).toEqual(value);
+        // Nothing shown was changed afterwards.
+        for (const [index, then] of shown.entries()) {
+          const rows = rowsOf(then.value);
+          if (rows.length !== then.rows.length || rows.some((item, at) => item !== then.rows[at]) || fingerprint(then.value) !== then.print) broken.push(`snapshot ${index}: mutated after it was shown`);
+        }
+        expect(broken.slice(0, 5)).toEqual([]);
+        // The spacing is there: fewer copies than frames once the array is long.
+        expect(shown.length).toBeLessThan(frames);
+      }),
+      { numRuns: 25, endOnFailure: true },
     );
   });
 

@@ -3,6 +3,7 @@
 import { TransportError } from "../errors/transport-error.js";
 import type { FormworkError } from "../errors/formwork-error.js";
 import { formatJsonPath, type JsonPath } from "../json/json-path.js";
+import { isSnapshotAffordable, type SnapshotBudget } from "../stream/snapshot-budget.js";
 import { decodeError } from "./error-codec.js";
 import { PATCH_VERSION, type PatchStreamKind } from "./protocol.js";
 
@@ -26,6 +27,17 @@ export interface DecodedFrame {
 type Container = Record<string, unknown> | unknown[];
 
 /**
+ * How often {@link PatchDecoder.snapshot} copies a long array: the server's budget (see
+ * src/stream/snapshot-budget.ts) scaled to the reader's work. The reader spends about 0.2 µs
+ * per character of frames (a JSON.parse and a path walk, no tokenizer, no schema), about what
+ * 64 copied entries cost, so it allows 8 per character (about a tenth more work) where the
+ * server allows 64. Arrays of up to 64 items are copied after every frame; a 1,000-item array
+ * every 125 characters or so, when frames come faster than that (at a model's real pace,
+ * frames 50 ms apart, the time allows a copy after every frame for arrays up to 50,000 items).
+ */
+const READER_SNAPSHOT_BUDGET: SnapshotBudget = { copiesPerCharacter: 8, copiesPerMillisecond: 1000, small: 64 };
+
+/**
  * Reads a patch stream line by line. `read(line)` (without its newline) returns what the frame
  * said, or undefined for the header and heartbeats; it throws TransportError for a line that
  * breaks the protocol. `value`, `progress`, `active` and `attempt` are the state after it.
@@ -42,11 +54,38 @@ export class PatchDecoder {
    * The document as a snapshot: never changed afterwards, sharing every subtree that did not
    * change since the previous read. Reading it seals the document: frames applied before the
    * next read copy what they change once (path copying), however many frames that is, so a
-   * reader that looks less often than frames arrive pays less.
+   * reader that looks less often than frames arrive pays less. A reader that shows every frame
+   * reads {@link snapshot} instead, which spaces out the copies of a long array.
    */
   get value(): unknown {
+    if (this.copied > READER_SNAPSHOT_BUDGET.small) this.sealTime = performance.now();
+    this.copied = 0;
+    this.characters = 0;
     this.fresh = new Set();
-    return this.document;
+    return (this.shown = this.document);
+  }
+
+  /**
+   * True when sealing the document now costs little enough for the frames read since the last
+   * seal. The cost of a seal is the copying it causes: the next frame copies each container on
+   * its path once, and an array costs a pointer per item, so for a long array (over about 500
+   * items) a seal after every frame makes the copying grow with items × frames. The budget is
+   * the server's (partialStream's rule 7, src/stream/snapshot-budget.ts): copies per character
+   * of the frames since, or per millisecond.
+   */
+  get isSnapshotAffordable(): boolean {
+    return isSnapshotAffordable(READER_SNAPSHOT_BUDGET, this.copied, this.characters, this.sealTime);
+  }
+
+  /**
+   * The document as a snapshot when one is affordable ({@link isSnapshotAffordable}) or the
+   * stream has ended; otherwise the previous snapshot, unchanged, until enough frames have come
+   * to pay for the copy. The snapshots of a long array are spaced out as on the server, so a
+   * reader that looks after every frame stays linear in the answer's length; each snapshot it
+   * gets deep-equals the writer's after some frame, and the last is the writer's last.
+   */
+  snapshot(): unknown {
+    return this.isEnded || this.isSnapshotAffordable ? this.value : this.shown;
   }
   progress = { done: 0, total: 0, ratio: 0 };
   active: JsonPath | undefined = undefined;
@@ -58,6 +97,12 @@ export class PatchDecoder {
   private line = "";
   private readonly paths: JsonPath[] = [[]];
   private fresh = new Set<object>();
+  // The last sealed document, and what the copying since the seal cost (array entries; an
+  // object counts as one: its keys are the schema's), over how many characters of frames.
+  private shown: unknown = undefined;
+  private copied = 0;
+  private characters = 0;
+  private sealTime = 0;
 
   read(line: string): DecodedFrame | undefined {
     this.lineNumber++;
@@ -68,6 +113,7 @@ export class PatchDecoder {
     }
     if (line.trim() === "") return undefined; // a heartbeat
     if (this.isEnded) throw this.malformed("a line after the stream's last operation");
+    this.characters += line.length;
     let ops: unknown;
     try {
       ops = JSON.parse(line);
@@ -130,6 +176,7 @@ export class PatchDecoder {
           if (typeof op[1] !== "number") throw this.malformed("an attempt needs its number");
           attempt = this.attempt = op[1];
           this.document = undefined;
+          this.copied = 0; // an empty document: the next snapshot costs nothing
           this.active = undefined;
           this.progress = { done: 0, total: 0, ratio: 0 };
           completed.length = 0;
@@ -218,6 +265,7 @@ export class PatchDecoder {
     if (typeof value !== "object" || value === null) throw this.malformed(`nothing holds ${formatJsonPath(path.slice(0, depth + 1))}`);
     if (this.fresh.has(value)) return value as Container;
     const copy = Array.isArray(value) ? value.slice() : { ...(value as Record<string, unknown>) };
+    this.copied += Array.isArray(copy) ? copy.length : 1;
     this.fresh.add(copy);
     return copy;
   }
