@@ -270,26 +270,36 @@ export function createStructuredCompletions<Mode extends string>(
     return () => (loading ??= toProviderMessages(form, transport.provider, messages, { signal }));
   }
 
-  // The answer text of a request whose body is built from the messages, once their media is
-  // loaded. When loading fails no request is made: the attempt's record is settled here instead.
-  function textOf(
+  // One attempt: its record, and its answer text from a request built from the call's messages
+  // (once their media is loaded) and the feedback so far. Aborting `cancel` closes the request
+  // at once, whatever its reader is doing. When loading media fails no request is made: the
+  // record is settled here instead.
+  function openAttempt(
     call: ReturnType<typeof split>,
-    record: () => AttemptRecord,
-    build: (messages: Record<string, unknown>[]) => Record<string, unknown>,
-    run: (body: Record<string, unknown>) => AsyncIterable<string>,
-  ): AsyncIterable<string> {
+    schema: RequestSchema,
+    hooks: Hooks,
+    attempt: number,
+    feedback: readonly Record<string, unknown>[],
+    partial: () => unknown,
+  ): { record: AttemptRecord; cancel: AbortController; source: AsyncIterable<string> } {
+    const record = new AttemptRecord(attempt, schema.name, requestedModel(call.rest));
+    const cancel = new AbortController();
+    const signal = AbortSignal.any([call.signal, cancel.signal]);
+    const build = (messages: Record<string, unknown>[]) => protocol.buildRequest({ ...call.rest, messages: [...messages, ...feedback] }, mode, schema);
+    const run = (body: Record<string, unknown>) => answerText({ transport, body, channel, record, hooks, signal, maxTransportRetries: call.maxTransportRetries, http: call.http, partial });
     const media = call.media;
-    if (media === undefined) return run(build(call.messages));
-    return (async function* () {
+    if (media === undefined) return { record, cancel, source: run(build(call.messages)) };
+    const source = (async function* () {
       let body: Record<string, unknown>;
       try {
         body = build(await media());
       } catch (error) {
-        record().markSettled();
+        record.markSettled();
         throw error;
       }
       yield* run(body);
     })();
+    return { record, cancel, source };
   }
 
   const requestedModel = (body: Record<string, unknown>) => (typeof body["model"] === "string" ? body["model"] : undefined);
@@ -319,19 +329,11 @@ export function createStructuredCompletions<Mode extends string>(
           });
     return new StructuredStream<unknown, unknown>(
       (attempt, feedback) => {
-        // The model is known before the body is built (media may still be loading).
-        const record = new AttemptRecord(attempt, schema.name, requestedModel(call.rest));
-        // Cancelling the call closes this attempt's request at once; an invalid answer does not
-        // (its tail still holds the usage).
-        const cancel = new AbortController();
-        const signal = AbortSignal.any([call.signal, cancel.signal]);
-        // The source reads the stream's last partial when the provider cuts the answer short.
-        const source = textOf(
-          call,
-          () => record,
-          (messages) => protocol.buildRequest({ ...call.rest, messages: [...messages, ...feedback] }, mode, schema),
-          (body) => answerText({ transport, body, channel, record, hooks, signal, maxTransportRetries: call.maxTransportRetries, http: call.http, partial: () => stream.partial }),
-        );
+        // The model is known before the body is built (media may still be loading). Cancelling
+        // the call closes this attempt's request at once; an invalid answer does not (its tail
+        // still holds the usage). The source reads the stream's last partial when the provider
+        // cuts the answer short.
+        const { record, cancel, source } = openAttempt(call, schema, hooks, attempt, feedback, () => stream.partial);
         const stream = partialStream(call.model.schema, source, { ...readOptions, ...call.streamSignal }) as PartialStream<unknown, unknown>;
         return { stream, record, cancel: (reason: unknown) => cancel.abort(reason) };
       },
@@ -446,19 +448,11 @@ export function createStructuredCompletions<Mode extends string>(
           });
     return new IterableCall<unknown, unknown>(
       (attempt, feedback) => {
-        const record = new AttemptRecord(attempt, schema.name, requestedModel(call.rest));
         // The transport still retries (429, 5xx, a dropped connection) before any output.
         // Cancelling (abort(), or break, which aborts) closes the request at once: the source is
         // an async generator that, suspended while the server is silent, would see its return()
         // only at the next chunk.
-        const cancel = new AbortController();
-        const signal = AbortSignal.any([call.signal, cancel.signal]);
-        const source = textOf(
-          call,
-          () => record,
-          (messages) => protocol.buildRequest({ ...call.rest, messages: [...messages, ...feedback] }, mode, schema),
-          (body) => answerText({ transport, body, channel, record, hooks, signal, maxTransportRetries: call.maxTransportRetries, http: call.http, partial: () => undefined }),
-        );
+        const { record, cancel, source } = openAttempt(call, schema, hooks, attempt, feedback, () => undefined);
         const stream = items(source);
         const abort = stream.abort.bind(stream);
         stream.abort = (reason?: unknown) => {
