@@ -14,7 +14,7 @@ import OpenAI from "openai";
 import { z } from "zod";
 import { fromProvider, memoryResults, runBatch, type BatchItem } from "../src/index.js";
 import { bullmqQueue } from "../src/batch/index.js";
-import { freePort, startRedis } from "../src/batch/test-support/redis-server.js";
+import { freePort, startRedisServer } from "../src/testing/redis-server.js";
 import { startModelServer } from "../src/testing/index.js";
 import { formatMs, formatRatio, markdownTable } from "./measure.js";
 
@@ -103,7 +103,7 @@ async function oneMachine(Schema: z.ZodType, label: string): Promise<string> {
 }
 
 async function workers(): Promise<string> {
-  const redis = await startRedis();
+  const redis = await startRedisServer();
   const server = await serveInChild(50);
   try {
     const times: number[] = [];

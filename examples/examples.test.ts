@@ -136,8 +136,8 @@ describe("the providers example", () => {
 
 describe("the batch example", () => {
   it("runs the documents, resumes with nothing left to do, and runs on three queue workers (a real redis-server)", async () => {
-    const { startRedis } = await import("../src/batch/test-support/redis-server.js");
-    const redis = await startRedis();
+    const { startRedisServer } = await import("../src/testing/redis-server.js");
+    const redis = await startRedisServer();
     try {
       const output = captured();
       // 1,000 by default; fewer here, to spare the shared machine.

@@ -132,8 +132,8 @@ describe("formwork batch run", () => {
   });
 
   it("--queue: the run puts the items on Redis and a `batch worker` (which reads the run's model, prompt and schema from Redis) does them", async () => {
-    const { startRedis } = await import("../batch/test-support/redis-server.js");
-    const redis = await startRedis();
+    const { startRedisServer } = await import("../testing/redis-server.js");
+    const redis = await startRedisServer();
     try {
       const worker = start(["worker", "--queue", redis.url, "--queue-name", "cli", "--concurrency", "4"]);
       const result = await cli(["run", "--input", "items.jsonl", "--queue", redis.url, "--queue-name", "cli", ...common("queued.jsonl")]);

@@ -8,7 +8,7 @@ import { startModelServer, type ModelServer } from "../../testing/model-server.j
 import { memoryResults, type BatchItem } from "../batch-result.js";
 import { runBatch } from "../run-batch.js";
 import { faultingClient, INVOICE_SCHEMA } from "../test-support/faulting-client.js";
-import { freePort, startRedis } from "../test-support/redis-server.js";
+import { freePort, startRedisServer } from "../../testing/redis-server.js";
 import { bullmqQueue } from "./bullmq-queue.js";
 import { connectRedis } from "./redis-connection.js";
 
@@ -38,7 +38,7 @@ function expectEachOnce(ids: readonly string[], expected: readonly string[]): vo
 }
 
 beforeAll(async () => {
-  redis = await startRedis();
+  redis = await startRedisServer();
   server = await startModelServer({
     tokensPerSecond: 80,
     // Records which item each request was for; answers nothing itself.
