@@ -4,11 +4,13 @@
 //              deltas: the least a client can do.
 //   bare-fetch the same over fetch.
 //   formwork   fromProvider(...).chat.completions.createPartial, every partial read, the final
-//              value validated.
+//              value validated; sent with fetch.
+//   formwork-node  the same, sent with formwork/node's nodeHttpClient().
 import { request } from "node:http";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fromProvider } from "../src/client/index.js";
 import { LOAD_ANSWER, LoadSchema } from "./load-answer.js";
+import { nodeHttpClient } from "../src/node/index.js";
 
 const [client = "formwork", streamsText = "100", url = ""] = process.argv.slice(2);
 const streams = Number(streamsText);
@@ -94,7 +96,8 @@ async function bareFetch(base: string): Promise<StreamResult> {
   return { partials: 0, reads, ms: performance.now() - started };
 }
 
-const formworkClient = fromProvider({ provider: "offline", baseURL: url, apiKey: "load", mode: "tools" });
+// "formwork" sends with fetch (the default); "formwork-node" with formwork/node's nodeHttpClient.
+const formworkClient = fromProvider({ provider: "offline", baseURL: url, apiKey: "load", mode: "tools", ...(client === "formwork-node" ? { httpClient: nodeHttpClient() } : {}) });
 const expected = JSON.stringify(LoadSchema.parse(JSON.parse(LOAD_ANSWER)));
 
 async function formwork(): Promise<StreamResult> {

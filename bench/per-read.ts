@@ -73,7 +73,7 @@ async function bare(): Promise<void> {
 
 // The answer's text per read, through formwork's transport.
 async function* transportTexts(): AsyncGenerator<string> {
-  for await (const batch of readSseJson(body(), { service: "per-read" })) {
+  for await (const batch of readSseJson(body().getReader(), { service: "per-read" })) {
     let text = "";
     for (const chunk of batch) for (const event of decodeChatChunk(chunk, "per-read")) if (event.type === "tool-delta") text += event.text;
     if (text !== "") yield text;

@@ -12,6 +12,7 @@ import { IdleWatch, withDeadline, type HttpOptions } from "../http/deadlines.js"
 import { MAX_TIMER_MS } from "../http/retry-after.js";
 import type { Redactor } from "../http/redactor.js";
 import { NO_USAGE, type Usage, type WireEvent } from "../providers/wire-event.js";
+import { GIVES_STRINGS } from "../stream/text-source.js";
 import type { Completion } from "./completion.js";
 import type { Hooks } from "./hooks.js";
 
@@ -128,25 +129,21 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** What one network read brought: the wire events, and the answer text they carry. */
+export interface AttemptBatch {
+  readonly events: readonly WireEvent[];
+  readonly text: string;
+}
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
 /**
  * The text of the answer, as it arrives. Ends with the provider's own ending as a typed error.
  * Closing it early does not cancel the request (an invalid answer's tail still holds the
  * usage): a caller that cancels aborts `signal`, which closes the request at once.
  */
 export function answerText(options: AttemptOptions): AsyncIterableIterator<string, undefined> {
-  // By hand rather than a generator over the events: each read then costs one `then`, not a
-  // generator's await and yield on top of the events' own.
-  const events = attemptEvents(options);
-  const onBatch = (next: IteratorResult<{ readonly text: string }, void>): IteratorResult<string, undefined> | Promise<IteratorResult<string, undefined>> => {
-    if (next.done === true) return { done: true, value: undefined };
-    return next.value.text === "" ? events.next().then(onBatch) : { done: false, value: next.value.text };
-  };
-  const iterator: AsyncIterableIterator<string, undefined> = {
-    next: () => events.next().then(onBatch),
-    return: () => events.return(undefined).then(() => ({ done: true, value: undefined })),
-    [Symbol.asyncIterator]: () => iterator,
-  };
-  return iterator;
+  return new AttemptReader<string>(options, false);
 }
 
 /**
@@ -154,106 +151,273 @@ export function answerText(options: AttemptOptions): AsyncIterableIterator<strin
  * for the attempt's channel (joined: one delta per network read rather than per token). The
  * record is kept up to date; the ending is the provider's own, as a typed error.
  */
-export async function* attemptEvents(options: AttemptOptions): AsyncGenerator<{ readonly events: readonly WireEvent[]; readonly text: string }> {
-  const { transport, record, hooks } = options;
-  // Our own controller, so that leaving early (break, abort, an error) closes the request.
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(options.signal.reason);
-  if (options.signal.aborted) onAbort();
-  else options.signal.addEventListener("abort", onAbort, { once: true });
-  let chunks: AsyncIterator<readonly unknown[]> | undefined;
-  // The request of the current try: its decoder, idle deadline and byte budget.
-  let decode: ((chunk: unknown) => WireEvent[]) | undefined;
-  let idle: IdleWatch | undefined;
-  let budget: ByteBudget | undefined;
-  let isOver = false;
-  let removeLink: (() => void) | undefined;
-  try {
-    for (let retry = 0; ; retry++) {
-      hooks.emit("completion:kwargs", { attempt: record.attempt, body: options.body });
-      let hasOutput = false;
-      // Each request has its own controller (a child of the attempt's): the outer finally, or a
-      // cancellation, closes it through the attempt's.
-      const request = new AbortController();
-      const onCancel = () => request.abort(controller.signal.reason);
-      controller.signal.addEventListener("abort", onCancel, { once: true });
-      removeLink = () => controller.signal.removeEventListener("abort", onCancel);
-      const decodeChunk = (decode = transport.decoder());
-      const bytes = (budget = new ByteBudget(options.http.maxLength, transport.provider));
+export function attemptEvents(options: AttemptOptions): AsyncIterableIterator<AttemptBatch, undefined> {
+  return new AttemptReader<AttemptBatch>(options, true);
+}
+
+/**
+ * An attempt, read by hand rather than by an async generator: under load a stream's cost is
+ * what each network read costs, and a read here is the transport's promise, one `then` and the
+ * reader's own promise. Sending, retrying and ending are the rare steps and may take their
+ * time; the read in between is synchronous work. It behaves as the generator it replaces: one
+ * read at a time (a second `next()` waits for the first), `return()` waits for a pending read
+ * and then ends the attempt (reading the tail of an unfinished answer for its usage, unless the
+ * call was cancelled), and the record is settled on every way out.
+ */
+class AttemptReader<R> implements AsyncIterableIterator<R, undefined> {
+  // Our own controller, so that leaving early (return, abort, an error) closes the request.
+  private readonly controller = new AbortController();
+  private readonly onAbort = () => this.controller.abort(this.options.signal.reason);
+  private retry = 0;
+  // The request of the current try: its controller, decoder, idle deadline, byte budget, chunks.
+  private request: AbortController | undefined;
+  private removeLink: (() => void) | undefined;
+  private decode: ((chunk: unknown) => WireEvent[]) | undefined;
+  private idle: IdleWatch | undefined;
+  private budget: ByteBudget | undefined;
+  private chunks: AsyncIterator<readonly unknown[]> | undefined;
+  // The current request's read handlers (made once a request): a read settling late, after an
+  // idle deadline or a retry moved on, finds another `chunks` and is ignored.
+  private onRead: (next: IteratorResult<readonly unknown[]>) => void = () => undefined;
+  private onReadError: (error: unknown) => void = () => undefined;
+  private isReading = false;
+  private hasOutput = false;
+  private chunkCount = 0;
+  // The forced tool's placeholder was handed on: the next read completes the attempt.
+  private isTailShown = false;
+  // The stream was read to its end (nothing left to read for the usage).
+  private isOver = false;
+  private closing: Promise<void> | undefined;
+  // The pending next(): its promise and settlers.
+  private current: Promise<IteratorResult<R, undefined>> | undefined;
+  private resolveRead: ((result: IteratorResult<R, undefined>) => void) | undefined;
+  private rejectRead: ((error: unknown) => void) | undefined;
+
+  constructor(
+    private readonly options: AttemptOptions,
+    /** Hands on every batch with its events; else only the text, skipping reads without any. */
+    private readonly keepsEvents: boolean,
+  ) {
+    if (options.signal.aborted) this.onAbort();
+    else options.signal.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  /** Text only (no events) is strings only: the stream layer reads it as it is. */
+  get [GIVES_STRINGS](): boolean {
+    return !this.keepsEvents;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<R, undefined>> {
+    if (this.closing !== undefined) return this.closing.then(() => DONE);
+    // One read at a time, as a generator queues them.
+    if (this.current !== undefined) return this.current.then(() => this.next(), () => this.next());
+    const read = new Promise<IteratorResult<R, undefined>>((resolve, reject) => {
+      this.resolveRead = resolve;
+      this.rejectRead = reject;
+    });
+    this.current = read;
+    if (this.isTailShown) this.complete();
+    else this.pull();
+    return read;
+  }
+
+  return(): Promise<IteratorResult<R, undefined>> {
+    const pending = this.current ?? Promise.resolve(DONE);
+    return pending.then(
+      () => (this.closing ?? this.finish(undefined)).then(() => DONE),
+      () => (this.closing ?? this.finish(undefined)).then(() => DONE),
+    );
+  }
+
+  // Reads on: opens a request first when there is none (the first, or a retry's).
+  private readonly pull = (): void => {
+    const chunks = this.chunks;
+    if (chunks === undefined) {
+      let sent: Promise<void>;
       try {
-        const call = { signal: request.signal, budget: bytes };
-        const close = (error: unknown) => request.abort(error);
-        chunks = (await withDeadline(transport.send(options.body, call), "headersTimeout", options.http.headersTimeout, transport.provider, close))[Symbol.asyncIterator]();
-        idle = new IdleWatch(options.http.idleTimeout, transport.provider, close);
-        let chunkCount = 0;
-        for (let next = await nextOf(chunks, idle); next.done !== true; next = await nextOf(chunks, idle)) {
-          if (next.value.length === 0) continue; // bytes that completed no chunk: alive, nothing to read
-          const events: WireEvent[] = [];
-          let text = "";
-          for (const chunk of next.value) {
-            chunkCount++;
-            for (const event of decodeChunk(chunk)) {
-              text += take(event, options.channel, record, bytes) ?? "";
-              hasOutput ||= event.type === "content-delta" || event.type === "tool-delta";
-              events.push(event);
-            }
-          }
-          yield { events, text };
-        }
-        idle.stop();
-        // A 200 that carried nothing at all is the server's failure, not an answer to ask again for.
-        if (chunkCount === 0) throw new ProviderError({ message: `${transport.provider} answered with an empty stream (no events)`, provider: transport.provider, isRetryable: false });
-        // Anthropic's forced tool with empty arguments: `input: {}` at the start and no delta.
-        const tail = flushPlaceholder(options.channel, record);
-        if (tail !== undefined) yield { events: [], text: tail };
-        isOver = true;
-        break;
-      } catch (thrown) {
-        idle?.stop();
-        if (controller.signal.aborted) throw abortErrorOf(controller.signal.reason);
-        // A deadline that fired shows as the transport's own abort error: the deadline is the news.
-        const failure = FormworkError.isInstance(request.signal.reason) ? request.signal.reason : thrown;
-        // An SDK raises a stream's error event itself: the truncation reported before it is kept too.
-        const error = transport.redactor.error(ProviderError.isInstance(failure) ? withFinishReason(failure, record.finishReason) : failure);
-        // A request a deadline closed has no tail to read.
-        if (request.signal.aborted) chunks = undefined;
-        hooks.emit("completion:error", { attempt: record.attempt, error });
-        // 429, 5xx, a dropped connection, a stall: asked again while nothing was shown (after
-        // output, a new request would show the user a second beginning), and never past the
-        // Retry-After cap: a longer wait fails at once with retryAfterMs set.
-        if (!hasOutput && ProviderError.isInstance(error) && error.isRetryable && retry < options.maxTransportRetries && (error.retryAfterMs ?? 0) <= options.http.maxRetryAfter) {
-          request.abort("retrying");
-          removeLink?.();
-          chunks = undefined;
-          await sleep(backoffMs(retry, error.retryAfterMs), controller.signal);
-          continue;
-        }
-        throw error;
+        sent = this.send();
+      } catch (error) {
+        void this.finish(error);
+        return;
       }
+      sent.then(this.pull, this.onFailure);
+      return;
     }
-    hooks.emit("completion:response", { attempt: record.attempt, completion: record.completion() });
-    if (record.refusal !== "") throw new RefusalError({ refusal: record.refusal, provider: transport.provider, usage: record.usage });
-    if (record.finishReason === "length") {
-      throw new IncompleteOutputError({ finishReason: "length", partial: options.partial(), text: record.text, usage: record.usage });
+    this.isReading = true;
+    this.idle?.begin();
+    chunks.next().then(this.onRead, this.onReadError);
+  };
+
+  // Opens one request: the hooks hear of it, and its headers come within headersTimeout.
+  private send(): Promise<void> {
+    const { transport, hooks, record } = this.options;
+    hooks.emit("completion:kwargs", { attempt: record.attempt, body: this.options.body });
+    this.hasOutput = false;
+    this.chunkCount = 0;
+    // Each request has its own controller (a child of the attempt's): ending the attempt, or a
+    // cancellation, closes it through the attempt's.
+    const request = (this.request = new AbortController());
+    const controller = this.controller;
+    const onCancel = () => request.abort(controller.signal.reason);
+    controller.signal.addEventListener("abort", onCancel, { once: true });
+    this.removeLink = () => controller.signal.removeEventListener("abort", onCancel);
+    this.decode = transport.decoder();
+    const budget = (this.budget = new ByteBudget(this.options.http.maxLength, transport.provider));
+    const close = (error: unknown) => request.abort(error);
+    return withDeadline(transport.send(this.options.body, { signal: request.signal, budget }), "headersTimeout", this.options.http.headersTimeout, transport.provider, close).then((iterable) => {
+      const chunks = iterable[Symbol.asyncIterator]();
+      this.chunks = chunks;
+      this.idle = new IdleWatch(this.options.http.idleTimeout, transport.provider, (error) => {
+        close(error);
+        if (this.chunks === chunks && this.isReading) this.onFailure(error);
+      });
+      this.onRead = (next) => {
+        if (this.chunks === chunks && this.isReading) this.take(next);
+      };
+      this.onReadError = (error) => {
+        if (this.chunks === chunks && this.isReading) this.onFailure(error);
+      };
+    });
+  }
+
+  // One read's batch: decoded, applied to the record, and handed on (or read on past a batch
+  // that carries nothing for this reader).
+  private take(next: IteratorResult<readonly unknown[]>): void {
+    this.isReading = false;
+    this.idle?.end();
+    try {
+      if (next.done === true) return this.endOfStream();
+      if (next.value.length === 0) return this.pull(); // bytes that completed no chunk: alive, nothing to read
+      const { channel, record } = this.options;
+      const decode = this.decode as (chunk: unknown) => WireEvent[];
+      const budget = this.budget as ByteBudget;
+      const events: WireEvent[] | undefined = this.keepsEvents ? [] : undefined;
+      let text = "";
+      for (const chunk of next.value) {
+        this.chunkCount++;
+        for (const event of decode(chunk)) {
+          text += take(event, channel, record, budget) ?? "";
+          if (!this.hasOutput) this.hasOutput = event.type === "content-delta" || event.type === "tool-delta";
+          events?.push(event);
+        }
+      }
+      if (events !== undefined) return this.deliver({ events, text } as R);
+      if (text === "") return this.pull();
+      this.deliver(text as R);
+    } catch (error) {
+      this.onFailure(error);
     }
-    if (record.isFiltered) {
-      throw new ContentFilterError({ provider: transport.provider, finishReason: record.finishReason ?? "content_filter", text: record.text, partial: options.partial(), usage: record.usage });
+  }
+
+  private deliver(value: R): void {
+    const resolve = this.resolveRead;
+    this.current = this.resolveRead = this.rejectRead = undefined;
+    resolve?.({ done: false, value });
+  }
+
+  // The body ended: an empty 200 is the server's failure; Anthropic's forced tool with empty
+  // arguments (`input: {}` at the start and no delta) is handed on before the attempt completes.
+  private endOfStream(): void {
+    this.idle?.stop();
+    const provider = this.options.transport.provider;
+    // A 200 that carried nothing at all is the server's failure, not an answer to ask again for.
+    if (this.chunkCount === 0) throw new ProviderError({ message: `${provider} answered with an empty stream (no events)`, provider, isRetryable: false });
+    const tail = flushPlaceholder(this.options.channel, this.options.record);
+    if (tail === undefined) return this.complete();
+    this.isTailShown = true;
+    this.deliver((this.keepsEvents ? { events: [], text: tail } : tail) as R);
+  }
+
+  // The stream was read whole: the response is reported, and the provider's own ending (a
+  // refusal, a cut, a filter) is the attempt's error.
+  private complete(): void {
+    this.isTailShown = false;
+    this.isOver = true;
+    const { transport, record, hooks } = this.options;
+    try {
+      hooks.emit("completion:response", { attempt: record.attempt, completion: record.completion() });
+      if (record.refusal !== "") throw new RefusalError({ refusal: record.refusal, provider: transport.provider, usage: record.usage });
+      if (record.finishReason === "length") throw new IncompleteOutputError({ finishReason: "length", partial: this.options.partial(), text: record.text, usage: record.usage });
+      if (record.isFiltered) throw new ContentFilterError({ provider: transport.provider, finishReason: record.finishReason ?? "content_filter", text: record.text, partial: this.options.partial(), usage: record.usage });
+    } catch (error) {
+      void this.finish(error);
+      return;
     }
-  } finally {
-    // Stopped early on an invalid answer (not cancelled): the usage still matters, and it comes
-    // after the answer. Read the tail for it, but close at the first further text: a model still
-    // writing is not waited for.
-    if (!isOver && chunks !== undefined && decode !== undefined && budget !== undefined && !controller.signal.aborted) {
-      idle?.stop();
-      const tailIdle = new IdleWatch(options.http.idleTimeout, transport.provider, (error) => controller.abort(error));
-      const isWhole = await readTail(chunks, tailIdle, decode, record, budget).catch(() => false);
-      tailIdle.stop();
-      if (isWhole) hooks.emit("completion:response", { attempt: record.attempt, completion: record.completion() });
+    void this.finish(undefined);
+  }
+
+  // A request failed (before or while reading): asked again when that may help, else the end.
+  private readonly onFailure = (thrown: unknown): void => {
+    this.isReading = false;
+    this.idle?.stop();
+    const { transport, hooks, record } = this.options;
+    const controller = this.controller;
+    try {
+      if (controller.signal.aborted) throw abortErrorOf(controller.signal.reason);
+      const request = this.request as AbortController;
+      // A deadline that fired shows as the transport's own abort error: the deadline is the news.
+      const failure = FormworkError.isInstance(request.signal.reason) ? request.signal.reason : thrown;
+      // An SDK raises a stream's error event itself: the truncation reported before it is kept too.
+      const error = transport.redactor.error(ProviderError.isInstance(failure) ? withFinishReason(failure, record.finishReason) : failure);
+      // A request a deadline closed has no tail to read.
+      if (request.signal.aborted) this.chunks = undefined;
+      hooks.emit("completion:error", { attempt: record.attempt, error });
+      // 429, 5xx, a dropped connection, a stall: asked again while nothing was shown (after
+      // output, a new request would show the user a second beginning), and never past the
+      // Retry-After cap: a longer wait fails at once with retryAfterMs set.
+      if (!this.hasOutput && ProviderError.isInstance(error) && error.isRetryable && this.retry < this.options.maxTransportRetries && (error.retryAfterMs ?? 0) <= this.options.http.maxRetryAfter) {
+        request.abort("retrying");
+        this.removeLink?.();
+        this.chunks = undefined;
+        const wait = backoffMs(this.retry++, error.retryAfterMs);
+        sleep(wait, controller.signal).then(this.pull, (abort: unknown) => void this.finish(abort));
+        return;
+      }
+      throw error;
+    } catch (error) {
+      void this.finish(error);
     }
-    options.signal.removeEventListener("abort", onAbort);
-    controller.abort("the attempt ended");
-    removeLink?.();
-    record.markSettled();
+  };
+
+  // The attempt ends (once), with `error` or cleanly. Stopped early on an invalid answer (not
+  // cancelled): the usage still matters, and it comes after the answer, so the tail is read for
+  // it, closing at the first further text (a model still writing is not waited for). Then the
+  // request is closed, the record settled, and the pending read told.
+  private finish(error: unknown): Promise<void> {
+    if (this.closing !== undefined) return this.closing;
+    const { transport, record, hooks } = this.options;
+    const controller = this.controller;
+    const closing = (async () => {
+      let outcome = error;
+      try {
+        const { chunks, decode, budget } = this;
+        if (!this.isOver && chunks !== undefined && decode !== undefined && budget !== undefined && !controller.signal.aborted) {
+          this.idle?.stop();
+          const tailIdle = new IdleWatch(this.options.http.idleTimeout, transport.provider, (idleError) => controller.abort(idleError));
+          const isWhole = await readTail(chunks, tailIdle, decode, record, budget).catch(() => false);
+          tailIdle.stop();
+          if (isWhole) hooks.emit("completion:response", { attempt: record.attempt, completion: record.completion() });
+        }
+      } catch (hookError) {
+        outcome = hookError;
+      } finally {
+        this.options.signal.removeEventListener("abort", this.onAbort);
+        controller.abort("the attempt ended");
+        this.removeLink?.();
+        record.markSettled();
+      }
+      const resolve = this.resolveRead;
+      const reject = this.rejectRead;
+      this.current = this.resolveRead = this.rejectRead = undefined;
+      if (outcome === undefined) resolve?.(DONE);
+      else if (reject !== undefined) reject(outcome);
+    })();
+    this.closing = closing;
+    return closing;
   }
 }
 

@@ -7,6 +7,7 @@ import { openAIResponsesProtocol, type ResponsesMode } from "../providers/openai
 import type { ProviderProtocol } from "../providers/provider-protocol.js";
 import { deadlineSignal, DEFAULT_HTTP_OPTIONS, resolveHttpOptions, type HttpOptions } from "../http/deadlines.js";
 import { fetchJson, fetchStream, headersFor, type StreamEndpoint } from "../http/fetch-stream.js";
+import type { HttpClient } from "../http/http-client.js";
 import { Redactor } from "../http/redactor.js";
 import { ConfigurationError } from "../errors/configuration-error.js";
 import type { ChatTransport } from "./attempt.js";
@@ -67,7 +68,13 @@ export interface ProviderOptions extends CloudOptions, OperationsOptions {
    */
   readonly apiKey?: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** The fetch to send requests with; default the global one. */
   readonly fetch?: typeof globalThis.fetch;
+  /**
+   * Sends the requests instead of fetch. On Node, `nodeHttpClient()` from `formwork/node`
+   * reads the socket without fetch's web streams: for a server that holds many streams at once.
+   */
+  readonly httpClient?: HttpClient;
   /** How the model is asked for structure; default `"tools"` (per protocol: see PROTOCOL_MODES). */
   readonly mode?: ChatMode | AnthropicMode | OllamaMode | ResponsesMode | GeminiMode;
   /** For OpenAI-compatible servers: `"chat"` (default, Chat Completions) or `"responses"` (the Responses API). */
@@ -135,6 +142,12 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
   if (given.baseURL === undefined && known === undefined) {
     throw new ConfigurationError({ option: "baseURL", message: `${who}: "${provider}" is not a known provider, so it needs a baseURL (such as "http://localhost:8000/v1"). Known providers: ${presetList()}` });
   }
+  if (given.httpClient !== undefined && typeof given.httpClient !== "function") {
+    throw new ConfigurationError({ option: "httpClient", message: `${who}: httpClient takes a function (request) => Promise<response>, such as nodeHttpClient() from "formwork/node", not ${typeof given.httpClient}` });
+  }
+  if (given.httpClient !== undefined && given.fetch !== undefined) {
+    throw new ConfigurationError({ option: "httpClient", message: `${who}: give fetch or httpClient, not both (fetchHttpClient(fetch) makes an httpClient of a fetch)` });
+  }
   const cloud = cloudEndpoint(provider, given, environment);
   const baseURL = checkBaseURL(cloud?.baseURL ?? given.baseURL ?? known?.baseURL, who);
   if (given.api !== undefined && given.api !== "chat" && given.api !== "responses") {
@@ -164,6 +177,7 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
     apiKey,
     headers: given.headers,
     fetch: given.fetch,
+    httpClient: given.httpClient,
     endpoint: (body) => {
       const sent = protocol.endpoint(body);
       return cloud?.path === undefined ? sent : { path: cloud.path(sent.path, body), body: sent.body };

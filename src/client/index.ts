@@ -5,6 +5,7 @@ export { fromGemini } from "./from-gemini.js";
 export type { GeminiLike, FormworkGemini, GeminiRequest } from "./from-gemini.js";
 export type { AnthropicLike, FormworkAnthropic, AnthropicRequest } from "./from-anthropic.js";
 export { fromProvider, PROVIDER_PRESETS } from "./from-provider.js";
+export { fetchHttpClient, type ByteReader, type HttpClient, type HttpRequest, type HttpResponse } from "../http/http-client.js";
 export type { ProviderClient, ProviderOptions, ProviderPreset } from "./from-provider.js";
 export { PROTOCOL_MODES } from "./check-configuration.js";
 export type { ChatRequest, ChatMessage, SystemMessage, UserMessage, AssistantMessage, ToolMessage, MessageToolCall, ContentParts, ContentPart, TextPart } from "./chat-request.js";

@@ -6,21 +6,19 @@
 // fails, or reaches the stream's own end marker.
 import { ProviderError } from "../errors/provider-error.js";
 import { systemCodeOf } from "./connection-failure.js";
+import type { ByteReader } from "./http-client.js";
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
 export abstract class BodyBatches implements AsyncIterableIterator<unknown[], undefined> {
   private readonly decoder = new TextDecoder();
-  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
   private isOver = false;
 
   constructor(
-    body: ReadableStream<Uint8Array>,
+    private readonly reader: ByteReader,
     /** Names the server in errors. */
     protected readonly service: string,
-  ) {
-    this.reader = body.getReader();
-  }
+  ) {}
 
   /** The values a piece of text completes (none when it completes none). */
   protected abstract frame(piece: string): unknown[];

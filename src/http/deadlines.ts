@@ -92,13 +92,16 @@ export function withDeadline<T>(promise: Promise<T>, deadline: Deadline, ms: num
 }
 
 /**
- * The idle deadline of one response: `wait(read)` gives the read, or a TimeoutError when it
- * took `ms` (the server was silent that long). Starting a wait costs a clock read, not a timer:
- * one timer re-arms itself for what is left when it fires early. No promise outlives its wait
- * (racing every read against one long-lived promise would keep each read's value alive).
+ * The idle deadline of one response. A reader either calls `begin()` as a read starts and
+ * `end()` as it settles (`onIdle` fires if the read took `ms`: the server was silent that
+ * long), or hands the read to `wait(read)`, which rejects with the TimeoutError itself.
+ * Starting a wait costs a clock read, not a timer: one timer re-arms itself for what is left
+ * when it fires early. No promise outlives its wait (racing every read against one long-lived
+ * promise would keep each read's value alive).
  */
 export class IdleWatch {
   private started = 0;
+  private isWaiting = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private fail: ((error: TimeoutError) => void) | undefined;
   private resolve: ((value: unknown) => void) | undefined;
@@ -109,11 +112,23 @@ export class IdleWatch {
     private readonly onIdle: (error: TimeoutError) => void,
   ) {}
 
+  /** A read starts: the silence is counted from now. */
+  begin(): void {
+    if (!isOn(this.ms)) return;
+    this.started = performance.now();
+    this.isWaiting = true;
+    if (this.timer === undefined) this.arm(Math.min(this.ms, MAX_TIMER_MS));
+  }
+
+  /** The read settled: the time until the next read is the consumer's, not the server's. */
+  end(): void {
+    this.isWaiting = false;
+  }
+
   /** `read`, unless the server stays silent for `ms` first. */
   wait<T>(read: Promise<T>): Promise<T> {
     if (!isOn(this.ms)) return read;
-    this.started = performance.now();
-    if (this.timer === undefined) this.arm(Math.min(this.ms, MAX_TIMER_MS));
+    this.begin();
     // One promise and the bound settlers per read: no closures made per read.
     return new Promise<T>((resolve, reject) => {
       this.resolve = resolve as (value: unknown) => void;
@@ -124,6 +139,7 @@ export class IdleWatch {
 
   private readonly onValue = (value: unknown): void => {
     const resolve = this.resolve;
+    this.isWaiting = false;
     this.fail = undefined;
     this.resolve = undefined;
     resolve?.(value);
@@ -131,6 +147,7 @@ export class IdleWatch {
 
   private readonly onError = (error: unknown): void => {
     const fail = this.fail;
+    this.isWaiting = false;
     this.fail = undefined;
     this.resolve = undefined;
     fail?.(error as TimeoutError);
@@ -139,6 +156,7 @@ export class IdleWatch {
   stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.isWaiting = false;
     this.fail = undefined;
     this.resolve = undefined;
   }
@@ -146,16 +164,17 @@ export class IdleWatch {
   private arm(delay: number): void {
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      const fail = this.fail;
       // Between reads the time is the consumer's, not the server's silence.
-      if (fail === undefined) return;
+      if (!this.isWaiting) return;
       const waited = performance.now() - this.started;
       if (waited + 1 < this.ms) return this.arm(Math.min(this.ms - waited, MAX_TIMER_MS));
       const error = new TimeoutError({ deadline: "idleTimeout", ms: this.ms, provider: this.provider });
+      const fail = this.fail;
+      this.isWaiting = false;
       this.fail = undefined;
       this.resolve = undefined;
       this.onIdle(error);
-      fail(error);
+      fail?.(error);
     }, delay);
   }
 }

@@ -1,4 +1,4 @@
-// A streamed JSON POST over plain fetch, for any wire: the URL and headers as the wire says, the
+// A streamed JSON POST over fetch (or the HttpClient given), for any wire: the URL and headers as the wire says, the
 // response checked (an error status or a body that is not a stream is the wire's error to
 // decode), and the body framed as server-sent events or NDJSON. It names no provider: each
 // wire's folder decodes its own error bodies and events.
@@ -6,6 +6,7 @@ import type { ProviderError } from "../errors/provider-error.js";
 import { ProviderError as Failure } from "../errors/provider-error.js";
 import { ByteBudget, DEFAULT_MAX_LENGTH } from "./byte-budget.js";
 import { connectionFailure } from "./connection-failure.js";
+import { fetchHttpClient, type HttpClient, type HttpResponse } from "./http-client.js";
 import { quoteStart } from "./quote.js";
 import { readBoundedText } from "./read-body-text.js";
 import { readNdjson } from "./read-ndjson.js";
@@ -30,6 +31,8 @@ export interface StreamEndpoint {
   readonly apiKey: string | undefined;
   readonly headers: Readonly<Record<string, string>> | undefined;
   readonly fetch: typeof globalThis.fetch | undefined;
+  /** Sends the requests instead of `fetch` (formwork/node's nodeHttpClient, say). */
+  readonly httpClient?: HttpClient | undefined;
   /** Where a call is posted after the base URL, and its body as sent. */
   readonly endpoint: (body: Record<string, unknown>) => { readonly path: string; readonly body: Record<string, unknown> };
   /** The headers that carry the key. */
@@ -58,11 +61,12 @@ export function headersFor(endpoint: StreamEndpoint, accept: string): Record<str
 }
 
 // The POST itself: a failure before any response is a ConnectionError naming the URL called.
-async function post(endpoint: StreamEndpoint, request: Record<string, unknown>, accept: string, signal: AbortSignal): Promise<{ response: Response; url: string }> {
+async function post(endpoint: StreamEndpoint, request: Record<string, unknown>, accept: string, signal: AbortSignal): Promise<{ response: HttpResponse; url: string }> {
   const { path, body } = endpoint.endpoint(request);
   const url = urlFor(endpoint, path);
   try {
-    const response = await (endpoint.fetch ?? globalThis.fetch)(url, { method: "POST", headers: headersFor(endpoint, accept), body: JSON.stringify(body), signal });
+    const send = endpoint.httpClient ?? fetchHttpClient(endpoint.fetch);
+    const response = await send({ url, method: "POST", headers: headersFor(endpoint, accept), body: JSON.stringify(body), signal });
     return { response, url };
   } catch (error) {
     if (signal.aborted) throw error;
@@ -70,7 +74,9 @@ async function post(endpoint: StreamEndpoint, request: Record<string, unknown>, 
   }
 }
 
-async function failureOf(endpoint: StreamEndpoint, response: Response, budget: ByteBudget): Promise<ProviderError> {
+const isOk = (response: HttpResponse) => response.status >= 200 && response.status < 300;
+
+async function failureOf(endpoint: StreamEndpoint, response: HttpResponse, budget: ByteBudget): Promise<ProviderError> {
   const { text, isCut } = await readBoundedText(response.body, endpoint.provider, budget.limit);
   budget.hold("an error body", text.length);
   let body: unknown = text;
@@ -97,7 +103,7 @@ export async function fetchStream(endpoint: StreamEndpoint, request: Record<stri
   const accept = endpoint.framing === "ndjson" ? "application/x-ndjson" : "text/event-stream";
   const budget = call.budget ?? new ByteBudget(DEFAULT_MAX_LENGTH, endpoint.provider);
   const { response } = await post(endpoint, request, accept, call.signal);
-  if (!response.ok || response.body === null) throw await failureOf(endpoint, response, budget);
+  if (!isOk(response) || response.body === null) throw await failureOf(endpoint, response, budget);
   const type = response.headers.get("content-type");
   if (type !== null && type !== "" && !STREAM_TYPES[endpoint.framing].test(type)) {
     const { text } = await readBoundedText(response.body, endpoint.provider, 1024);
@@ -117,7 +123,7 @@ export async function fetchStream(endpoint: StreamEndpoint, request: Record<stri
 export async function fetchJson(endpoint: StreamEndpoint, request: Record<string, unknown>, call: StreamCall): Promise<unknown> {
   const budget = call.budget ?? new ByteBudget(DEFAULT_MAX_LENGTH, endpoint.provider);
   const { response } = await post(endpoint, request, "application/json", call.signal);
-  if (!response.ok) throw await failureOf(endpoint, response, budget);
+  if (!isOk(response)) throw await failureOf(endpoint, response, budget);
   const { text } = await readBoundedText(response.body, endpoint.provider, budget.limit);
   try {
     return JSON.parse(text) as unknown;

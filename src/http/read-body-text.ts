@@ -3,10 +3,10 @@
 // closed) whenever the reader leaves early.
 import { ProviderError } from "../errors/provider-error.js";
 import { systemCodeOf } from "./connection-failure.js";
+import type { ByteReader } from "./http-client.js";
 
-export async function* readBodyText(body: ReadableStream<Uint8Array>, service: string): AsyncGenerator<string> {
+export async function* readBodyText(reader: ByteReader, service: string): AsyncGenerator<string> {
   const decoder = new TextDecoder();
-  const reader = body.getReader();
   try {
     for (;;) {
       let result: ReadableStreamReadResult<Uint8Array>;
@@ -32,7 +32,7 @@ export async function* readBodyText(body: ReadableStream<Uint8Array>, service: s
  * At most `limit` characters of a body (an error page, say), then the connection is closed:
  * a 50 MB error body must not be read whole. `isCut` says whether more followed.
  */
-export async function readBoundedText(body: ReadableStream<Uint8Array> | null, service: string, limit: number): Promise<{ text: string; isCut: boolean }> {
+export async function readBoundedText(body: ByteReader | null, service: string, limit: number): Promise<{ text: string; isCut: boolean }> {
   if (body === null) return { text: "", isCut: false };
   let text = "";
   try {

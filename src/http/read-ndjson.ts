@@ -3,11 +3,12 @@
 import { ProviderError } from "../errors/provider-error.js";
 import type { ByteBudget } from "./byte-budget.js";
 import { BodyBatches } from "./body-batches.js";
+import type { ByteReader } from "./http-client.js";
 import type { StreamReadOptions } from "./read-sse.js";
 import { quoteStart } from "./quote.js";
 
 /** The value of each line, a batch per network read (empty when a read ends no line). */
-export function readNdjson(body: ReadableStream<Uint8Array>, options: StreamReadOptions): AsyncIterableIterator<unknown[], undefined> {
+export function readNdjson(body: ByteReader, options: StreamReadOptions): AsyncIterableIterator<unknown[], undefined> {
   return new NdjsonBatches(body, options);
 }
 
@@ -15,7 +16,7 @@ class NdjsonBatches extends BodyBatches {
   private readonly budget: ByteBudget | undefined;
   private rest = "";
 
-  constructor(body: ReadableStream<Uint8Array>, options: StreamReadOptions) {
+  constructor(body: ByteReader, options: StreamReadOptions) {
     super(body, options.service);
     this.budget = options.budget;
   }

@@ -4,6 +4,7 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { ProviderError } from "../errors/provider-error.js";
 import type { ByteBudget } from "./byte-budget.js";
 import { BodyBatches } from "./body-batches.js";
+import type { ByteReader } from "./http-client.js";
 import { quoteStart } from "./quote.js";
 
 /** What a stream reader is given besides the body. */
@@ -20,7 +21,7 @@ export interface StreamReadOptions {
  * would cost an await each. A read that completes no event gives an empty batch, so that the
  * reader knows bytes arrived (comments are keep-alives too).
  */
-export function readSseJson(body: ReadableStream<Uint8Array>, options: StreamReadOptions): AsyncIterableIterator<unknown[], undefined> {
+export function readSseJson(body: ByteReader, options: StreamReadOptions): AsyncIterableIterator<unknown[], undefined> {
   return new SseBatches(body, options);
 }
 
@@ -34,7 +35,7 @@ class SseBatches extends BodyBatches {
   private hasEvents = false;
   private start = "";
 
-  constructor(body: ReadableStream<Uint8Array>, options: StreamReadOptions) {
+  constructor(body: ByteReader, options: StreamReadOptions) {
     super(body, options.service);
     this.budget = options.budget;
   }

@@ -134,24 +134,48 @@ export abstract class StreamPump {
     this.notify();
   }
 
-  private async run(): Promise<void> {
+  // The reading loop, as `then`s rather than an async function: a read costs the source's
+  // promise and one `then`, not an await's promises on top.
+  private run(): void {
+    this.readNext();
+  }
+
+  private readonly readNext = (): void => {
+    let read: ReturnType<OpenTextSource["next"]>;
     try {
-      for (;;) {
-        let result: Awaited<ReturnType<OpenTextSource["next"]>>;
-        try {
-          result = await this.source.next();
-        } catch (error) {
-          throw FormworkError.isInstance(error) ? error : new SourceError({ cause: error, text: this.log.text });
-        }
-        if (this.isStopped) return;
-        if (result.done) break;
-        this.log.append(result.value);
-        this.onChunk(result.value);
-        this.notify();
-        const room = this.hasRoom();
-        if (room !== undefined) await room;
-        if (this.isStopped) return;
+      read = this.source.next();
+    } catch (error) {
+      return this.onSourceError(error);
+    }
+    read.then(this.onResult, this.onSourceError);
+  };
+
+  private readonly onResult = (result: Awaited<ReturnType<OpenTextSource["next"]>>): void => {
+    if (this.isStopped) return;
+    try {
+      if (result.done) {
+        void this.end();
+        return;
       }
+      this.log.append(result.value);
+      this.onChunk(result.value);
+      this.notify();
+      const room = this.hasRoom();
+      if (room === undefined) return this.readNext();
+      room.then(() => {
+        if (!this.isStopped) this.readNext();
+      }, this.onSourceError);
+    } catch (error) {
+      this.stop(error);
+    }
+  };
+
+  private readonly onSourceError = (error: unknown): void => {
+    this.stop(FormworkError.isInstance(error) ? error : new SourceError({ cause: error, text: this.log.text }));
+  };
+
+  private async end(): Promise<void> {
+    try {
       await this.onEnd();
       if (this.isStopped) return;
       this.isFinished = true;

@@ -21,6 +21,12 @@ function isReadableStream(source: TextSource): source is ReadableStream<string |
   return typeof (source as ReadableStream).getReader === "function";
 }
 
+/**
+ * Marks an async iterator that gives only strings (formwork's own answer text): it is read
+ * as it is, with no `then` of ours per piece.
+ */
+export const GIVES_STRINGS: unique symbol = Symbol("formwork.givesStrings");
+
 /** Opens a source for reading. */
 export function openTextSource(source: TextSource): OpenTextSource {
   let decoder: TextDecoder | undefined;
@@ -51,6 +57,15 @@ export function openTextSource(source: TextSource): OpenTextSource {
     throw new TypeError("formwork: a text source must be an AsyncIterable or a ReadableStream");
   }
   const iterator = source[Symbol.asyncIterator]();
+  if ((iterator as { [GIVES_STRINGS]?: boolean })[GIVES_STRINGS] === true) {
+    const strings = iterator as AsyncIterator<string, unknown>;
+    return {
+      next: () => strings.next() as Promise<{ done: true } | { done: false; value: string }>,
+      async cancel() {
+        await strings.return?.()?.catch?.(() => undefined);
+      },
+    };
+  }
   // A string result is handed on as it is: a read costs the source's promise and one `then`.
   const onResult = (result: IteratorResult<string | Uint8Array>): { done: true } | { done: false; value: string } =>
     result.done === true ? flush() : typeof result.value === "string" ? (result as { done: false; value: string }) : { done: false, value: decode(result.value) };

@@ -10,6 +10,7 @@ import { fromAnthropic } from "../from-anthropic.js";
 import { fromGemini } from "../from-gemini.js";
 import { fromOpenAI } from "../from-openai.js";
 import { fromProvider } from "../from-provider.js";
+import { nodeHttpClient } from "../../http/node/node-http-client.js";
 import type { StructuredCompletions } from "../structured-client.js";
 import type { HookName } from "../hooks.js";
 
@@ -58,6 +59,7 @@ const chat: WireKit = {
   frame: (data) => sse(data),
   paths: [
     ["fetch", (url, key, options) => fromProvider({ provider: "test", baseURL: url, apiKey: key, mode: "tools", ...options }) as unknown as Client],
+    ["node-http", (url, key, options) => fromProvider({ provider: "test", baseURL: url, apiKey: key, mode: "tools", ...options, httpClient: nodeHttpClient() }) as unknown as Client],
     ["sdk", (url, key, options) => fromOpenAI(new OpenAI({ apiKey: key, baseURL: url }), { provider: "test", mode: "tools", ...options }) as unknown as unknown as Client],
   ],
 };
@@ -83,6 +85,7 @@ const responses: WireKit = {
   frame: (data) => sse(data),
   paths: [
     ["fetch", (url, key, options) => fromProvider({ provider: "test", baseURL: url, apiKey: key, api: "responses", mode: "tools", ...options }) as unknown as Client],
+    ["node-http", (url, key, options) => fromProvider({ provider: "test", baseURL: url, apiKey: key, api: "responses", mode: "tools", ...options, httpClient: nodeHttpClient() }) as unknown as Client],
     ["sdk", (url, key, options) => fromOpenAI(new OpenAI({ apiKey: key, baseURL: url }), { provider: "test", api: "responses", mode: "tools", ...options }) as unknown as unknown as Client],
   ],
 };
@@ -116,6 +119,7 @@ const anthropic: WireKit = {
   frame: (data) => sse(data, "message_start"),
   paths: [
     ["fetch", (url, key, options) => fromProvider({ provider: "anthropic", baseURL: url, apiKey: key, mode: "tools", ...options }) as unknown as Client],
+    ["node-http", (url, key, options) => fromProvider({ provider: "anthropic", baseURL: url, apiKey: key, mode: "tools", ...options, httpClient: nodeHttpClient() }) as unknown as Client],
     ["sdk", (url, key, options) => fromAnthropic(new Anthropic({ apiKey: key, baseURL: root(url) }), { mode: "tools", ...options }) as unknown as unknown as Client],
   ],
 };
@@ -136,6 +140,7 @@ const gemini: WireKit = {
   frame: (data) => sse(data),
   paths: [
     ["fetch", (url, key, options) => fromProvider({ provider: "gemini", baseURL: url, apiKey: key, mode: "tools", ...options }) as unknown as Client],
+    ["node-http", (url, key, options) => fromProvider({ provider: "gemini", baseURL: url, apiKey: key, mode: "tools", ...options, httpClient: nodeHttpClient() }) as unknown as Client],
     ["sdk", (url, key, options) => fromGemini(new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: root(url) } }), { mode: "tools", ...options }) as unknown as unknown as Client],
   ],
 };
@@ -154,7 +159,10 @@ const ollama: WireKit = {
   finalErrorEvent: () => undefined,
   errorBody: (message) => json({ error: message }),
   frame: (data) => `${data}\n`,
-  paths: [["fetch", (url, key, options) => fromProvider({ provider: "ollama-native", baseURL: url, apiKey: key, mode: "tools", ...options }) as unknown as Client]],
+  paths: [
+    ["fetch", (url, key, options) => fromProvider({ provider: "ollama-native", baseURL: url, apiKey: key, mode: "tools", ...options }) as unknown as Client],
+    ["node-http", (url, key, options) => fromProvider({ provider: "ollama-native", baseURL: url, apiKey: key, mode: "tools", ...options, httpClient: nodeHttpClient() }) as unknown as Client],
+  ],
 };
 
 /** Every wire, with its paths. */

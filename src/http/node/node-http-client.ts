@@ -1,0 +1,207 @@
+// An HttpClient on Node's own http and https modules, for servers that hold many streams at
+// once. Node's fetch (undici) hands each network read through a web ReadableStream: at 1,000
+// concurrent streams that costs about a third more CPU than node:http (docs/benchmarks.md).
+// Here a network read is one Buffer from the socket, handed to the reader's pending read.
+// Node-only (it imports node:http), so it lives outside the web-standard core.
+import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage } from "node:http";
+import { request as httpsRequest, type Agent as HttpsAgent } from "node:https";
+import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
+import type { Readable } from "node:stream";
+import type { ByteReader, HttpClient, HttpRequest, HttpResponse } from "../http-client.js";
+
+/** Options of {@link nodeHttpClient}. */
+export interface NodeHttpClientOptions {
+  /**
+   * The agent of http:// requests; default Node's global agent (keep-alive since Node 19). Give
+   * one with `maxSockets` to bound the connections to one server.
+   */
+  readonly httpAgent?: HttpAgent;
+  /** The agent of https:// requests; default Node's global https agent. */
+  readonly httpsAgent?: HttpsAgent;
+  /** Redirects followed (307 and 308, which keep the method and body). Default 5. */
+  readonly maxRedirects?: number;
+}
+
+// A body that arrives faster than it is read is held up to this many bytes, then the socket is
+// paused (TCP tells the server to wait) until the reader catches up.
+const HIGH_WATER = 256 * 1024;
+
+/**
+ * An {@link HttpClient} on node:http and node:https: pass it as `fromProvider({ httpClient })`.
+ * It behaves as fetch does where formwork relies on it: a failure before the answer rejects
+ * with Node's error (its `code`, ECONNREFUSED say, names the cause); aborting the signal
+ * closes the request and rejects pending reads with the signal's reason; a gzip, deflate or
+ * brotli body is decoded; 307 and 308 redirects are followed.
+ *
+ * @example
+ * import { nodeHttpClient } from "formwork/node";
+ * const client = fromProvider({ provider: "openai", httpClient: nodeHttpClient() });
+ */
+export function nodeHttpClient(options: NodeHttpClientOptions = {}): HttpClient {
+  const maxRedirects = options.maxRedirects ?? 5;
+  const send = (call: HttpRequest, url: string, redirects: number): Promise<HttpResponse> =>
+    new Promise<HttpResponse>((resolve, reject) => {
+      const { signal } = call;
+      if (signal.aborted) return reject(signal.reason);
+      let target: URL;
+      try {
+        target = new URL(url);
+      } catch (error) {
+        return reject(new TypeError(`Invalid URL: ${url}`, { cause: error }));
+      }
+      const isHttps = target.protocol === "https:";
+      if (!isHttps && target.protocol !== "http:") return reject(new TypeError(`unknown scheme ${target.protocol} (nodeHttpClient sends http: and https: only)`));
+      const headers: Record<string, string> = { ...call.headers };
+      if (call.body !== undefined) headers["content-length"] = String(Buffer.byteLength(call.body));
+      const onAbort = () => {
+        outgoing.destroy();
+        reject(signal.reason);
+      };
+      const agent = isHttps ? options.httpsAgent : options.httpAgent;
+      const outgoing = (isHttps ? httpsRequest : httpRequest)(target, { method: call.method, headers, ...(agent === undefined ? {} : { agent }) }, (incoming) => {
+        signal.removeEventListener("abort", onAbort);
+        const status = incoming.statusCode ?? 0;
+        const location = incoming.headers.location;
+        if ((status === 307 || status === 308) && location !== undefined && redirects < maxRedirects) {
+          incoming.resume();
+          resolve(send(call, new URL(location, target).href, redirects + 1));
+          return;
+        }
+        resolve({ status, headers: headersOf(incoming), body: new SocketReader(decoded(incoming), incoming, signal) });
+      });
+      outgoing.on("error", (error) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(signal.aborted ? signal.reason : error);
+      });
+      signal.addEventListener("abort", onAbort, { once: true });
+      outgoing.end(call.body);
+    });
+  return (call) => send(call, call.url, 0);
+}
+
+function headersOf(incoming: IncomingMessage): Headers {
+  const headers = new Headers();
+  const raw = incoming.rawHeaders;
+  for (let index = 0; index + 1 < raw.length; index += 2) {
+    try {
+      headers.append(raw[index] as string, raw[index + 1] as string);
+    } catch {
+      // A header fetch would refuse (an invalid name or value) is left out, as fetch leaves it.
+    }
+  }
+  return headers;
+}
+
+// The body as sent, or decoded when the server compressed it although nobody asked.
+function decoded(incoming: IncomingMessage): Readable {
+  const encoding = (incoming.headers["content-encoding"] ?? "").trim().toLowerCase();
+  const decoder = encoding === "gzip" || encoding === "x-gzip" ? createGunzip() : encoding === "deflate" ? createInflate() : encoding === "br" ? createBrotliDecompress() : undefined;
+  if (decoder === undefined) return incoming;
+  incoming.on("error", (error) => decoder.destroy(error));
+  return incoming.pipe(decoder);
+}
+
+const END: ReadableStreamReadResult<Uint8Array> = { done: true, value: undefined };
+
+/**
+ * A body read one network read at a time: a read pending when bytes come is resolved with them
+ * at once; bytes that come between reads are held (and handed on together), pausing the
+ * socket past HIGH_WATER. A connection that closes before the end is an error whose `code`
+ * (ECONNRESET) says so.
+ */
+class SocketReader implements ByteReader {
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  private isEnded = false;
+  private failure: unknown = undefined;
+  private resolve: ((result: ReadableStreamReadResult<Uint8Array>) => void) | undefined;
+  private reject: ((error: unknown) => void) | undefined;
+
+  constructor(
+    private readonly body: Readable,
+    private readonly incoming: IncomingMessage,
+    private readonly signal: AbortSignal,
+  ) {
+    body.on("data", this.onData);
+    body.on("end", this.onEnd);
+    body.on("error", this.onError);
+    incoming.on("close", this.onClose);
+    signal.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  read(): Promise<ReadableStreamReadResult<Uint8Array>> {
+    const held = this.held;
+    if (held.length > 0) {
+      const value = held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held, this.heldBytes);
+      this.held = [];
+      this.heldBytes = 0;
+      if (this.body.isPaused()) this.body.resume();
+      return Promise.resolve({ done: false, value });
+    }
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.isEnded) return Promise.resolve(END);
+    return new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  cancel(): Promise<void> {
+    this.settle(undefined, END);
+    this.detach();
+    this.incoming.destroy();
+    return Promise.resolve();
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    const resolve = this.resolve;
+    if (resolve !== undefined) {
+      this.resolve = this.reject = undefined;
+      resolve({ done: false, value: chunk });
+      return;
+    }
+    this.held.push(chunk);
+    this.heldBytes += chunk.length;
+    if (this.heldBytes > HIGH_WATER) this.body.pause();
+  };
+
+  private readonly onEnd = (): void => {
+    this.isEnded = true;
+    this.detach();
+    this.settle(undefined, END);
+  };
+
+  private readonly onError = (error: Error): void => {
+    this.fail(error);
+  };
+
+  // The socket closed before the body ended: the server or the network dropped it.
+  private readonly onClose = (): void => {
+    if (!this.incoming.complete) this.fail(Object.assign(new Error("the connection closed before the body ended"), { code: "ECONNRESET" }));
+  };
+
+  private readonly onAbort = (): void => {
+    this.fail(this.signal.reason);
+    this.incoming.destroy();
+  };
+
+  private fail(error: unknown): void {
+    if (this.isEnded || this.failure !== undefined) return;
+    this.failure = error;
+    this.detach();
+    this.settle(error, undefined);
+  }
+
+  private settle(error: unknown, result: ReadableStreamReadResult<Uint8Array> | undefined): void {
+    const resolve = this.resolve;
+    const reject = this.reject;
+    this.resolve = this.reject = undefined;
+    if (result !== undefined) resolve?.(result);
+    else reject?.(error);
+  }
+
+  private detach(): void {
+    this.signal.removeEventListener("abort", this.onAbort);
+    this.incoming.off("close", this.onClose);
+  }
+}
