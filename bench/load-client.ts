@@ -8,9 +8,11 @@
 //   formwork-node  the same, sent with formwork/node's nodeHttpClient().
 import { request } from "node:http";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { fromProvider } from "../src/client/index.js";
+import { built } from "./built.js";
 import { LOAD_ANSWER, LoadSchema } from "./load-answer.js";
-import { nodeHttpClient } from "../src/node/index.js";
+
+const { fromProvider } = built.client;
+const { nodeHttpClient } = built.node;
 
 const [client = "formwork", streamsText = "100", url = ""] = process.argv.slice(2);
 const streams = Number(streamsText);

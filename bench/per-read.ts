@@ -6,16 +6,21 @@
 //   transport   formwork's SSE reader (src/http) and the wire's decoder
 //   + stream    the same text through partialStream, every partial read
 //   createPartial  the whole client: fromProvider(...).chat.completions.createPartial
+// and the bare client and createPartial again over a socket-like reader (a callback per read,
+// no web stream: what nodeHttpClient gives), each row over the bare row above it.
 // `npm run bench -- per-read [streams]`.
 import { createHook } from "node:async_hooks";
-import { fromProvider } from "../src/client/index.js";
-import { readSseJson } from "../src/http/read-sse.js";
-import { decodeChatChunk } from "../src/providers/openai/decode-chat-chunk.js";
-import { partialStream } from "../src/stream/index.js";
+import type { ByteReader, HttpClient } from "../src/http/http-client.js";
+import { built } from "./built.js";
 import { tokenChunks } from "./documents.js";
 import { LOAD_ANSWER, LoadSchema } from "./load-answer.js";
 import { formatRatio, markdownTable } from "./measure.js";
 
+const { fromProvider } = built.client;
+const { readSseJson } = built.readSse;
+const { PULL } = built.pull;
+const { decodeChatChunk } = built.chatChunk;
+const { partialStream } = built.stream;
 const encoder = new TextEncoder();
 const base = { id: "chatcmpl-x", object: "chat.completion.chunk", created: 1, model: "m" };
 const EVENTS = [
@@ -48,6 +53,30 @@ function body(): ReadableStream<Uint8Array> {
 }
 
 const fakeFetch = (async () => new Response(body(), { headers: { "content-type": "text/event-stream" } })) as typeof fetch;
+
+// The same reads from a socket-like reader (as nodeHttpClient's): a callback or a promise per
+// read, no web stream in between.
+function socketLikeReader(): ByteReader {
+  let next = 0;
+  const pull = (onResult: (result: ReadableStreamReadResult<Uint8Array>) => void): void => {
+    setImmediate(() => {
+      if (next < EVENTS.length) return onResult({ done: false, value: EVENTS[next++] as Uint8Array });
+      if (next++ === EVENTS.length) return onResult({ done: false, value: DONE });
+      onResult({ done: true, value: undefined });
+    });
+  };
+  return {
+    read: () => new Promise((resolve) => pull(resolve)),
+    cancel: () => {
+      next = EVENTS.length + 1;
+      return Promise.resolve();
+    },
+    // formwork's callback read (Pullable), under the symbol of the build being measured.
+    [PULL]: pull,
+  } as unknown as ByteReader;
+}
+const socketLike: HttpClient = async () => ({ status: 200, headers: new Headers({ "content-type": "text/event-stream" }), body: socketLikeReader() });
+const socketClient = fromProvider({ provider: "per-read", baseURL: "http://per-read.invalid/v1", apiKey: "k", mode: "tools", httpClient: socketLike });
 const client = fromProvider({ provider: "per-read", baseURL: "http://per-read.invalid/v1", apiKey: "k", mode: "tools", fetch: fakeFetch });
 
 type Envelope = { choices?: { delta?: { tool_calls?: { function?: { arguments?: string } }[] } }[] };
@@ -92,6 +121,32 @@ async function transportAndStream(): Promise<void> {
   await stream.final;
 }
 
+// The bare client over the socket-like reader.
+async function bareSocket(): Promise<void> {
+  const reader = socketLikeReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  let text = "";
+  for (let read = await reader.read(); read.done !== true; read = await reader.read()) {
+    buffer += decoder.decode(read.value, { stream: true });
+    let start = 0;
+    for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n", start)) {
+      const event = buffer.slice(start, end);
+      start = end + 2;
+      if (!event.startsWith("data: ") || event === "data: [DONE]") continue;
+      text += (JSON.parse(event.slice(6)) as Envelope).choices?.[0]?.delta?.tool_calls?.[0]?.function?.arguments ?? "";
+    }
+    buffer = buffer.slice(start);
+  }
+  LoadSchema.parse(JSON.parse(text));
+}
+
+async function createPartialSocket(): Promise<void> {
+  const stream = socketClient.chat.completions.createPartial({ model: "m", messages: [{ role: "user", content: "x" }], response_model: { schema: LoadSchema, name: "Order" } });
+  for await (const partial of stream) void partial;
+  await stream.final;
+}
+
 async function createPartial(): Promise<void> {
   const stream = client.chat.completions.createPartial({ model: "m", messages: [{ role: "user", content: "x" }], response_model: { schema: LoadSchema, name: "Order" } });
   for await (const partial of stream) void partial;
@@ -128,12 +183,14 @@ export async function benchPerRead(streams = 200): Promise<string> {
     ["transport", transport],
     ["transport + partialStream", transportAndStream],
     ["**formwork createPartial**", createPartial],
+    ["bare, socket-like reader", bareSocket],
+    ["**formwork createPartial, socket-like reader (as nodeHttpClient)**", createPartialSocket],
   ];
   const rows: string[][] = [];
   let bareCpu = 0;
   for (const [name, run] of layers) {
     const { cpuPerRead, promisesPerRead } = await measure(run, streams);
-    if (name === "bare") bareCpu = cpuPerRead;
+    if (name.startsWith("bare")) bareCpu = cpuPerRead;
     rows.push([name, `${cpuPerRead.toFixed(1)} µs`, formatRatio(cpuPerRead / bareCpu), promisesPerRead.toFixed(1)]);
   }
   return [
