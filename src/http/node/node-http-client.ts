@@ -146,14 +146,21 @@ class SocketReader implements ByteReader {
     });
   }
 
+  // As a web stream's cancel: held bytes are dropped, and every read after it is done.
   cancel(): Promise<void> {
-    this.settle(undefined, END);
-    this.detach();
-    this.incoming.destroy();
+    if (!this.isEnded && this.failure === undefined) {
+      this.isEnded = true;
+      this.dropHeld();
+      this.detach();
+      this.settle(undefined, END);
+      this.incoming.destroy();
+    }
     return Promise.resolve();
   }
 
   private readonly onData = (chunk: Buffer): void => {
+    // A decoder may still hand on what it had after a cancel: nobody reads it.
+    if (this.isEnded) return;
     const resolve = this.resolve;
     if (resolve !== undefined) {
       this.resolve = this.reject = undefined;
@@ -180,16 +187,26 @@ class SocketReader implements ByteReader {
     if (!this.incoming.complete) this.fail(Object.assign(new Error("the connection closed before the body ended"), { code: "ECONNRESET" }));
   };
 
+  // As fetch does: once aborted, every read rejects with the reason, held bytes or not.
   private readonly onAbort = (): void => {
+    if (this.isEnded || this.failure !== undefined) return;
+    this.dropHeld();
     this.fail(this.signal.reason);
-    this.incoming.destroy();
   };
 
+  // A body that failed (reset, aborted, undecodable) is never read on: its connection is closed,
+  // not left half-read (a decoding error would otherwise keep it open, off the agent's pool).
   private fail(error: unknown): void {
     if (this.isEnded || this.failure !== undefined) return;
     this.failure = error;
     this.detach();
     this.settle(error, undefined);
+    this.incoming.destroy();
+  }
+
+  private dropHeld(): void {
+    this.held = [];
+    this.heldBytes = 0;
   }
 
   private settle(error: unknown, result: ReadableStreamReadResult<Uint8Array> | undefined): void {
