@@ -39,19 +39,21 @@ const HIGH_WATER = 256 * 1024;
  */
 export function nodeHttpClient(options: NodeHttpClientOptions = {}): HttpClient {
   const maxRedirects = options.maxRedirects ?? 5;
-  const send = (call: HttpRequest, url: string, redirects: number): Promise<HttpResponse> =>
+  const send = (call: HttpRequest, url: string, sentHeaders: Readonly<Record<string, string>>, redirects: number): Promise<HttpResponse> =>
     new Promise<HttpResponse>((resolve, reject) => {
       const { signal } = call;
       if (signal.aborted) return reject(signal.reason);
       let target: URL;
       try {
         target = new URL(url);
-      } catch (error) {
-        return reject(new TypeError(`Invalid URL: ${url}`, { cause: error }));
+      } catch {
+        // No cause: the parser's carries the code ERR_INVALID_URL, which formwork would name
+        // instead of saying that the URL cannot be called (connection-failure.ts).
+        return reject(new TypeError(`Invalid URL: ${url}`));
       }
       const isHttps = target.protocol === "https:";
       if (!isHttps && target.protocol !== "http:") return reject(new TypeError(`unknown scheme ${target.protocol} (nodeHttpClient sends http: and https: only)`));
-      const headers: Record<string, string> = { ...call.headers };
+      const headers: Record<string, string> = { ...sentHeaders };
       if (call.body !== undefined) headers["content-length"] = String(Buffer.byteLength(call.body));
       const onAbort = () => {
         outgoing.destroy();
@@ -62,9 +64,10 @@ export function nodeHttpClient(options: NodeHttpClientOptions = {}): HttpClient 
         signal.removeEventListener("abort", onAbort);
         const status = incoming.statusCode ?? 0;
         const location = incoming.headers.location;
-        if ((status === 307 || status === 308) && location !== undefined && redirects < maxRedirects) {
+        const next = (status === 307 || status === 308) && location !== undefined && redirects < maxRedirects ? urlOrNull(location, target) : null;
+        if (next !== null) {
           incoming.resume();
-          resolve(send(call, new URL(location, target).href, redirects + 1));
+          resolve(send(call, next.href, next.origin === target.origin ? sentHeaders : withoutCredentials(sentHeaders), redirects + 1));
           return;
         }
         resolve({ status, headers: headersOf(incoming), body: new SocketReader(decoded(incoming), incoming, signal) });
@@ -76,7 +79,25 @@ export function nodeHttpClient(options: NodeHttpClientOptions = {}): HttpClient 
       signal.addEventListener("abort", onAbort, { once: true });
       outgoing.end(call.body);
     });
-  return (call) => send(call, call.url, 0);
+  return (call) => send(call, call.url, call.headers, 0);
+}
+
+// The redirect's target, or null when the Location cannot be read: the answer is then handed
+// back as it is (URL.parse would do, but Node 20 before 20.18 lacks it).
+function urlOrNull(location: string, base: URL): URL | null {
+  try {
+    return new URL(location, base);
+  } catch {
+    return null;
+  }
+}
+
+// Headers that carry a credential, not sent on to another origin: fetch drops Authorization
+// there; the others are where formwork's providers put their keys (Anthropic, Gemini, Azure).
+const CREDENTIALS = new Set(["authorization", "proxy-authorization", "cookie", "x-api-key", "x-goog-api-key", "api-key"]);
+
+function withoutCredentials(headers: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIALS.has(name.toLowerCase())));
 }
 
 function headersOf(incoming: IncomingMessage): Headers {
