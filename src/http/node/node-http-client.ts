@@ -31,7 +31,8 @@ const HIGH_WATER = 256 * 1024;
  * It behaves as fetch does where formwork relies on it: a failure before the answer rejects
  * with Node's error (its `code`, ECONNREFUSED say, names the cause); aborting the signal
  * closes the request and rejects pending reads with the signal's reason; a gzip, deflate or
- * brotli body is decoded; 307 and 308 redirects are followed.
+ * brotli body is decoded; 307 and 308 redirects are followed (without the credential headers
+ * when they lead to another origin), other redirects are handed back as they are.
  *
  * @example
  * import { nodeHttpClient } from "formwork/node";
