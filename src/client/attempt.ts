@@ -13,6 +13,7 @@ import { MAX_TIMER_MS } from "../http/retry-after.js";
 import type { Redactor } from "../http/redactor.js";
 import { NO_USAGE, type Usage, type WireEvent } from "../providers/wire-event.js";
 import { GIVES_STRINGS } from "../stream/text-source.js";
+import { isPullable, PULL, type Pullable } from "../stream/pull.js";
 import type { Completion } from "./completion.js";
 import type { Hooks } from "./hooks.js";
 
@@ -164,7 +165,7 @@ export function attemptEvents(options: AttemptOptions): AsyncIterableIterator<At
  * and then ends the attempt (reading the tail of an unfinished answer for its usage, unless the
  * call was cancelled), and the record is settled on every way out.
  */
-class AttemptReader<R> implements AsyncIterableIterator<R, undefined> {
+class AttemptReader<R> implements AsyncIterableIterator<R, undefined>, Pullable<IteratorResult<R, undefined>> {
   // Our own controller, so that leaving early (return, abort, an error) closes the request.
   private readonly controller = new AbortController();
   private readonly onAbort = () => this.controller.abort(this.options.signal.reason);
@@ -225,12 +226,41 @@ class AttemptReader<R> implements AsyncIterableIterator<R, undefined> {
     return read;
   }
 
+  /** The next result by callbacks (see Pullable): the stream layer reads the answer this way. */
+  [PULL](onResult: (result: IteratorResult<R, undefined>) => void, onError: (error: unknown) => void): void {
+    if (this.closing !== undefined) {
+      this.closing.then(() => onResult(DONE), onError);
+      return;
+    }
+    if (this.resolveRead !== undefined) throw new TypeError("formwork: an attempt is read one result at a time");
+    this.resolveRead = onResult;
+    this.rejectRead = onError;
+    if (this.isTailShown) this.complete();
+    else this.pull();
+  }
+
   return(): Promise<IteratorResult<R, undefined>> {
-    const pending = this.current ?? Promise.resolve(DONE);
+    const pending = this.current ?? (this.resolveRead === undefined ? Promise.resolve(DONE) : this.pendingPull());
     return pending.then(
       () => (this.closing ?? this.finish(undefined)).then(() => DONE),
       () => (this.closing ?? this.finish(undefined)).then(() => DONE),
     );
+  }
+
+  // A pull's read as a promise, for return() to wait for: its callbacks are wrapped to tell.
+  private pendingPull(): Promise<unknown> {
+    const onResult = this.resolveRead as (result: IteratorResult<R, undefined>) => void;
+    const onError = this.rejectRead as (error: unknown) => void;
+    return new Promise<void>((settled) => {
+      this.resolveRead = (result) => {
+        onResult(result);
+        settled();
+      };
+      this.rejectRead = (error) => {
+        onError(error);
+        settled();
+      };
+    });
   }
 
   // Reads on: opens a request first when there is none (the first, or a retry's).
@@ -249,7 +279,8 @@ class AttemptReader<R> implements AsyncIterableIterator<R, undefined> {
     }
     this.isReading = true;
     this.idle?.begin();
-    chunks.next().then(this.onRead, this.onReadError);
+    if (isPullable<IteratorResult<readonly unknown[]>>(chunks)) chunks[PULL](this.onRead, this.onReadError);
+    else chunks.next().then(this.onRead, this.onReadError);
   };
 
   // Opens one request: the hooks hear of it, and its headers come within headersTimeout.

@@ -7,12 +7,16 @@
 import { ProviderError } from "../errors/provider-error.js";
 import { systemCodeOf } from "./connection-failure.js";
 import type { ByteReader } from "./http-client.js";
+import { isPullable, PULL, type Pullable } from "../stream/pull.js";
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
-export abstract class BodyBatches implements AsyncIterableIterator<unknown[], undefined> {
+export abstract class BodyBatches implements AsyncIterableIterator<unknown[], undefined>, Pullable<IteratorResult<unknown[], undefined>> {
   private readonly decoder = new TextDecoder();
   private isOver = false;
+  // The pending pull's callbacks (one pull at a time).
+  private onResult: ((result: IteratorResult<unknown[], undefined>) => void) | undefined;
+  private onFailure: ((error: unknown) => void) | undefined;
 
   constructor(
     private readonly reader: ByteReader,
@@ -32,7 +36,17 @@ export abstract class BodyBatches implements AsyncIterableIterator<unknown[], un
 
   next(): Promise<IteratorResult<unknown[], undefined>> {
     if (this.isOver) return Promise.resolve(DONE);
-    return this.reader.read().then(this.onRead, this.onError);
+    return this.reader.read().then(this.batchOf, this.dropped);
+  }
+
+  /** The next batch by callbacks (see Pullable): the reader's own when it has them, else its promise. */
+  [PULL](onResult: (result: IteratorResult<unknown[], undefined>) => void, onError: (error: unknown) => void): void {
+    if (this.isOver) return onResult(DONE);
+    this.onResult = onResult;
+    this.onFailure = onError;
+    const reader = this.reader;
+    if (isPullable<ReadableStreamReadResult<Uint8Array>>(reader)) reader[PULL](this.onRead, this.onReadError);
+    else reader.read().then(this.onRead, this.onReadError);
   }
 
   return(): Promise<IteratorResult<unknown[], undefined>> {
@@ -44,7 +58,32 @@ export abstract class BodyBatches implements AsyncIterableIterator<unknown[], un
     return this;
   }
 
-  private readonly onRead = (result: ReadableStreamReadResult<Uint8Array>): IteratorResult<unknown[], undefined> => {
+  private readonly onRead = (result: ReadableStreamReadResult<Uint8Array>): void => {
+    const onResult = this.onResult;
+    const onFailure = this.onFailure;
+    this.onResult = this.onFailure = undefined;
+    let batch: IteratorResult<unknown[], undefined>;
+    try {
+      batch = this.batchOf(result);
+    } catch (error) {
+      onFailure?.(error);
+      return;
+    }
+    onResult?.(batch);
+  };
+
+  private readonly onReadError = (error: unknown): void => {
+    const onFailure = this.onFailure;
+    this.onResult = this.onFailure = undefined;
+    try {
+      this.dropped(error);
+    } catch (failure) {
+      onFailure?.(failure);
+    }
+  };
+
+  // One read's bytes, decoded and framed; at the end, what the tail held. Throws what ends it.
+  private readonly batchOf = (result: ReadableStreamReadResult<Uint8Array>): IteratorResult<unknown[], undefined> => {
     try {
       if (result.done) {
         const rest = this.decoder.decode();
@@ -63,7 +102,7 @@ export abstract class BodyBatches implements AsyncIterableIterator<unknown[], un
     }
   };
 
-  private readonly onError = (error: unknown): never => {
+  private readonly dropped = (error: unknown): never => {
     this.close();
     const code = systemCodeOf(error);
     throw new ProviderError({ message: `The connection to ${this.service} dropped mid-answer: ${(error as Error).message}${code === undefined ? "" : ` (${code})`}`, provider: this.service, isRetryable: true, cause: error });

@@ -159,6 +159,10 @@ export class JsonParser {
   // Open containers, innermost last, and the key of the child being written in each.
   private readonly containers: (Record<string, unknown> | unknown[])[] = [];
   private readonly keys: (string | number)[] = [];
+  // Bumped whenever `keys` or `depth` changes: the cached path is then stale.
+  private pathVersion = 0;
+  private cachedPathVersion = -1;
+  private cachedPath: JsonPath = [];
   private depth = 0;
   private isInArray = false;
 
@@ -221,7 +225,16 @@ export class JsonParser {
   get activePath(): JsonPath {
     // keys[k] is the key of the child being written inside containers[k]: a scalar's path runs
     // through the innermost container, a container's own path stops short of it.
-    return this.keys.slice(0, this.isInScalar() ? this.depth : Math.max(0, this.depth - 1));
+    return this.pathOf(this.isInScalar() ? this.depth : Math.max(0, this.depth - 1));
+  }
+
+  // The path of the first `depth` keys. While no key or depth changes (a string growing over
+  // many writes), the same immutable array is handed out again: one path per value, not one
+  // per event.
+  private pathOf(depth: number): JsonPath {
+    if (this.cachedPathVersion === this.pathVersion && this.cachedPath.length === depth) return this.cachedPath;
+    this.cachedPathVersion = this.pathVersion;
+    return (this.cachedPath = this.keys.slice(0, depth));
   }
 
   /** Listens to an event; returns a function that stops listening. */
@@ -556,6 +569,7 @@ export class JsonParser {
       this.attach(container);
       this.emitStart(isArray ? "array" : "object");
       this.containers[this.depth++] = container;
+      this.pathVersion++;
       this.isInArray = isArray;
       this.state = isArray ? FIRST_ELEMENT : FIRST_KEY;
     } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
@@ -584,6 +598,7 @@ export class JsonParser {
   // Records where the next child goes without showing it (numbers and literals, rule 2).
   private reserveSlot(): void {
     if (this.depth === 0) return;
+    this.pathVersion++;
     if (this.isInArray) this.keys[this.depth - 1] = (this.containers[this.depth - 1] as unknown[]).length;
     else this.keys[this.depth - 1] = this.key;
   }
@@ -597,6 +612,7 @@ export class JsonParser {
       return;
     }
     const container = this.containers[depth - 1] as Record<string, unknown> | unknown[];
+    this.pathVersion++;
     if (this.isInArray) {
       const array = container as unknown[];
       this.keys[depth - 1] = array.length;
@@ -637,7 +653,7 @@ export class JsonParser {
     this.shownLength = text.length;
     this.update(text);
     if (this.growListeners !== undefined && this.growListeners.length > 0) {
-      const event = { path: this.keys.slice(0, this.depth), value: text };
+      const event = { path: this.pathOf(this.depth), value: text };
       for (const listener of this.growListeners) listener(event);
     }
   }
@@ -734,6 +750,7 @@ export class JsonParser {
 
   private closeContainer(): void {
     const container = this.containers[--this.depth];
+    this.pathVersion++;
     this.containers[this.depth] = undefined as never;
     if (this.depth > 0) this.isInArray = Array.isArray(this.containers[this.depth - 1]);
     this.afterValue(container);
@@ -748,14 +765,14 @@ export class JsonParser {
       this.hasRoot = false;
     }
     if (this.endListeners !== undefined && this.endListeners.length > 0) {
-      const event = { path: this.keys.slice(0, this.depth), value };
+      const event = { path: this.pathOf(this.depth), value };
       for (const listener of this.endListeners) listener(event);
     }
   }
 
   private emitStart(kind: JsonValueKind): void {
     if (this.startListeners !== undefined && this.startListeners.length > 0) {
-      const event = { path: this.keys.slice(0, this.depth), kind };
+      const event = { path: this.pathOf(this.depth), kind };
       for (const listener of this.startListeners) listener(event);
     }
   }

@@ -141,9 +141,12 @@ export abstract class StreamPump {
   }
 
   private readonly readNext = (): void => {
+    const source = this.source;
     let read: ReturnType<OpenTextSource["next"]>;
     try {
-      read = this.source.next();
+      // formwork's own sources call back: no promise per piece.
+      if (source.pull !== undefined) return source.pull(this.onResult, this.onSourceError);
+      read = source.next();
     } catch (error) {
       return this.onSourceError(error);
     }

@@ -1,6 +1,7 @@
 // Reads any text source one chunk at a time: an async iterable of strings or bytes, or a
 // ReadableStream of either. Bytes are decoded as UTF-8, a character split across chunks
 // included; invalid bytes become U+FFFD, as fetch's own decoding does.
+import { isPullable, PULL } from "./pull.js";
 
 /**
  * What the streams read from. Cancelling a stream cancels its source at once: a ReadableStream
@@ -11,10 +12,17 @@
  */
 export type TextSource = AsyncIterable<string | Uint8Array> | ReadableStream<string> | ReadableStream<Uint8Array>;
 
-/** An opened source: `next` gives the next piece of text, `cancel` stops the producer. */
+/** A piece of text read, or the end. */
+export type TextResult = { done: true } | { done: false; value: string };
+
+/**
+ * An opened source: `next` gives the next piece of text, `cancel` stops the producer; `pull`,
+ * where the source is one of formwork's own, gives it by callbacks (see Pullable).
+ */
 export interface OpenTextSource {
-  next(): Promise<{ done: true } | { done: false; value: string }>;
+  next(): Promise<TextResult>;
   cancel(reason?: unknown): Promise<void>;
+  readonly pull?: (onResult: (result: TextResult) => void, onError: (error: unknown) => void) => void;
 }
 
 function isReadableStream(source: TextSource): source is ReadableStream<string | Uint8Array> {
@@ -60,7 +68,8 @@ export function openTextSource(source: TextSource): OpenTextSource {
   if ((iterator as { [GIVES_STRINGS]?: boolean })[GIVES_STRINGS] === true) {
     const strings = iterator as AsyncIterator<string, unknown>;
     return {
-      next: () => strings.next() as Promise<{ done: true } | { done: false; value: string }>,
+      next: () => strings.next() as Promise<TextResult>,
+      ...(isPullable<TextResult>(strings) ? { pull: (onResult, onError) => strings[PULL](onResult, onError) } : {}),
       async cancel() {
         await strings.return?.()?.catch?.(() => undefined);
       },

@@ -8,6 +8,7 @@ import { request as httpsRequest, type Agent as HttpsAgent } from "node:https";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import type { Readable } from "node:stream";
 import type { ByteReader, HttpClient, HttpRequest, HttpResponse } from "../http-client.js";
+import { PULL, type Pullable } from "../../stream/pull.js";
 
 /** Options of {@link nodeHttpClient}. */
 export interface NodeHttpClientOptions {
@@ -131,7 +132,7 @@ const END: ReadableStreamReadResult<Uint8Array> = { done: true, value: undefined
  * socket past HIGH_WATER. A connection that closes before the end is an error whose `code`
  * (ECONNRESET) says so.
  */
-class SocketReader implements ByteReader {
+class SocketReader implements ByteReader, Pullable<ReadableStreamReadResult<Uint8Array>> {
   private held: Buffer[] = [];
   private heldBytes = 0;
   private isEnded = false;
@@ -152,20 +153,23 @@ class SocketReader implements ByteReader {
   }
 
   read(): Promise<ReadableStreamReadResult<Uint8Array>> {
+    return new Promise((resolve, reject) => this[PULL](resolve, reject));
+  }
+
+  /** The next read by callbacks, with no promise (formwork's own layers read this way). */
+  [PULL](onResult: (result: ReadableStreamReadResult<Uint8Array>) => void, onError: (error: unknown) => void): void {
     const held = this.held;
     if (held.length > 0) {
       const value = held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held, this.heldBytes);
       this.held = [];
       this.heldBytes = 0;
       if (this.body.isPaused()) this.body.resume();
-      return Promise.resolve({ done: false, value });
+      return onResult({ done: false, value });
     }
-    if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (this.isEnded) return Promise.resolve(END);
-    return new Promise((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
+    if (this.failure !== undefined) return onError(this.failure);
+    if (this.isEnded) return onResult(END);
+    this.resolve = onResult;
+    this.reject = onError;
   }
 
   // As a web stream's cancel: held bytes are dropped, and every read after it is done.
