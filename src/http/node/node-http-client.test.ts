@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { fromProvider } from "../../client/from-provider.js";
 import { ConfigurationError } from "../../errors/configuration-error.js";
+import { isPullable, PULL } from "../../stream/pull.js";
 import { startModelServer } from "../../testing/model-server.js";
 import { connectionFailure } from "../connection-failure.js";
 import type { ByteReader, HttpRequest, HttpResponse } from "../http-client.js";
@@ -88,11 +89,18 @@ function bodyOf(response: HttpResponse): ByteReader {
   return response.body;
 }
 
-async function readAll(reader: ByteReader, between?: () => Promise<void>): Promise<{ bytes: Buffer; reads: number[] }> {
+// One read through read(), or through [PULL] with callbacks, as formwork's own layers read.
+function readOnce(reader: ByteReader, viaPull: boolean): Promise<ReadableStreamReadResult<Uint8Array>> {
+  if (!viaPull) return reader.read();
+  if (!isPullable<ReadableStreamReadResult<Uint8Array>>(reader)) throw new Error("the reader cannot be pulled");
+  return new Promise((resolve, reject) => reader[PULL](resolve, reject));
+}
+
+async function readAll(reader: ByteReader, between?: () => Promise<void>, viaPull = false): Promise<{ bytes: Buffer; reads: number[] }> {
   const parts: Uint8Array[] = [];
   const reads: number[] = [];
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await readOnce(reader, viaPull);
     if (done) break;
     parts.push(value);
     reads.push(value.length);
@@ -122,7 +130,7 @@ const encoders: Readonly<Record<string, (bytes: Buffer) => Buffer>> = {
 };
 
 describe("nodeHttpClient: the body", () => {
-  it("hands over every byte, in order, however the server cuts and times its writes, encoded or not", async () => {
+  it("hands over every byte, in order, however the server cuts and times its writes, encoded or not, read by promise or by callback", async () => {
     // Each request names its script: the (encoded) body's pieces, and how long to wait after each.
     const scripts = new Map<string, { encoding: string; pieces: Buffer[]; gaps: ("none" | "immediate" | "timer")[] }>();
     const server = await serve((seen, response) => {
@@ -148,7 +156,8 @@ describe("nodeHttpClient: the body", () => {
         fc.array(fc.nat(), { maxLength: 30 }),
         fc.array(fc.constantFrom("none" as const, "immediate" as const, "timer" as const), { minLength: 1, maxLength: 5 }),
         fc.constantFrom("identity", "gzip", "deflate", "br"),
-        async (unit, repeat, cuts, gaps, encoding) => {
+        fc.boolean(),
+        async (unit, repeat, cuts, gaps, encoding, viaPull) => {
           // Multi-byte UTF-8 (the "binary" unit spans all of Unicode), cut anywhere, mid-character too.
           const body = unit.repeat(1 + repeat);
           const sent = (encoders[encoding] as (bytes: Buffer) => Buffer)(Buffer.from(body, "utf8"));
@@ -158,7 +167,7 @@ describe("nodeHttpClient: the body", () => {
           scripts.set(path, { encoding, pieces, gaps });
           const response = await client(request(server.origin + path));
           expect(response.status).toBe(200);
-          const { bytes } = await readAll(bodyOf(response));
+          const { bytes } = await readAll(bodyOf(response), undefined, viaPull);
           expect(bytes.toString("utf8")).toBe(body);
           scripts.delete(path);
         },
@@ -205,7 +214,7 @@ describe("nodeHttpClient: the body", () => {
     await until(() => socket.isPaused());
     expect(socket.bytesRead).toBeLessThan(HIGH_WATER + 16 * ONE_READ);
     // A slow reader gets it all, in order, never more than the mark and one read at once.
-    const { bytes, reads } = await readAll(reader, nextTurn);
+    const { bytes, reads } = await readAll(reader, nextTurn, true);
     expect(bytes.equals(body)).toBe(true);
     expect(Math.max(...reads)).toBeLessThanOrEqual(HIGH_WATER + ONE_READ);
   });
