@@ -1,6 +1,7 @@
 // The load benchmark (issue 14): N concurrent streams at 50 tokens/s against the offline model
 // server running in its own process, each client in a fresh process of its own, measured in the
-// same run: formwork's createPartial, a bare node:http client and a bare fetch client.
+// same run: formwork's createPartial (sent with fetch, and with formwork/node's nodeHttpClient),
+// a bare node:http client and a bare fetch client.
 // `npm run bench -- load [N,N,...]`.
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
@@ -10,7 +11,8 @@ import { LOAD_ANSWER } from "./load-answer.js";
 import { formatRatio, markdownTable } from "./measure.js";
 
 const TOKENS_PER_SECOND = 50;
-const CLIENTS = ["bare-http", "bare-fetch", "formwork"] as const;
+const CLIENTS = ["bare-http", "bare-fetch", "formwork", "formwork-node"] as const;
+const NAMES: Readonly<Record<string, string>> = { formwork: "**formwork createPartial (fetch)**", "formwork-node": "**formwork createPartial (nodeHttpClient)**" };
 
 interface ClientFigures {
   readonly client: string;
@@ -22,6 +24,7 @@ interface ClientFigures {
   readonly lagP99: number;
   readonly lagMax: number;
   readonly partialsPerStream: number;
+  readonly partialsAlone: number;
   readonly readsPerStream: number;
   readonly heapPerStream: number;
   readonly rssPerStream: number;
@@ -68,22 +71,24 @@ export async function benchLoad(counts: readonly number[] = [100, 1000, 5000]): 
         figures.set(client, result);
         rows.push([
           `${streams}`,
-          client === "formwork" ? "**formwork createPartial**" : client,
+          NAMES[client] ?? client,
           `${result.cores.toFixed(2)}`,
           `${ms(result.lagP50)} / ${ms(result.lagP99)} / ${ms(result.lagMax)}`,
-          client === "formwork" ? result.partialsPerStream.toFixed(0) : "",
-          client === "formwork" ? "" : result.readsPerStream.toFixed(0),
+          client.startsWith("formwork") ? `${result.partialsPerStream.toFixed(0)} (alone: ${result.partialsAlone})` : "",
+          client.startsWith("formwork") ? "" : result.readsPerStream.toFixed(0),
           kb(result.heapPerStream),
           kb(result.rssPerStream),
           kb(result.retainedPerStream),
           `${formatRatio(result.meanStreamMs / idealMs)} (${formatRatio(result.wallMs / idealMs)})`,
         ]);
       }
-      const formwork = figures.get("formwork") as ClientFigures;
       const bare = figures.get("bare-http") as ClientFigures;
-      notes.push(
-        `- ${streams} streams: formwork ${formatRatio(formwork.cores / bare.cores)} the CPU of the bare node:http client; lag p99 ${ms(formwork.lagP99)}; heap ${kb(formwork.heapPerStream)} a stream; ${formwork.partialsPerStream.toFixed(0)} partials a stream for the bare client's ${bare.readsPerStream.toFixed(0)} reads`,
-      );
+      for (const name of ["formwork", "formwork-node"]) {
+        const formwork = figures.get(name) as ClientFigures;
+        notes.push(
+          `- ${streams} streams, ${name === "formwork" ? "fetch" : "nodeHttpClient"}: formwork ${formatRatio(formwork.cores / bare.cores)} the CPU of the bare node:http client; lag p99 ${ms(formwork.lagP99)}; heap ${kb(formwork.heapPerStream)} a stream; ${formwork.partialsPerStream.toFixed(0)} partials a stream (${formwork.partialsAlone} for a stream alone) for the bare client's ${bare.readsPerStream.toFixed(0)} reads`,
+        );
+      }
     }
   } finally {
     await server.stop();
@@ -91,7 +96,7 @@ export async function benchLoad(counts: readonly number[] = [100, 1000, 5000]): 
   return [
     `### Load: concurrent streams at ${TOKENS_PER_SECOND} tokens/s`,
     "",
-    `Every stream asks for the same ${(LOAD_ANSWER.length / 1000).toFixed(1)} KB tool call, streamed by the offline model server (its own process, one timer wheel) in pieces of 1 to 8 characters; ideal time of a stream ${(idealMs / 1000).toFixed(1)} s. Each client runs in a fresh process and opens all its streams at once (after one warm-up stream). Cores: CPU time over wall time (process.cpuUsage). Lag: event-loop delay (monitorEventLoopDelay) p50 / p99 / max. Heap and RSS: peak over the baseline, per stream; held: heap still held after the streams ended and a full GC. Time: mean stream time over the ideal (in brackets: the whole run's).`,
+    `Every stream asks for the same ${(LOAD_ANSWER.length / 1000).toFixed(1)} KB tool call, streamed by the offline model server (its own process, one timer wheel) in pieces of 1 to 8 characters; ideal time of a stream ${(idealMs / 1000).toFixed(1)} s. Each client runs in a fresh process and opens all its streams at once (after one warm-up stream; partials "alone": that stream's, with nothing competing, as many as the pieces can show). Cores: CPU time over wall time (process.cpuUsage). Lag: event-loop delay (monitorEventLoopDelay) p50 / p99 / max. Heap and RSS: peak over the baseline, per stream; held: heap still held after the streams ended and a full GC. Time: mean stream time over the ideal (in brackets: the whole run's).`,
     "",
     markdownTable(["streams", "client", "cores", "lag p50 / p99 / max", "partials a stream", "reads a stream", "heap a stream", "RSS a stream", "held a stream", "time over ideal"], rows),
     "",

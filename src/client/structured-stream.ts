@@ -7,7 +7,7 @@ import { IncompleteOutputError } from "../errors/incomplete-output-error.js";
 import { NoItemsError } from "../errors/no-items-error.js";
 import { RetryError } from "../errors/retry-error.js";
 import { ValidationError } from "../errors/validation-error.js";
-import { formatJsonPath } from "../json/json-path.js";
+import { formatJsonPath, type JsonPath } from "../json/json-path.js";
 import { JsonParseError } from "../json/json-parse-error.js";
 import { addUsage, NO_USAGE, type Usage } from "../providers/wire-event.js";
 import type { PartialStream } from "../stream/partial-stream.js";
@@ -76,6 +76,7 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
   private hasStarted = false;
   private isRead = false;
   private pending: PartialUpdate<Partial> | undefined;
+  private carried: JsonPath[] | undefined;
   private isFinished = false;
   private failure: unknown = undefined;
   private hasReportedFailure = false;
@@ -129,9 +130,8 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
     let last: Partial | undefined;
     // A record that only announces a new attempt, or only that a field closed, shows nothing new.
     return this.reader((): IteratorResult<Partial, undefined> | undefined => {
-      const update = this.pending;
+      const update = this.takePending();
       if (update !== undefined) {
-        this.pending = undefined;
         if (update.value !== undefined && update.value !== last) return { done: false, value: (last = update.value) };
       }
       return this.ending();
@@ -142,9 +142,8 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
   updates(): AsyncIterator<PartialUpdate<Partial>> & AsyncIterable<PartialUpdate<Partial>> {
     this.claimReader();
     return this.reader((): IteratorResult<PartialUpdate<Partial>, undefined> | undefined => {
-      const update = this.pending;
+      const update = this.takePending();
       if (update !== undefined) {
-        this.pending = undefined;
         return { done: false, value: update };
       }
       return this.ending();
@@ -190,11 +189,24 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
 
   private readonly pushUpdate = (update: PartialUpdate<Partial>): void => this.push(update);
 
-  // Keeps the latest update for the reader; what closed in between is carried over.
+  // Keeps the latest update for the reader; what closed in the updates it skipped is carried
+  // over (gathered in one list, so that a reader that never comes costs linear time).
   private push(update: PartialUpdate<Partial>): void {
     const skipped = this.pending;
-    this.pending = skipped === undefined ? update : { ...update, completed: [...skipped.completed, ...update.completed] };
+    if (skipped !== undefined && skipped.completed.length > 0) (this.carried ??= []).push(...skipped.completed);
+    this.pending = update;
     this.wake();
+  }
+
+  // The latest update, with the paths the skipped ones completed.
+  private takePending(): PartialUpdate<Partial> | undefined {
+    const update = this.pending;
+    if (update === undefined) return undefined;
+    this.pending = undefined;
+    const carried = this.carried;
+    if (carried === undefined) return update;
+    this.carried = undefined;
+    return { ...update, completed: [...carried, ...update.completed] };
   }
 
   private wake(): void {
