@@ -10,6 +10,7 @@ import { RetryError } from "../errors/retry-error.js";
 import type { ChatMode } from "../providers/openai/chat-request.js";
 import { fromOpenAI } from "./from-openai.js";
 import { fromProvider } from "./from-provider.js";
+import { nodeHttpClient } from "../http/node/node-http-client.js";
 import type { HookName } from "./hooks.js";
 import type { StructuredCompletions } from "./structured-client.js";
 import { splitAt } from "../json/test-support/feed.js";
@@ -24,6 +25,7 @@ const messages = [{ role: "user" as const, content: "Extract the user." }];
 type Client = { chat: { completions: StructuredCompletions }; on(name: HookName, handler: (payload: never) => void): void };
 const paths: [string, (url: string, mode: ChatMode) => Client][] = [
   ["fetch", (url, mode) => fromProvider({ provider: "test", baseURL: url, apiKey: API_KEY, mode }) as unknown as Client],
+  ["node-http", (url, mode) => fromProvider({ provider: "test", baseURL: url, apiKey: API_KEY, mode, httpClient: nodeHttpClient() }) as unknown as Client],
   ["sdk", (url, mode) => fromOpenAI(new OpenAI({ baseURL: url, apiKey: API_KEY }), { mode, provider: "test" }) as unknown as Client],
 ];
 

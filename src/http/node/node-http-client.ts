@@ -32,7 +32,8 @@ const HIGH_WATER = 256 * 1024;
  * It behaves as fetch does where formwork relies on it: a failure before the answer rejects
  * with Node's error (its `code`, ECONNREFUSED say, names the cause); aborting the signal
  * closes the request and rejects pending reads with the signal's reason; a gzip, deflate or
- * brotli body is decoded; 307 and 308 redirects are followed.
+ * brotli body is decoded; 307 and 308 redirects are followed (without the credential headers
+ * when they lead to another origin), other redirects are handed back as they are.
  *
  * @example
  * import { nodeHttpClient } from "formwork/node";
@@ -40,19 +41,21 @@ const HIGH_WATER = 256 * 1024;
  */
 export function nodeHttpClient(options: NodeHttpClientOptions = {}): HttpClient {
   const maxRedirects = options.maxRedirects ?? 5;
-  const send = (call: HttpRequest, url: string, redirects: number): Promise<HttpResponse> =>
+  const send = (call: HttpRequest, url: string, sentHeaders: Readonly<Record<string, string>>, redirects: number): Promise<HttpResponse> =>
     new Promise<HttpResponse>((resolve, reject) => {
       const { signal } = call;
       if (signal.aborted) return reject(signal.reason);
       let target: URL;
       try {
         target = new URL(url);
-      } catch (error) {
-        return reject(new TypeError(`Invalid URL: ${url}`, { cause: error }));
+      } catch {
+        // No cause: the parser's carries the code ERR_INVALID_URL, which formwork would name
+        // instead of saying that the URL cannot be called (connection-failure.ts).
+        return reject(new TypeError(`Invalid URL: ${url}`));
       }
       const isHttps = target.protocol === "https:";
       if (!isHttps && target.protocol !== "http:") return reject(new TypeError(`unknown scheme ${target.protocol} (nodeHttpClient sends http: and https: only)`));
-      const headers: Record<string, string> = { ...call.headers };
+      const headers: Record<string, string> = { ...sentHeaders };
       if (call.body !== undefined) headers["content-length"] = String(Buffer.byteLength(call.body));
       const onAbort = () => {
         outgoing.destroy();
@@ -63,9 +66,10 @@ export function nodeHttpClient(options: NodeHttpClientOptions = {}): HttpClient 
         signal.removeEventListener("abort", onAbort);
         const status = incoming.statusCode ?? 0;
         const location = incoming.headers.location;
-        if ((status === 307 || status === 308) && location !== undefined && redirects < maxRedirects) {
+        const next = (status === 307 || status === 308) && location !== undefined && redirects < maxRedirects ? urlOrNull(location, target) : null;
+        if (next !== null) {
           incoming.resume();
-          resolve(send(call, new URL(location, target).href, redirects + 1));
+          resolve(send(call, next.href, next.origin === target.origin ? sentHeaders : withoutCredentials(sentHeaders), redirects + 1));
           return;
         }
         resolve({ status, headers: headersOf(incoming), body: new SocketReader(decoded(incoming), incoming, signal) });
@@ -77,7 +81,25 @@ export function nodeHttpClient(options: NodeHttpClientOptions = {}): HttpClient 
       signal.addEventListener("abort", onAbort, { once: true });
       outgoing.end(call.body);
     });
-  return (call) => send(call, call.url, 0);
+  return (call) => send(call, call.url, call.headers, 0);
+}
+
+// The redirect's target, or null when the Location cannot be read: the answer is then handed
+// back as it is (URL.parse would do, but Node 20 before 20.18 lacks it).
+function urlOrNull(location: string, base: URL): URL | null {
+  try {
+    return new URL(location, base);
+  } catch {
+    return null;
+  }
+}
+
+// Headers that carry a credential, not sent on to another origin: fetch drops Authorization
+// there; the others are where formwork's providers put their keys (Anthropic, Gemini, Azure).
+const CREDENTIALS = new Set(["authorization", "proxy-authorization", "cookie", "x-api-key", "x-goog-api-key", "api-key"]);
+
+function withoutCredentials(headers: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIALS.has(name.toLowerCase())));
 }
 
 function headersOf(incoming: IncomingMessage): Headers {
@@ -150,14 +172,21 @@ class SocketReader implements ByteReader, Pullable<ReadableStreamReadResult<Uint
     this.reject = onError;
   }
 
+  // As a web stream's cancel: held bytes are dropped, and every read after it is done.
   cancel(): Promise<void> {
-    this.settle(undefined, END);
-    this.detach();
-    this.incoming.destroy();
+    if (!this.isEnded && this.failure === undefined) {
+      this.isEnded = true;
+      this.dropHeld();
+      this.detach();
+      this.settle(undefined, END);
+      this.incoming.destroy();
+    }
     return Promise.resolve();
   }
 
   private readonly onData = (chunk: Buffer): void => {
+    // A decoder may still hand on what it had after a cancel: nobody reads it.
+    if (this.isEnded) return;
     const resolve = this.resolve;
     if (resolve !== undefined) {
       this.resolve = this.reject = undefined;
@@ -184,16 +213,26 @@ class SocketReader implements ByteReader, Pullable<ReadableStreamReadResult<Uint
     if (!this.incoming.complete) this.fail(Object.assign(new Error("the connection closed before the body ended"), { code: "ECONNRESET" }));
   };
 
+  // As fetch does: once aborted, every read rejects with the reason, held bytes or not.
   private readonly onAbort = (): void => {
+    if (this.isEnded || this.failure !== undefined) return;
+    this.dropHeld();
     this.fail(this.signal.reason);
-    this.incoming.destroy();
   };
 
+  // A body that failed (reset, aborted, undecodable) is never read on: its connection is closed,
+  // not left half-read (a decoding error would otherwise keep it open, off the agent's pool).
   private fail(error: unknown): void {
     if (this.isEnded || this.failure !== undefined) return;
     this.failure = error;
     this.detach();
     this.settle(error, undefined);
+    this.incoming.destroy();
+  }
+
+  private dropHeld(): void {
+    this.held = [];
+    this.heldBytes = 0;
   }
 
   private settle(error: unknown, result: ReadableStreamReadResult<Uint8Array> | undefined): void {
