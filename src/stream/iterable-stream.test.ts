@@ -79,6 +79,18 @@ describe("iterableStream invalid items", () => {
     expect(error).toMatchObject({ path: [1, "priority"] });
   });
 
+  it("an item judged asynchronously still ends the stream when the text ends first", async () => {
+    // The last item closes in the last chunk and the source ends at once: its async check
+    // settles after the end of the text, and its failure must still be the stream's.
+    const Checked = z.object({ name: z.string() }).refine(async (item) => item.name !== "made up", "not in the source");
+    for (const pieces of [['[{"name":"real"},{"name":"made up"}]'], ['[{"name":"real"},', '{"name":"made up"}]']]) {
+      const { values, error } = await collect(iterableStream(Checked, chunkSource(pieces).iterable));
+      expect(values).toEqual([{ name: "real" }]);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(error).toMatchObject({ path: [1] });
+    }
+  });
+
   it("skips invalid items with onInvalid 'skip' and reports them", async () => {
     for (const validate of ["streaming", "final"] as const) {
       const stream = iterableStream(Task, chunkSource(chunksOf(text, 4)).iterable, { onInvalid: "skip", validate });

@@ -63,6 +63,8 @@ export class ItemStream<T, Partial = DeepPartial<T>> extends StreamPump implemen
   private isSkippingItem = false;
   private index = 0;
   private readonly waiting: (T | Promise<ValidationResult> | { invalid: true })[] = [];
+  // Items whose asynchronous validation has not settled yet.
+  private readonly judging = new Set<Promise<ValidationResult>>();
   private readonly skippedItems: SkippedItem[] = [];
   private finishedCount = 0;
   private hasPartialChanged = false;
@@ -164,12 +166,15 @@ export class ItemStream<T, Partial = DeepPartial<T>> extends StreamPump implemen
     }
   }
 
-  protected override onEnd(): void {
+  protected override onEnd(): Promise<void> | void {
     try {
       this.parser.end();
     } catch (error) {
       throw toStreamError(error, this.log.text, () => this.tracker?.snapshot());
     }
+    // The stream is not over while an item is still being judged: an item that fails (or a
+    // validator that throws) must end it with that error, however fast the text ended.
+    if (this.judging.size > 0) return Promise.all(this.judging).then(() => undefined);
   }
 
   protected override onFailure(): void {
@@ -256,16 +261,17 @@ export class ItemStream<T, Partial = DeepPartial<T>> extends StreamPump implemen
     }
     const result = this.adapter.validate(value);
     if (result instanceof Promise) {
-      this.waiting.push(
-        result.then(
-          (settled) => this.settle(settled, path, index),
-          // The validation itself threw (a user's validator): that ends the stream, as it is.
-          (error: unknown): ValidationResult => {
-            this.stop(error);
-            return { ok: false, issues: [] };
-          },
-        ),
+      const judged = result.then(
+        (settled) => this.settle(settled, path, index),
+        // The validation itself threw (a user's validator): that ends the stream, as it is.
+        (error: unknown): ValidationResult => {
+          this.stop(error);
+          return { ok: false, issues: [] };
+        },
       );
+      this.judging.add(judged);
+      void judged.then(() => this.judging.delete(judged));
+      this.waiting.push(judged);
       return;
     }
     const settled = this.settle(result, path, index);
