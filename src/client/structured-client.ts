@@ -333,7 +333,7 @@ export function createStructuredCompletions<Mode extends string>(
         // the call closes this attempt's request at once; an invalid answer does not (its tail
         // still holds the usage). The source reads the stream's last partial when the provider
         // cuts the answer short.
-        const { record, cancel, source } = openAttempt(call, schema, hooks, attempt, feedback, () => stream.partial);
+        const { record, cancel, source } = openAttempt(call, schema, hooks, attempt, feedback, () => stream.currentValue());
         const stream = partialStream(call.model.schema, source, { ...readOptions, ...call.streamSignal }) as PartialStream<unknown, unknown>;
         return { stream, record, cancel: (reason: unknown) => cancel.abort(reason) };
       },

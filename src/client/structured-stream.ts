@@ -10,7 +10,7 @@ import { ValidationError } from "../errors/validation-error.js";
 import { formatJsonPath, type JsonPath } from "../json/json-path.js";
 import { JsonParseError } from "../json/json-parse-error.js";
 import { addUsage, NO_USAGE, type Usage } from "../providers/wire-event.js";
-import type { PartialStream } from "../stream/partial-stream.js";
+import type { PartialStream, UpdateDetail } from "../stream/partial-stream.js";
 import { PolledReaders, type Poll } from "../stream/polled-readers.js";
 import type { PartialUpdate } from "../stream/partial-parser.js";
 import type { AttemptRecord } from "./attempt.js";
@@ -76,6 +76,7 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
   private hasStarted = false;
   private isRead = false;
   private pending: PartialUpdate<Partial> | undefined;
+  private readerKind: UpdateDetail = "none";
   private carried: JsonPath[] | undefined;
   private isFinished = false;
   private failure: unknown = undefined;
@@ -126,7 +127,7 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Partial> {
-    this.claimReader();
+    this.claimReader("values");
     let last: Partial | undefined;
     // A record that only announces a new attempt, or only that a field closed, shows nothing new.
     return this.reader((): IteratorResult<Partial, undefined> | undefined => {
@@ -140,7 +141,7 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
 
   /** The call as update records, attempt by attempt. One reader at a time. */
   updates(): AsyncIterator<PartialUpdate<Partial>> & AsyncIterable<PartialUpdate<Partial>> {
-    this.claimReader();
+    this.claimReader("records");
     return this.reader((): IteratorResult<PartialUpdate<Partial>, undefined> | undefined => {
       const update = this.takePending();
       if (update !== undefined) {
@@ -150,10 +151,16 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
     });
   }
 
-  private claimReader(): void {
+  private claimReader(kind: UpdateDetail): void {
     if (this.isRead) throw new TypeError("formwork: this stream is already being read (read it through one iterator)");
     this.isRead = true;
+    this.readerKind = kind;
   }
+
+  // What the reader needs of each attempt's updates (asked at every change: a reader may come
+  // after the call started, with `final` or `result`): a reader of values needs no records, and
+  // without any reader no partial value is worked out while the text streams.
+  private readonly detail = (): UpdateDetail => this.readerKind;
 
   // The end of the reading when the call is over (its failure thrown once), else undefined.
   private ending(): IteratorReturnResult<undefined> | undefined {
@@ -279,7 +286,7 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
           }
         } else {
           // Synchronously, as they come: one promise per attempt, not a hop per network read.
-          await started.stream.forEachUpdate(attempt === 1 ? this.pushUpdate : (update) => this.push({ ...update, attempt }));
+          await started.stream.forEachUpdate(attempt === 1 ? this.pushUpdate : (update) => this.push({ ...update, attempt }), this.detail);
         }
         const answered: T = await started.stream.final;
         const data = validators === undefined || validators.isEmpty ? answered : ((await validators.judge(answered, attempt, started.record.text, false)) as T);

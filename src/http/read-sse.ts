@@ -27,8 +27,11 @@ export function readSseJson(body: ByteReader, options: StreamReadOptions): Async
 
 class SseBatches extends BodyBatches {
   private readonly budget: ByteBudget | undefined;
-  private readonly pending: EventSourceMessage[] = [];
-  private readonly parser = createParser({ onEvent: (event) => this.pending.push(event) });
+  // The values of the piece being framed: the parser's callback parses each event into it.
+  private batch: unknown[] = [];
+  private isDone = false;
+  private eventCount = 0;
+  private readonly parser = createParser({ onEvent: (event) => this.onEvent(event) });
   // What has arrived since the last whole event: the parser holds it (an upper bound, by at most
   // one read, of its line buffer). A line that never ends is stopped at the budget.
   private unfinished = 0;
@@ -42,21 +45,25 @@ class SseBatches extends BodyBatches {
 
   protected frame(piece: string): unknown[] {
     if (!this.hasEvents && this.start.length < 256) this.start += piece.slice(0, 256 - this.start.length);
-    const pending = this.pending;
+    const batch = (this.batch = []);
+    const events = this.eventCount;
     this.parser.feed(piece);
-    this.unfinished = pending.length > 0 ? 0 : this.unfinished + piece.length;
+    this.unfinished = this.eventCount > events ? 0 : this.unfinished + piece.length;
     this.budget?.hold("an SSE line or event that has not ended", this.unfinished);
-    const batch: unknown[] = [];
-    for (const event of pending) {
-      this.hasEvents = true;
-      if (event.data === "[DONE]") {
-        this.markOver();
-        break;
-      }
-      batch.push(parseEvent(event, this.service));
-    }
-    pending.length = 0;
+    if (this.isDone) this.markOver();
     return batch;
+  }
+
+  // Nothing after `[DONE]` is read, in this piece or later.
+  private onEvent(event: EventSourceMessage): void {
+    this.eventCount++;
+    this.hasEvents = true;
+    if (this.isDone) return;
+    if (event.data === "[DONE]") {
+      this.isDone = true;
+      return;
+    }
+    this.batch.push(parseEvent(event, this.service));
   }
 
   // A 200 whose body holds no event at all is not an event stream (a JSON body, an HTML page,

@@ -2,6 +2,7 @@ import { ValidationError } from "../errors/validation-error.js";
 import type { InferInput, InferOutput, SchemaLike } from "../schema/schema-adapter.js";
 import type { DeepPartial } from "./deep-partial.js";
 import { PartialParser, type PartialParserOptions, type PartialUpdate } from "./partial-parser.js";
+import type { FieldState } from "./shape-tracker.js";
 import { absoluteIssues, toStreamError } from "./stream-errors.js";
 import { StreamPump } from "./stream-pump.js";
 import type { TextSource } from "./text-source.js";
@@ -9,6 +10,13 @@ import type { TextSource } from "./text-source.js";
 export type { PartialUpdate } from "./partial-parser.js";
 
 const END: IteratorReturnResult<undefined> = { done: true, value: undefined };
+// What a reader of values is given beside the value (it reads nothing else).
+const NO_PROGRESS = Object.freeze({ done: 0, total: 0, ratio: 0 });
+const NONE: readonly never[] = Object.freeze([]);
+const unknownState = (): FieldState => "pending";
+
+/** What the reader of a stream's updates needs: see {@link PartialStream.forEachUpdate}. */
+export type UpdateDetail = "records" | "values" | "none";
 
 /** Options of {@link partialStream}. */
 export interface PartialStreamOptions extends PartialParserOptions {
@@ -74,12 +82,17 @@ export class PartialStream<T, Partial = DeepPartial<T>> extends StreamPump imple
   /**
    * @internal Hands every update record to `onUpdate` as it comes, synchronously (for a caller
    * that passes them on, such as the client across attempts): one promise for the whole stream,
-   * which settles at its end, or rejects with its error.
+   * which settles at its end, or rejects with its error. `detail()`, asked at every change,
+   * says what the caller's own reader needs now: `"records"` (every record, as `updates()`),
+   * `"values"` (a record only when the value changed, with no progress, paths or state worked
+   * out: a reader of values) or `"none"` (nobody reads partials: no snapshot is taken while
+   * the text streams, and one record comes at the end, for a reader that comes late).
    */
-  forEachUpdate(onUpdate: (update: PartialUpdate<Partial>) => void): Promise<void> {
+  forEachUpdate(onUpdate: (update: PartialUpdate<Partial>) => void, detail: () => UpdateDetail = () => "records"): Promise<void> {
     const poll = (): IteratorResult<never, undefined> | undefined => {
       for (;;) {
-        const update = this.nextUpdate(true);
+        const needed = detail();
+        const update = needed === "records" ? this.nextUpdate(true) : needed === "values" ? this.nextValue() : this.nextAtEnd();
         if (update === undefined) return undefined;
         if (update === null) return END;
         onUpdate(update);
@@ -97,6 +110,28 @@ export class PartialStream<T, Partial = DeepPartial<T>> extends StreamPump imple
   private nextUpdate(isClosingNews: boolean): PartialUpdate<Partial> | null | undefined {
     if (this.failure === undefined && this.isUpdateDue(isClosingNews)) return this.record();
     return this.isAtEnd() ? null : undefined;
+  }
+
+  // A record for a reader of values: the snapshot alone, when it changed.
+  private nextValue(): PartialUpdate<Partial> | null | undefined {
+    if (this.failure === undefined && this.isUpdateDue(false)) {
+      const value = this.core.snapshot();
+      this.last = value;
+      this.hasYielded = true;
+      return { value, progress: NO_PROGRESS, completed: NONE, active: undefined, attempt: 1, state: unknownState };
+    }
+    return this.isAtEnd() ? null : undefined;
+  }
+
+  // Nothing while the text streams; the whole record once it ended well.
+  private nextAtEnd(): PartialUpdate<Partial> | null | undefined {
+    if (this.failure === undefined && this.isFinished && (this.core.hasChanged || this.core.hasCompleted)) return this.record();
+    return this.isAtEnd() ? null : undefined;
+  }
+
+  /** @internal The partial value now (a snapshot taken if it changed), whether or not anyone read it. */
+  currentValue(): Partial | undefined {
+    return this.currentPartial() as Partial | undefined;
   }
 
   private isUpdateDue(isClosingNews: boolean): boolean {

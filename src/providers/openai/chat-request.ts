@@ -1,5 +1,5 @@
-import { bearerAuth, statelessDecoder, type FailedAnswer, type ProviderProtocol, type RequestSchema } from "../provider-protocol.js";
-import { decodeChatChunk } from "./decode-chat-chunk.js";
+import { bearerAuth, type FailedAnswer, type ProviderProtocol, type RequestSchema } from "../provider-protocol.js";
+import { chatChunkDecoder } from "./decode-chat-chunk.js";
 import { openAIError } from "./openai-error.js";
 import { toStrictSchema } from "./strict-schema.js";
 import { schemaInstructions, feedbackRequest } from "../prompt-text.js";
@@ -127,6 +127,6 @@ export const openAIChatProtocol: ProviderProtocol<ChatMode> = {
   readsLeniently: (mode) => mode === "json" || mode === "md_json",
   sendsAbsentAsNull,
   media: "openai-chat",
-  decoder: statelessDecoder(decodeChatChunk),
+  decoder: chatChunkDecoder,
   error: openAIError,
 };

@@ -9,12 +9,25 @@ type Json = Record<string, unknown>;
 
 const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
 
-/** The wire events of one chunk. */
-export function decodeChatChunk(chunk: unknown, provider: string): WireEvent[] {
+/**
+ * A decoder for one response: every chunk repeats the response's id and model, and the
+ * `response-id` event comes once (the first), not once per token.
+ */
+export function chatChunkDecoder(provider: string): (chunk: unknown) => WireEvent[] {
+  let hasId = false;
+  return (chunk) => {
+    const events = decodeChatChunk(chunk, provider, hasId);
+    hasId ||= events.length > 0 && events[0]?.type === "response-id";
+    return events;
+  };
+}
+
+/** The wire events of one chunk (`hasId`: the response's id was already reported). */
+export function decodeChatChunk(chunk: unknown, provider: string, hasId = false): WireEvent[] {
   if (!isObject(chunk)) return [{ type: "error", error: notAnObject(provider, "a Chat Completions chunk", chunk) }];
   if (chunk["error"] !== undefined) return [{ type: "error", error: openAIError(chunk, provider) }];
   const events: WireEvent[] = [];
-  if (typeof chunk["id"] === "string") events.push({ type: "response-id", id: chunk["id"], model: typeof chunk["model"] === "string" ? chunk["model"] : undefined });
+  if (!hasId && typeof chunk["id"] === "string") events.push({ type: "response-id", id: chunk["id"], model: typeof chunk["model"] === "string" ? chunk["model"] : undefined });
   const choices = Array.isArray(chunk["choices"]) ? chunk["choices"] : [];
   for (const choice of choices) {
     if (!isObject(choice) || (choice["index"] !== undefined && choice["index"] !== 0)) continue;
