@@ -151,6 +151,7 @@ console.log(
     wallMs,
     meanStreamMs: sum((result) => result.ms) / streams,
     cores: (cpu.user + cpu.system) / 1000 / wallMs,
+    userCores: cpu.user / 1000 / wallMs,
     lagP50: lagMs(lag.percentile(50)),
     lagP99: lagMs(lag.percentile(99)),
     lagMax: lagMs(lag.max),
