@@ -235,7 +235,7 @@ describe("nodeHttpClient: the body", () => {
     expect(await text(response)).toBe("caf\u00e9 until the close");
   });
 
-  it("decodes gzip, x-gzip, deflate and br bodies (whatever the case of the name), and passes an unknown encoding through", async () => {
+  it("decodes gzip, x-gzip, deflate and br bodies (whatever the case of the name, stacked too), and passes an unknown encoding through", async () => {
     const body = JSON.stringify({ note: "Zoë's café ☕ 😀 ".repeat(2000) });
     const cases: [string, Buffer][] = [
       ["gzip", gzipSync(body)],
@@ -243,6 +243,9 @@ describe("nodeHttpClient: the body", () => {
       ["GZip", gzipSync(body)],
       ["deflate", deflateSync(body)],
       ["br", brotliCompressSync(Buffer.from(body))],
+      // Codings stacked in the order applied: gzip first, then br (undone from the last).
+      ["gzip, br", brotliCompressSync(gzipSync(body))],
+      ["identity, deflate", deflateSync(body)],
     ];
     const server = await serve((seen, response) => {
       const index = Number(seen.url.slice(1));

@@ -6,7 +6,7 @@
 import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage } from "node:http";
 import { request as httpsRequest, type Agent as HttpsAgent } from "node:https";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
-import type { Readable } from "node:stream";
+import type { Readable, Transform } from "node:stream";
 import type { ByteReader, HttpClient, HttpRequest, HttpResponse } from "../http-client.js";
 import { PULL, type Pullable } from "../../stream/pull.js";
 
@@ -117,11 +117,28 @@ function headersOf(incoming: IncomingMessage): Headers {
 
 // The body as sent, or decoded when the server compressed it although nobody asked.
 function decoded(incoming: IncomingMessage): Readable {
-  const encoding = (incoming.headers["content-encoding"] ?? "").trim().toLowerCase();
-  const decoder = encoding === "gzip" || encoding === "x-gzip" ? createGunzip() : encoding === "deflate" ? createInflate() : encoding === "br" ? createBrotliDecompress() : undefined;
-  if (decoder === undefined) return incoming;
-  incoming.on("error", (error) => decoder.destroy(error));
-  return incoming.pipe(decoder);
+  // Codings are listed in the order they were applied ("gzip, br": gzip first), so they are
+  // undone from the last. An unknown coding leaves the body as it came, as fetch does.
+  const codings = (incoming.headers["content-encoding"] ?? "")
+    .split(",")
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== "" && coding !== "identity");
+  const decoders = codings.reverse().map(decoderOf);
+  if (decoders.length === 0 || decoders.includes(undefined)) return incoming;
+  let body: Readable = incoming;
+  for (const decoder of decoders as Transform[]) {
+    const source = body;
+    source.on("error", (error) => decoder.destroy(error));
+    body = source.pipe(decoder);
+  }
+  return body;
+}
+
+function decoderOf(coding: string): Transform | undefined {
+  if (coding === "gzip" || coding === "x-gzip") return createGunzip();
+  if (coding === "deflate") return createInflate();
+  if (coding === "br") return createBrotliDecompress();
+  return undefined;
 }
 
 const END: ReadableStreamReadResult<Uint8Array> = { done: true, value: undefined };
