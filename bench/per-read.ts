@@ -81,8 +81,8 @@ const client = fromProvider({ provider: "per-read", baseURL: "http://per-read.in
 
 type Envelope = { choices?: { delta?: { tool_calls?: { function?: { arguments?: string } }[] } }[] };
 
-async function bare(): Promise<void> {
-  const reader = body().getReader();
+// The bare client: SSE split at blank lines, JSON.parse of each envelope, the deltas joined.
+async function bareOver(reader: ByteReader): Promise<void> {
   const decoder = new TextDecoder();
   let buffer = "";
   let text = "";
@@ -99,6 +99,8 @@ async function bare(): Promise<void> {
   }
   LoadSchema.parse(JSON.parse(text));
 }
+
+const bare = () => bareOver(body().getReader());
 
 // The answer's text per read, through formwork's transport.
 async function* transportTexts(): AsyncGenerator<string> {
@@ -122,24 +124,7 @@ async function transportAndStream(): Promise<void> {
 }
 
 // The bare client over the socket-like reader.
-async function bareSocket(): Promise<void> {
-  const reader = socketLikeReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  let text = "";
-  for (let read = await reader.read(); read.done !== true; read = await reader.read()) {
-    buffer += decoder.decode(read.value, { stream: true });
-    let start = 0;
-    for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n", start)) {
-      const event = buffer.slice(start, end);
-      start = end + 2;
-      if (!event.startsWith("data: ") || event === "data: [DONE]") continue;
-      text += (JSON.parse(event.slice(6)) as Envelope).choices?.[0]?.delta?.tool_calls?.[0]?.function?.arguments ?? "";
-    }
-    buffer = buffer.slice(start);
-  }
-  LoadSchema.parse(JSON.parse(text));
-}
+const bareSocket = () => bareOver(socketLikeReader());
 
 async function createPartialSocket(): Promise<void> {
   const stream = socketClient.chat.completions.createPartial({ model: "m", messages: [{ role: "user", content: "x" }], response_model: { schema: LoadSchema, name: "Order" } });
