@@ -299,7 +299,14 @@ class AttemptReader<R> implements AsyncIterableIterator<R, undefined>, Pullable<
     this.decode = transport.decoder();
     const budget = (this.budget = new ByteBudget(this.options.http.maxLength, transport.provider));
     const close = (error: unknown) => request.abort(error);
-    return withDeadline(transport.send(this.options.body, { signal: request.signal, budget }), "headersTimeout", this.options.http.headersTimeout, transport.provider, close).then((iterable) => {
+    let sending: Promise<AsyncIterable<readonly unknown[]>>;
+    try {
+      sending = transport.send(this.options.body, { signal: request.signal, budget });
+    } catch (error) {
+      // A transport that throws rather than rejects fails the request the same way.
+      sending = Promise.reject(error);
+    }
+    return withDeadline(sending, "headersTimeout", this.options.http.headersTimeout, transport.provider, close).then((iterable) => {
       const chunks = iterable[Symbol.asyncIterator]();
       this.chunks = chunks;
       this.idle = new IdleWatch(this.options.http.idleTimeout, transport.provider, (error) => {
