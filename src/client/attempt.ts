@@ -279,8 +279,14 @@ class AttemptReader<R> implements AsyncIterableIterator<R, undefined>, Pullable<
     }
     this.isReading = true;
     this.idle?.begin();
-    if (isPullable<IteratorResult<readonly unknown[]>>(chunks)) chunks[PULL](this.onRead, this.onReadError);
-    else chunks.next().then(this.onRead, this.onReadError);
+    const onReadError = this.onReadError;
+    try {
+      if (isPullable<IteratorResult<readonly unknown[]>>(chunks)) chunks[PULL](this.onRead, onReadError);
+      else chunks.next().then(this.onRead, onReadError);
+    } catch (error) {
+      // An iterator that throws rather than rejects: the same failure.
+      onReadError(error);
+    }
   };
 
   // Opens one request: the hooks hear of it, and its headers come within headersTimeout.

@@ -36,7 +36,13 @@ export abstract class BodyBatches implements AsyncIterableIterator<unknown[], un
 
   next(): Promise<IteratorResult<unknown[], undefined>> {
     if (this.isOver) return Promise.resolve(DONE);
-    return this.reader.read().then(this.batchOf, this.dropped);
+    let read: Promise<ReadableStreamReadResult<Uint8Array>>;
+    try {
+      read = this.reader.read();
+    } catch (error) {
+      read = Promise.reject(error);
+    }
+    return read.then(this.batchOf, this.dropped);
   }
 
   /** The next batch by callbacks (see Pullable): the reader's own when it has them, else its promise. */
@@ -45,8 +51,13 @@ export abstract class BodyBatches implements AsyncIterableIterator<unknown[], un
     this.onResult = onResult;
     this.onFailure = onError;
     const reader = this.reader;
-    if (isPullable<ReadableStreamReadResult<Uint8Array>>(reader)) reader[PULL](this.onRead, this.onReadError);
-    else reader.read().then(this.onRead, this.onReadError);
+    try {
+      if (isPullable<ReadableStreamReadResult<Uint8Array>>(reader)) reader[PULL](this.onRead, this.onReadError);
+      else reader.read().then(this.onRead, this.onReadError);
+    } catch (error) {
+      // A reader that throws rather than rejects: the connection is as good as dropped.
+      this.onReadError(error);
+    }
   }
 
   return(): Promise<IteratorResult<unknown[], undefined>> {
