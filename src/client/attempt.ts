@@ -292,13 +292,15 @@ class AttemptReader<R> implements AsyncIterableIterator<R, undefined>, Pullable<
   // Opens one request: the hooks hear of it, and its headers come within headersTimeout.
   private send(): Promise<void> {
     const { transport, hooks, record } = this.options;
-    hooks.emit("completion:kwargs", { attempt: record.attempt, body: this.options.body });
     this.hasOutput = false;
     this.chunkCount = 0;
     // Each request has its own controller (a child of the attempt's): ending the attempt, or a
     // cancellation, closes it through the attempt's.
-    const request = (this.request = new AbortController());
     const controller = this.controller;
+    // Cancelled before anything was sent (an aborted signal, or one aborted at once): nothing is.
+    if (controller.signal.aborted) throw abortErrorOf(controller.signal.reason);
+    hooks.emit("completion:kwargs", { attempt: record.attempt, body: this.options.body });
+    const request = (this.request = new AbortController());
     const onCancel = () => request.abort(controller.signal.reason);
     controller.signal.addEventListener("abort", onCancel, { once: true });
     this.removeLink = () => controller.signal.removeEventListener("abort", onCancel);
@@ -451,6 +453,10 @@ class AttemptReader<R> implements AsyncIterableIterator<R, undefined>, Pullable<
       } finally {
         this.options.signal.removeEventListener("abort", this.onAbort);
         controller.abort("the attempt ended");
+        // The request is closed and its idle timer stopped on every way out, also when the
+        // attempt's controller was aborted before the request was linked to it.
+        this.request?.abort("the attempt ended");
+        this.idle?.stop();
         this.removeLink?.();
         record.markSettled();
       }

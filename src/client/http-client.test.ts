@@ -3,6 +3,7 @@
 // same typed errors as fetch's, whether it rejects or throws, and never hangs.
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { ConfigurationError } from "../errors/configuration-error.js";
 import { ConnectionError } from "../errors/connection-error.js";
 import { ProviderError } from "../errors/provider-error.js";
 import { fetchHttpClient, type ByteReader, type HttpClient, type HttpRequest } from "../http/http-client.js";
@@ -76,6 +77,28 @@ describe("fromProvider({ httpClient })", () => {
       expect(error).toMatchObject({ url: "http://model.test/v1/chat/completions" });
       expect(JSON.stringify({ message: (error as Error).message, stack: (error as Error).stack })).not.toContain("sk-test-SECRET");
       expect(calls).toBe(3);
+    }
+  });
+
+  it("a client that resolves with the wrong shape is a ConfigurationError saying what to give, not a crash", async () => {
+    const cases: [unknown, RegExp][] = [
+      [new Response(ANSWER, { headers: { "content-type": "text/event-stream" } }), /ReadableStream as body: give its reader/],
+      [{ status: 200, headers: { "content-type": "text/event-stream" }, body: piecesReader([ANSWER]) }, /headers that are not a Headers object/],
+      [{ status: "200", headers: new Headers(), body: null }, /no numeric status/],
+      [{ status: 200, headers: new Headers(), body: "text" }, /neither a reader/],
+      [undefined, /resolved with undefined/],
+    ];
+    for (const [given, message] of cases) {
+      let calls = 0;
+      const client = clientWith((async () => {
+        calls++;
+        return given;
+      }) as HttpClient);
+      const error = await client.chat.completions.create({ model: "m", messages, response_model: User }).catch((thrown: unknown) => thrown);
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect(error).toMatchObject({ option: "httpClient" });
+      expect((error as Error).message).toMatch(message);
+      expect(calls).toBe(1); // not retried: asking again gives the same wrong shape
     }
   });
 

@@ -274,7 +274,10 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
         return this.end(error);
       }
       this.current = started;
-      if (this.isAborted) started.stream.abort(this.abortReason);
+      if (this.isAborted) {
+        started.cancel(this.abortReason);
+        started.stream.abort(this.abortReason);
+      }
       try {
         const validators = this.options.validators;
         // The stream layer numbers its records 1: only a retry's need renumbering (a copy each).

@@ -6,6 +6,7 @@ import type { ProviderError } from "../errors/provider-error.js";
 import { ProviderError as Failure } from "../errors/provider-error.js";
 import { ByteBudget, DEFAULT_MAX_LENGTH } from "./byte-budget.js";
 import { connectionFailure } from "./connection-failure.js";
+import { ConfigurationError } from "../errors/configuration-error.js";
 import { fetchHttpClient, type HttpClient, type HttpResponse } from "./http-client.js";
 import { quoteStart } from "./quote.js";
 import { readBoundedText } from "./read-body-text.js";
@@ -67,11 +68,31 @@ async function post(endpoint: StreamEndpoint, request: Record<string, unknown>, 
   try {
     const send = endpoint.httpClient ?? fetchHttpClient(endpoint.fetch);
     const response = await send({ url, method: "POST", headers: headersFor(endpoint, accept), body: JSON.stringify(body), signal });
-    return { response, url };
+    return { response: checkedResponse(response, endpoint.provider), url };
   } catch (error) {
-    if (signal.aborted) throw error;
+    if (signal.aborted || ConfigurationError.isInstance(error)) throw error;
     throw connectionFailure(error, endpoint.provider, url);
   }
+}
+
+// What an HttpClient resolved with, checked: a user's client that hands back a fetch Response,
+// a ReadableStream or plain headers gets an error that says what to give, not a crash later.
+function checkedResponse(response: unknown, provider: string): HttpResponse {
+  const problem = responseProblem(response);
+  if (problem === undefined) return response as HttpResponse;
+  throw new ConfigurationError({ option: "httpClient", message: `The httpClient given to ${provider}'s client ${problem}; it must resolve with { status, headers: Headers, body: ByteReader | null }, as fetchHttpClient(fetch) does` });
+}
+
+function responseProblem(response: unknown): string | undefined {
+  if (typeof response !== "object" || response === null) return `resolved with ${response === null ? "null" : typeof response}`;
+  const { status, headers, body } = response as { status?: unknown; headers?: { get?: unknown }; body?: unknown };
+  if (typeof status !== "number") return "gave no numeric status";
+  if (typeof headers?.get !== "function") return "gave headers that are not a Headers object (wrap them: new Headers(headers))";
+  if (body === null) return undefined;
+  const reader = body as { read?: unknown; cancel?: unknown; getReader?: unknown } | undefined;
+  if (typeof reader?.read === "function" && typeof reader.cancel === "function") return undefined;
+  if (typeof reader?.getReader === "function") return "gave a ReadableStream as body: give its reader (stream.getReader())";
+  return "gave a body that is neither a reader ({ read(), cancel() }) nor null";
 }
 
 const isOk = (response: HttpResponse) => response.status >= 200 && response.status < 300;

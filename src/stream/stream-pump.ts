@@ -48,10 +48,11 @@ export abstract class StreamPump {
     this.stop(new AbortError(reason));
   }
 
-  /** Starts reading (once). */
+  /** Starts reading (once; never after the stream was stopped: its source is cancelled). */
   protected start(): void {
     if (this.hasStarted) return;
     this.hasStarted = true;
+    if (this.isStopped) return;
     void this.run();
   }
 

@@ -623,3 +623,27 @@ describe("nodeHttpClient through formwork", () => {
     }
   });
 });
+
+describe("nodeHttpClient: its options", () => {
+  it("a mistake in the options is a ConfigurationError now, naming the option", () => {
+    const cases: [unknown, string, RegExp][] = [
+      [42, "nodeHttpClient", /takes an options object/],
+      [{ maxRedirects: -1 }, "maxRedirects", /whole number, 0 or more, not -1/],
+      [{ maxRedirects: 1.5 }, "maxRedirects", /not 1.5/],
+      [{ httpAgent: { keepAlive: true } }, "httpAgent", /takes an http.Agent/],
+      [{ httpsAgent: new Agent() }, "httpsAgent", /takes an https.Agent/],
+    ];
+    for (const [options, option, message] of cases) {
+      let thrown: unknown;
+      try {
+        nodeHttpClient(options as never);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown, JSON.stringify(options)).toBeInstanceOf(ConfigurationError);
+      expect(thrown).toMatchObject({ option });
+      expect((thrown as Error).message).toMatch(message);
+    }
+    expect(() => nodeHttpClient({ httpAgent: new Agent({ keepAlive: true }), maxRedirects: 0 })).not.toThrow();
+  });
+});

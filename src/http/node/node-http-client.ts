@@ -3,10 +3,11 @@
 // concurrent streams that costs about a third more CPU than node:http (docs/benchmarks.md).
 // Here a network read is one Buffer from the socket, handed to the reader's pending read.
 // Node-only (it imports node:http), so it lives outside the web-standard core.
-import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage } from "node:http";
-import { request as httpsRequest, type Agent as HttpsAgent } from "node:https";
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import type { Readable, Transform } from "node:stream";
+import { ConfigurationError } from "../../errors/configuration-error.js";
 import type { ByteReader, HttpClient, HttpRequest, HttpResponse } from "../http-client.js";
 import { PULL, type Pullable } from "../../stream/pull.js";
 
@@ -40,6 +41,7 @@ const HIGH_WATER = 256 * 1024;
  * const client = fromProvider({ provider: "openai", httpClient: nodeHttpClient() });
  */
 export function nodeHttpClient(options: NodeHttpClientOptions = {}): HttpClient {
+  checkOptions(options);
   const maxRedirects = options.maxRedirects ?? 5;
   const send = (call: HttpRequest, url: string, sentHeaders: Readonly<Record<string, string>>, redirects: number): Promise<HttpResponse> =>
     new Promise<HttpResponse>((resolve, reject) => {
@@ -100,6 +102,18 @@ const CREDENTIALS = new Set(["authorization", "proxy-authorization", "cookie", "
 
 function withoutCredentials(headers: Readonly<Record<string, string>>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIALS.has(name.toLowerCase())));
+}
+
+// Mistakes in the options are told now, not found as odd behaviour on the first request.
+function checkOptions(options: unknown): void {
+  const fail = (option: string, message: string) => {
+    throw new ConfigurationError({ option, message: `nodeHttpClient: ${message}` });
+  };
+  if (typeof options !== "object" || options === null || Array.isArray(options)) fail("nodeHttpClient", `takes an options object ({ httpAgent, httpsAgent, maxRedirects }) or nothing, not ${JSON.stringify(options) ?? String(options)}`);
+  const { httpAgent, httpsAgent, maxRedirects } = options as NodeHttpClientOptions;
+  if (maxRedirects !== undefined && !(Number.isInteger(maxRedirects) && maxRedirects >= 0)) fail("maxRedirects", `maxRedirects takes a whole number, 0 or more, not ${JSON.stringify(maxRedirects) ?? String(maxRedirects)}`);
+  if (httpAgent !== undefined && !(httpAgent instanceof HttpAgent)) fail("httpAgent", "httpAgent takes an http.Agent (new http.Agent({ keepAlive: true, maxSockets }))");
+  if (httpsAgent !== undefined && !(httpsAgent instanceof HttpsAgent)) fail("httpsAgent", "httpsAgent takes an https.Agent (new https.Agent({ keepAlive: true, maxSockets }))");
 }
 
 function headersOf(incoming: IncomingMessage): Headers {
