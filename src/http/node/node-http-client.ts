@@ -109,9 +109,10 @@ function checkOptions(options: unknown): void {
   const fail = (option: string, message: string) => {
     throw new ConfigurationError({ option, message: `nodeHttpClient: ${message}` });
   };
-  if (typeof options !== "object" || options === null || Array.isArray(options)) fail("nodeHttpClient", `takes an options object ({ httpAgent, httpsAgent, maxRedirects }) or nothing, not ${JSON.stringify(options) ?? String(options)}`);
+  const shown = (value: unknown) => (Array.isArray(value) ? "an array" : typeof value === "string" ? JSON.stringify(value) : String(value));
+  if (typeof options !== "object" || options === null || Array.isArray(options)) fail("nodeHttpClient", `takes an options object ({ httpAgent, httpsAgent, maxRedirects }) or nothing, not ${shown(options)}`);
   const { httpAgent, httpsAgent, maxRedirects } = options as NodeHttpClientOptions;
-  if (maxRedirects !== undefined && !(Number.isInteger(maxRedirects) && maxRedirects >= 0)) fail("maxRedirects", `maxRedirects takes a whole number, 0 or more, not ${JSON.stringify(maxRedirects) ?? String(maxRedirects)}`);
+  if (maxRedirects !== undefined && !(Number.isInteger(maxRedirects) && maxRedirects >= 0)) fail("maxRedirects", `maxRedirects takes a whole number, 0 or more, not ${shown(maxRedirects)}`);
   if (httpAgent !== undefined && !(httpAgent instanceof HttpAgent)) fail("httpAgent", "httpAgent takes an http.Agent (new http.Agent({ keepAlive: true, maxSockets }))");
   if (httpsAgent !== undefined && !(httpsAgent instanceof HttpsAgent)) fail("httpsAgent", "httpsAgent takes an https.Agent (new https.Agent({ keepAlive: true, maxSockets }))");
 }
