@@ -119,6 +119,11 @@ export class PartialParser<Partial = unknown> {
     };
   }
 
+  /** @internal Forgets the paths completed since the last update (a reader of values has no use for them). */
+  discardCompleted(): void {
+    this.tracker.takeCompleted();
+  }
+
   /** Declares the end of the text; returns the value as written (validate it with `adapter.validate`). */
   end(): unknown {
     return this.parser.end();

@@ -115,6 +115,8 @@ export class PartialStream<T, Partial = DeepPartial<T>> extends StreamPump imple
   // A record for a reader of values: the snapshot alone, when it changed.
   private nextValue(): PartialUpdate<Partial> | null | undefined {
     if (this.failure === undefined && this.isUpdateDue(false)) {
+      // The paths that closed are not kept for a reader that never asks for them.
+      this.core.discardCompleted();
       const value = this.core.snapshot();
       this.last = value;
       this.hasYielded = true;
