@@ -4,9 +4,11 @@
 import { ProviderError, isRetryableStatus } from "../errors/provider-error.js";
 import { quoteStart } from "../http/quote.js";
 
-type Json = Record<string, unknown>;
+/** A JSON object as a wire sends it. */
+export type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
+/** True for a JSON object (not null, not an array): how every wire's decoder reads a field. */
+export const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** The fields of an error, as found. `code` may be a number (OpenRouter sends HTTP statuses). */
 export interface ErrorFields {

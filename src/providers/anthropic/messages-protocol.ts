@@ -4,7 +4,7 @@
 // output, `output_config.format`, answered as text), and the prompt modes `json` and `md_json`.
 import { failedInput } from "../failed-input.js";
 import { anthropicError } from "./anthropic-error.js";
-import { notAnObject } from "../wire-error.js";
+import { isObject, notAnObject, type Json } from "../wire-error.js";
 import { toAnthropicSchema } from "./anthropic-schema.js";
 import { statelessDecoder, type FailedAnswer, type ProviderProtocol, type RequestSchema } from "../provider-protocol.js";
 import type { WireEvent } from "../wire-event.js";
@@ -12,15 +12,10 @@ import { schemaInstructions, feedbackRequest } from "../prompt-text.js";
 
 export type AnthropicMode = "tools" | "json_schema" | "json" | "md_json";
 
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
-
 /** The API version formwork speaks. */
 export const ANTHROPIC_VERSION = "2023-06-01";
 // The Messages API requires max_tokens; used when a call gives none.
 const DEFAULT_MAX_TOKENS = 4096;
-
 
 function text(content: unknown): string {
   if (typeof content === "string") return content;

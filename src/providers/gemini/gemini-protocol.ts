@@ -3,17 +3,13 @@
 // that must be called; its arguments arrive whole, as an object) and `md_json`. The caller's
 // OpenAI-style messages become `contents` (assistant turns are "model") and `systemInstruction`.
 import { geminiError } from "./gemini-error.js";
-import { notAnObject } from "../wire-error.js";
+import { isObject, notAnObject, type Json } from "../wire-error.js";
 import { failedInput } from "../failed-input.js";
 import type { FailedAnswer, ProviderProtocol, RequestSchema } from "../provider-protocol.js";
 import type { WireEvent } from "../wire-event.js";
 import { schemaInstructions, feedbackRequest } from "../prompt-text.js";
 
 export type GeminiMode = "json_schema" | "tools" | "md_json";
-
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
 
 // Finish reasons that mean a filter stopped the answer.
 const FILTERED = new Set(["SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "RECITATION", "IMAGE_SAFETY"]);

@@ -2,7 +2,7 @@
 // schema as `format`, which Ollama enforces while decoding), `tools` (one tool; its arguments
 // arrive whole, as an object, in one line), and the prompt modes `json` (format "json") and
 // `md_json`.
-import { notAnObject } from "../wire-error.js";
+import { isObject, notAnObject, type Json } from "../wire-error.js";
 import { ollamaError } from "./ollama-error.js";
 import { failedInput } from "../failed-input.js";
 import { bearerAuth, type FailedAnswer, type ProviderProtocol, type RequestSchema } from "../provider-protocol.js";
@@ -10,11 +10,6 @@ import type { WireEvent } from "../wire-event.js";
 import { schemaInstructions, feedbackRequest } from "../prompt-text.js";
 
 export type OllamaMode = "json_schema" | "tools" | "json" | "md_json";
-
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
-
 
 function buildRequest(params: Json, mode: OllamaMode, schema: RequestSchema): Json {
   const messages = Array.isArray(params["messages"]) ? (params["messages"] as Json[]) : [];

@@ -2,12 +2,8 @@
 // wire events. The shapes are checked as they are read: a chunk that is not what the wire
 // promises becomes a ProviderError, never a crash.
 import type { WireEvent } from "../wire-event.js";
-import { notAnObject } from "../wire-error.js";
+import { isObject, notAnObject } from "../wire-error.js";
 import { openAIError } from "./openai-error.js";
-
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * A decoder for one response: every chunk repeats the response's id and model, and the

@@ -2,7 +2,7 @@
 // (`text.format` with OpenAI's strict subset; absent fields come back as null) and `tools` (one
 // forced function tool; its arguments stream as `response.function_call_arguments.delta`,
 // keyed by the output item). The caller's `messages` become the request's `input`.
-import { notAnObject } from "../wire-error.js";
+import { isObject, notAnObject, type Json } from "../wire-error.js";
 import { openAIError } from "./openai-error.js";
 import { bearerAuth, statelessDecoder, type FailedAnswer, type ProviderProtocol, type RequestSchema } from "../provider-protocol.js";
 import type { WireEvent } from "../wire-event.js";
@@ -10,10 +10,6 @@ import { toStrictSchema } from "./strict-schema.js";
 import { feedbackRequest } from "../prompt-text.js";
 
 export type ResponsesMode = "json_schema" | "tools" | "tools_strict";
-
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
 
 function buildRequest(params: Json, mode: ResponsesMode, schema: RequestSchema): Json {
   // The common max_tokens is the Responses API's max_output_tokens.
