@@ -221,8 +221,7 @@ class AttemptReader<R> implements AsyncIterableIterator<R, undefined>, Pullable<
       this.rejectRead = reject;
     });
     this.current = read;
-    if (this.isTailShown) this.complete();
-    else this.pull();
+    this.readOn();
     return read;
   }
 
@@ -235,6 +234,11 @@ class AttemptReader<R> implements AsyncIterableIterator<R, undefined>, Pullable<
     if (this.resolveRead !== undefined) throw new TypeError("formwork: an attempt is read one result at a time");
     this.resolveRead = onResult;
     this.rejectRead = onError;
+    this.readOn();
+  }
+
+  // The read asked for: the attempt's completion after a tail shown, else the next batch.
+  private readOn(): void {
     if (this.isTailShown) this.complete();
     else this.pull();
   }
@@ -292,14 +296,14 @@ class AttemptReader<R> implements AsyncIterableIterator<R, undefined>, Pullable<
   // Opens one request: the hooks hear of it, and its headers come within headersTimeout.
   private send(): Promise<void> {
     const { transport, hooks, record } = this.options;
-    this.hasOutput = false;
-    this.chunkCount = 0;
-    // Each request has its own controller (a child of the attempt's): ending the attempt, or a
-    // cancellation, closes it through the attempt's.
     const controller = this.controller;
     // Cancelled before anything was sent (an aborted signal, or one aborted at once): nothing is.
     if (controller.signal.aborted) throw abortErrorOf(controller.signal.reason);
     hooks.emit("completion:kwargs", { attempt: record.attempt, body: this.options.body });
+    this.hasOutput = false;
+    this.chunkCount = 0;
+    // Each request has its own controller (a child of the attempt's): ending the attempt, or a
+    // cancellation, closes it through the attempt's.
     const request = (this.request = new AbortController());
     const onCancel = () => request.abort(controller.signal.reason);
     controller.signal.addEventListener("abort", onCancel, { once: true });

@@ -1,11 +1,10 @@
 // A response body read as batches of values, one batch per network read, by a hand-written
-// async iterator: a read costs the body reader's promise and one `then`, where async generators
-// stacked per layer (bytes to text, text to events) cost several promises each. Decoding and
-// framing run synchronously inside that `then`. A dropped connection is a retryable
+// async iterator that also calls back (PULL): a read costs the body reader's own promise (none
+// when the reader calls back too), where async generators stacked per layer (bytes to text,
+// text to events) cost several promises each. Decoding and framing run synchronously. A dropped connection is a retryable
 // ProviderError; the body is cancelled (the connection closed) whenever reading stops early,
 // fails, or reaches the stream's own end marker.
-import { ProviderError } from "../errors/provider-error.js";
-import { systemCodeOf } from "./connection-failure.js";
+import { droppedMidAnswer } from "./connection-failure.js";
 import type { ByteReader } from "./http-client.js";
 import { isPullable, PULL, type Pullable } from "../stream/pull.js";
 
@@ -34,15 +33,13 @@ export abstract class BodyBatches implements AsyncIterableIterator<unknown[], un
     this.isOver = true;
   }
 
+  /** True once the end marker came (or the body was closed): nothing more is read. */
+  protected get isMarkedOver(): boolean {
+    return this.isOver;
+  }
+
   next(): Promise<IteratorResult<unknown[], undefined>> {
-    if (this.isOver) return Promise.resolve(DONE);
-    let read: Promise<ReadableStreamReadResult<Uint8Array>>;
-    try {
-      read = this.reader.read();
-    } catch (error) {
-      read = Promise.reject(error);
-    }
-    return read.then(this.batchOf, this.dropped);
+    return new Promise((resolve, reject) => this[PULL](resolve, reject));
   }
 
   /** The next batch by callbacks (see Pullable): the reader's own when it has them, else its promise. */
@@ -86,15 +83,12 @@ export abstract class BodyBatches implements AsyncIterableIterator<unknown[], un
   private readonly onReadError = (error: unknown): void => {
     const onFailure = this.onFailure;
     this.onResult = this.onFailure = undefined;
-    try {
-      this.dropped(error);
-    } catch (failure) {
-      onFailure?.(failure);
-    }
+    this.close();
+    onFailure?.(droppedMidAnswer(error, this.service));
   };
 
   // One read's bytes, decoded and framed; at the end, what the tail held. Throws what ends it.
-  private readonly batchOf = (result: ReadableStreamReadResult<Uint8Array>): IteratorResult<unknown[], undefined> => {
+  private batchOf(result: ReadableStreamReadResult<Uint8Array>): IteratorResult<unknown[], undefined> {
     try {
       if (result.done) {
         const rest = this.decoder.decode();
@@ -111,13 +105,7 @@ export abstract class BodyBatches implements AsyncIterableIterator<unknown[], un
       this.close();
       throw error;
     }
-  };
-
-  private readonly dropped = (error: unknown): never => {
-    this.close();
-    const code = systemCodeOf(error);
-    throw new ProviderError({ message: `The connection to ${this.service} dropped mid-answer: ${(error as Error).message}${code === undefined ? "" : ` (${code})`}`, provider: this.service, isRetryable: true, cause: error });
-  };
+  }
 
   private close(): void {
     this.isOver = true;

@@ -2,6 +2,7 @@
 // retryable only when asking again may help. Node's fetch (undici) throws `TypeError: fetch
 // failed` and keeps the reason one or two `cause`s deep; the SDKs wrap that once more.
 import { ConnectionError } from "../errors/connection-error.js";
+import { ProviderError } from "../errors/provider-error.js";
 
 // Codes after which the same request may succeed.
 const TRANSIENT = new Set(["ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "ENETDOWN", "EAI_AGAIN", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_CLOSED"]);
@@ -62,4 +63,10 @@ export function connectionFailure(error: unknown, service: string, url: string):
     isRetryable = true;
   }
   return new ConnectionError({ provider: service, url, systemCode: code, message: `Could not reach ${service} at ${url}: ${what}${code === undefined || what.includes(code) ? "" : ` (${code})`}`, isRetryable, cause: error });
+}
+
+/** A connection that dropped after the answer began: retryable (while nothing was shown). */
+export function droppedMidAnswer(error: unknown, service: string): ProviderError {
+  const code = systemCodeOf(error);
+  return new ProviderError({ message: `The connection to ${service} dropped mid-answer: ${(error as Error).message}${code === undefined ? "" : ` (${code})`}`, provider: service, isRetryable: true, cause: error });
 }

@@ -1,8 +1,7 @@
 // A response body as text, one piece per network read: UTF-8 decoded across reads, a dropped
 // connection turned into a retryable ProviderError, and the body cancelled (the connection
 // closed) whenever the reader leaves early.
-import { ProviderError } from "../errors/provider-error.js";
-import { systemCodeOf } from "./connection-failure.js";
+import { droppedMidAnswer } from "./connection-failure.js";
 import type { ByteReader } from "./http-client.js";
 
 export async function* readBodyText(reader: ByteReader, service: string): AsyncGenerator<string> {
@@ -13,8 +12,7 @@ export async function* readBodyText(reader: ByteReader, service: string): AsyncG
       try {
         result = await reader.read();
       } catch (error) {
-        const code = systemCodeOf(error);
-        throw new ProviderError({ message: `The connection to ${service} dropped mid-answer: ${(error as Error).message}${code === undefined ? "" : ` (${code})`}`, provider: service, isRetryable: true, cause: error });
+        throw droppedMidAnswer(error, service);
       }
       if (result.done) {
         const rest = decoder.decode();

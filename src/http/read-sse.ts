@@ -29,7 +29,6 @@ class SseBatches extends BodyBatches {
   private readonly budget: ByteBudget | undefined;
   // The values of the piece being framed: the parser's callback parses each event into it.
   private batch: unknown[] = [];
-  private isDone = false;
   private eventCount = 0;
   private readonly parser = createParser({ onEvent: (event) => this.onEvent(event) });
   // What has arrived since the last whole event: the parser holds it (an upper bound, by at most
@@ -50,7 +49,6 @@ class SseBatches extends BodyBatches {
     this.parser.feed(piece);
     this.unfinished = this.eventCount > events ? 0 : this.unfinished + piece.length;
     this.budget?.hold("an SSE line or event that has not ended", this.unfinished);
-    if (this.isDone) this.markOver();
     return batch;
   }
 
@@ -58,9 +56,9 @@ class SseBatches extends BodyBatches {
   private onEvent(event: EventSourceMessage): void {
     this.eventCount++;
     this.hasEvents = true;
-    if (this.isDone) return;
+    if (this.isMarkedOver) return;
     if (event.data === "[DONE]") {
-      this.isDone = true;
+      this.markOver();
       return;
     }
     this.batch.push(parseEvent(event, this.service));

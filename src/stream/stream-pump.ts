@@ -6,7 +6,7 @@
 import { AbortError } from "../errors/abort-error.js";
 import { FormworkError } from "../errors/formwork-error.js";
 import { SourceError } from "../errors/source-error.js";
-import { openTextSource, type OpenTextSource, type TextSource } from "./text-source.js";
+import { openTextSource, type OpenTextSource, type TextResult, type TextSource } from "./text-source.js";
 import { TextLog } from "./text-log.js";
 import { PolledReaders, type Poll } from "./polled-readers.js";
 
@@ -53,7 +53,7 @@ export abstract class StreamPump {
     if (this.hasStarted) return;
     this.hasStarted = true;
     if (this.isStopped) return;
-    void this.run();
+    this.readNext();
   }
 
   /**
@@ -135,15 +135,12 @@ export abstract class StreamPump {
     this.notify();
   }
 
-  // The reading loop, as `then`s rather than an async function: a read costs the source's
-  // promise and one `then`, not an await's promises on top.
-  private run(): void {
-    this.readNext();
-  }
-
+  // The reading loop, as callbacks and `then`s rather than an async function: a read costs the
+  // source's promise and one `then` (nothing, from a source that calls back), not an await's
+  // promises on top.
   private readonly readNext = (): void => {
     const source = this.source;
-    let read: ReturnType<OpenTextSource["next"]>;
+    let read: Promise<TextResult>;
     try {
       // formwork's own sources call back: no promise per piece.
       if (source.pull !== undefined) return source.pull(this.onResult, this.onSourceError);
@@ -154,7 +151,7 @@ export abstract class StreamPump {
     read.then(this.onResult, this.onSourceError);
   };
 
-  private readonly onResult = (result: Awaited<ReturnType<OpenTextSource["next"]>>): void => {
+  private readonly onResult = (result: TextResult): void => {
     if (this.isStopped) return;
     try {
       if (result.done) {

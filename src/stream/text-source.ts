@@ -44,7 +44,7 @@ export function openTextSource(source: TextSource): OpenTextSource {
     throw new TypeError(`formwork: a text source must give strings or Uint8Array chunks, not ${chunk === null ? "null" : typeof chunk}`);
   };
   // Whatever the decoder still holds (a character cut off at the very end) is flushed at the end.
-  const flush = (): { done: true } | { done: false; value: string } => {
+  const flush = (): TextResult => {
     const rest = decoder?.decode() ?? "";
     decoder = undefined;
     return rest.length > 0 ? { done: false, value: rest } : { done: true };
@@ -76,7 +76,7 @@ export function openTextSource(source: TextSource): OpenTextSource {
     };
   }
   // A string result is handed on as it is: a read costs the source's promise and one `then`.
-  const onResult = (result: IteratorResult<string | Uint8Array>): { done: true } | { done: false; value: string } =>
+  const onResult = (result: IteratorResult<string | Uint8Array>): TextResult =>
     result.done === true ? flush() : typeof result.value === "string" ? (result as { done: false; value: string }) : { done: false, value: decode(result.value) };
   return {
     next() {

@@ -193,8 +193,7 @@ class SocketReader implements ByteReader, Pullable<ReadableStreamReadResult<Uint
     const held = this.held;
     if (held.length > 0) {
       const value = held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held, this.heldBytes);
-      this.held = [];
-      this.heldBytes = 0;
+      this.dropHeld();
       if (this.body.isPaused()) this.body.resume();
       return onResult({ done: false, value });
     }
