@@ -61,12 +61,17 @@ export class PatchBodyReader {
     for (;;) {
       let result: ReadableStreamReadResult<Uint8Array>;
       try {
-        result = await Promise.race([reader.read(), aborted]);
+        // Not raced against `aborted`: cancel() cancels the reader, which settles a pending read
+        // at once (a race per read would hang a reaction, and so the chunk, on `aborted` for the
+        // whole stream).
+        result = await reader.read();
       } catch (error) {
         if (this.abortReason !== undefined) throw new AbortError((this.abortReason as { reason: unknown }).reason);
         // The connection failed mid-stream: what was shown is kept on the error.
         throw this.truncated(error);
       }
+      // (A cast: TypeScript cannot see that cancel() sets it while the read waited.)
+      if (this.abortReason !== undefined) throw new AbortError((this.abortReason as { reason: unknown }).reason);
       const chunk = result.done ? text.decode() : text.decode(result.value, { stream: true });
       // Pieces of a long line are joined once, at its end (joining per chunk would be quadratic).
       let start = 0;
