@@ -5,7 +5,7 @@ import { ollamaNativeProtocol, type OllamaMode } from "../providers/ollama/nativ
 import { openAIChatProtocol, type ChatMode } from "../providers/openai/chat-request.js";
 import { openAIResponsesProtocol, type ResponsesMode } from "../providers/openai/responses-protocol.js";
 import type { ProviderProtocol } from "../providers/provider-protocol.js";
-import { deadlineSignal, DEFAULT_HTTP_OPTIONS, resolveHttpOptions, type HttpOptions } from "../http/deadlines.js";
+import { combineSignals, deadlineSignal, DEFAULT_HTTP_OPTIONS, resolveHttpOptions, type HttpOptions } from "../http/deadlines.js";
 import { fetchJson, fetchStream, headersFor, type StreamEndpoint } from "../http/fetch-stream.js";
 import type { HttpClient } from "../http/http-client.js";
 import { Redactor } from "../http/redactor.js";
@@ -252,8 +252,7 @@ async function passthrough(endpoint: StreamEndpoint, params: Record<string, unkn
   const http = resolveHttpOptions(defaults, body as HttpOptions);
   for (const key of Object.keys(DEFAULT_HTTP_OPTIONS)) delete body[key];
   const deadline = deadlineSignal("timeout", http.timeout, endpoint.provider);
-  const signals = [signal, deadline].filter((item) => item !== undefined);
-  const call = { signal: signals.length === 0 ? new AbortController().signal : AbortSignal.any(signals) };
+  const call = { signal: combineSignals(signal, deadline) };
   if (body["stream"] === true) return chunksOneByOne(await fetchStream(endpoint, body, call));
   return fetchJson(endpoint, body, call);
 }

@@ -13,7 +13,7 @@ import { IterableCall } from "./iterable-call.js";
 import { schemaName } from "./schema-name.js";
 import { partialStream, type PartialStream } from "../stream/partial-stream.js";
 import type { ResponseCache } from "../cache/response-cache.js";
-import { deadlineSignal, DEFAULT_HTTP_OPTIONS, resolveHttpOptions, type HttpOptions } from "../http/deadlines.js";
+import { combineSignals, deadlineSignal, DEFAULT_HTTP_OPTIONS, resolveHttpOptions, type HttpOptions } from "../http/deadlines.js";
 import { answerText, AttemptRecord, type ChatTransport } from "./attempt.js";
 import { callCache } from "./call-cache.js";
 import { callTrace, type CallTrace, type TelemetryOptions } from "../telemetry/call-trace.js";
@@ -179,12 +179,6 @@ function count(params: Record<string, unknown>, field: string, fallback: number)
     throw new ConfigurationError({ option: field, message: `${field} must be a whole number of 0 or more, not ${JSON.stringify(value)}` });
   }
   return value;
-}
-
-// The caller's signal and the whole call's deadline (which aborts with a TimeoutError).
-function combineSignals(signal: AbortSignal | undefined, deadline: AbortSignal | undefined): AbortSignal {
-  const signals = [signal, deadline].filter((item) => item !== undefined);
-  return signals.length === 0 ? new AbortController().signal : signals.length === 1 ? (signals[0] as AbortSignal) : AbortSignal.any(signals);
 }
 
 // The JSON Schema a provider is sent: the schema's own, without the `$schema` tag providers

@@ -66,6 +66,12 @@ export function deadlineSignal(deadline: Deadline, ms: number, provider: string)
   return controller.signal;
 }
 
+/** The caller's signal and the whole call's deadline (which aborts with a TimeoutError), as one. */
+export function combineSignals(signal: AbortSignal | undefined, deadline: AbortSignal | undefined): AbortSignal {
+  const signals = [signal, deadline].filter((item) => item !== undefined);
+  return signals.length === 0 ? new AbortController().signal : signals.length === 1 ? (signals[0] as AbortSignal) : AbortSignal.any(signals);
+}
+
 /**
  * `promise`, or a TimeoutError if it has not settled within `ms`; `onTimeout` closes what was
  * waited for (the request).
