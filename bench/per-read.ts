@@ -10,6 +10,7 @@
 // no web stream: what nodeHttpClient gives), each row over the bare row above it.
 // `npm run bench -- per-read [streams]`.
 import { createHook } from "node:async_hooks";
+import { StringDecoder } from "node:string_decoder";
 import type { ByteReader, HttpClient } from "../src/http/http-client.js";
 import { built } from "./built.js";
 import { tokenChunks } from "./documents.js";
@@ -18,7 +19,7 @@ import { formatRatio, markdownTable } from "./measure.js";
 
 const { fromProvider } = built.client;
 const { readSseJson } = built.readSse;
-const { PULL } = built.pull;
+const { PULL, PULL_TEXT } = built.pull;
 const { decodeChatChunk } = built.chatChunk;
 const { partialStream } = built.stream;
 const encoder = new TextEncoder();
@@ -55,9 +56,11 @@ function body(): ReadableStream<Uint8Array> {
 const fakeFetch = (async () => new Response(body(), { headers: { "content-type": "text/event-stream" } })) as typeof fetch;
 
 // The same reads from a socket-like reader (as nodeHttpClient's): a callback or a promise per
-// read, no web stream in between.
-function socketLikeReader(): ByteReader {
+// read, no web stream in between, and, read as text, decoded by Node's string decoder (as
+// nodeHttpClient does for formwork, and node:http's setEncoding for the bare client).
+function socketLikeReader(): ByteReader & { readText(): Promise<ReadableStreamReadResult<string>> } {
   let next = 0;
+  const decoder = new StringDecoder("utf8");
   const pull = (onResult: (result: ReadableStreamReadResult<Uint8Array>) => void): void => {
     setImmediate(() => {
       if (next < EVENTS.length) return onResult({ done: false, value: EVENTS[next++] as Uint8Array });
@@ -65,15 +68,19 @@ function socketLikeReader(): ByteReader {
       onResult({ done: true, value: undefined });
     });
   };
+  const pullText = (onResult: (result: ReadableStreamReadResult<string>) => void): void =>
+    pull((result) => onResult(result.done ? { done: true, value: undefined } : { done: false, value: decoder.write(result.value as Buffer) }));
   return {
     read: () => new Promise((resolve) => pull(resolve)),
+    readText: () => new Promise((resolve) => pullText(resolve)),
     cancel: () => {
       next = EVENTS.length + 1;
       return Promise.resolve();
     },
-    // formwork's callback read (Pullable), under the symbol of the build being measured.
+    // formwork's callback reads (Pullable, and as text), under the symbols of the build being measured.
     [PULL]: pull,
-  } as unknown as ByteReader;
+    [PULL_TEXT]: pullText,
+  } as unknown as ByteReader & { readText(): Promise<ReadableStreamReadResult<string>> };
 }
 const socketLike: HttpClient = async () => ({ status: 200, headers: new Headers({ "content-type": "text/event-stream" }), body: socketLikeReader() });
 const socketClient = fromProvider({ provider: "per-read", baseURL: "http://per-read.invalid/v1", apiKey: "k", mode: "tools", httpClient: socketLike });
@@ -82,12 +89,11 @@ const client = fromProvider({ provider: "per-read", baseURL: "http://per-read.in
 type Envelope = { choices?: { delta?: { tool_calls?: { function?: { arguments?: string } }[] } }[] };
 
 // The bare client: SSE split at blank lines, JSON.parse of each envelope, the deltas joined.
-async function bareOver(reader: ByteReader): Promise<void> {
-  const decoder = new TextDecoder();
+async function bareOver(read: () => Promise<ReadableStreamReadResult<string>>): Promise<void> {
   let buffer = "";
   let text = "";
-  for (let read = await reader.read(); read.done !== true; read = await reader.read()) {
-    buffer += decoder.decode(read.value, { stream: true });
+  for (let piece = await read(); piece.done !== true; piece = await read()) {
+    buffer += piece.value;
     let start = 0;
     for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n", start)) {
       const event = buffer.slice(start, end);
@@ -100,7 +106,11 @@ async function bareOver(reader: ByteReader): Promise<void> {
   LoadSchema.parse(JSON.parse(text));
 }
 
-const bare = () => bareOver(body().getReader());
+function bare(): Promise<void> {
+  const reader = body().getReader();
+  const decoder = new TextDecoder();
+  return bareOver(() => reader.read().then((result): ReadableStreamReadResult<string> => (result.done ? { done: true, value: undefined } : { done: false, value: decoder.decode(result.value, { stream: true }) })));
+}
 
 // The answer's text per read, through formwork's transport.
 async function* transportTexts(): AsyncGenerator<string> {
@@ -124,7 +134,10 @@ async function transportAndStream(): Promise<void> {
 }
 
 // The bare client over the socket-like reader.
-const bareSocket = () => bareOver(socketLikeReader());
+function bareSocket(): Promise<void> {
+  const reader = socketLikeReader();
+  return bareOver(() => reader.readText());
+}
 
 async function createPartialSocket(): Promise<void> {
   const stream = socketClient.chat.completions.createPartial({ model: "m", messages: [{ role: "user", content: "x" }], response_model: { schema: LoadSchema, name: "Order" } });

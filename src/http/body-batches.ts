@@ -6,9 +6,10 @@
 // fails, or reaches the stream's own end marker.
 import { droppedMidAnswer } from "./connection-failure.js";
 import type { ByteReader } from "./http-client.js";
-import { isPullable, PULL, type Pullable } from "../stream/pull.js";
+import { isPullable, isTextPullable, PULL, PULL_TEXT, type Pullable } from "../stream/pull.js";
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+const DECODE_STREAM: TextDecodeOptions = { stream: true };
 
 export abstract class BodyBatches implements AsyncIterableIterator<unknown[], undefined>, Pullable<IteratorResult<unknown[], undefined>> {
   private readonly decoder = new TextDecoder();
@@ -49,7 +50,9 @@ export abstract class BodyBatches implements AsyncIterableIterator<unknown[], un
     this.onFailure = onError;
     const reader = this.reader;
     try {
-      if (isPullable<ReadableStreamReadResult<Uint8Array>>(reader)) reader[PULL](this.onRead, this.onReadError);
+      // A reader that decodes for us is read as text (see PULL_TEXT); else its bytes are decoded here.
+      if (isTextPullable(reader)) reader[PULL_TEXT](this.onText, this.onReadError);
+      else if (isPullable<ReadableStreamReadResult<Uint8Array>>(reader)) reader[PULL](this.onRead, this.onReadError);
       else reader.read().then(this.onRead, this.onReadError);
     } catch (error) {
       // A reader that throws rather than rejects: the connection is as good as dropped.
@@ -67,18 +70,27 @@ export abstract class BodyBatches implements AsyncIterableIterator<unknown[], un
   }
 
   private readonly onRead = (result: ReadableStreamReadResult<Uint8Array>): void => {
+    this.handOn(result.done ? undefined : result.value);
+  };
+
+  private readonly onText = (result: ReadableStreamReadResult<string>): void => {
+    this.handOn(result.done ? undefined : result.value);
+  };
+
+  // One read's bytes or text (undefined: the body ended), framed and handed to the pending pull.
+  private handOn(piece: Uint8Array | string | undefined): void {
     const onResult = this.onResult;
     const onFailure = this.onFailure;
     this.onResult = this.onFailure = undefined;
     let batch: IteratorResult<unknown[], undefined>;
     try {
-      batch = this.batchOf(result);
+      batch = this.batchOf(piece);
     } catch (error) {
       onFailure?.(error);
       return;
     }
     onResult?.(batch);
-  };
+  }
 
   private readonly onReadError = (error: unknown): void => {
     const onFailure = this.onFailure;
@@ -87,10 +99,11 @@ export abstract class BodyBatches implements AsyncIterableIterator<unknown[], un
     onFailure?.(droppedMidAnswer(error, this.service));
   };
 
-  // One read's bytes, decoded and framed; at the end, what the tail held. Throws what ends it.
-  private batchOf(result: ReadableStreamReadResult<Uint8Array>): IteratorResult<unknown[], undefined> {
+  // One read's bytes (decoded) or text, framed; at the end, what the tail held. Throws what ends it.
+  private batchOf(piece: Uint8Array | string | undefined): IteratorResult<unknown[], undefined> {
     try {
-      if (result.done) {
+      if (piece === undefined) {
+        // (A text reader handed on its own tail as its last piece: the decoder holds nothing.)
         const rest = this.decoder.decode();
         const tail = rest === "" ? [] : this.frame(rest);
         const last = this.finish();
@@ -98,7 +111,7 @@ export abstract class BodyBatches implements AsyncIterableIterator<unknown[], un
         if (last !== undefined) tail.push(...last);
         return tail.length === 0 ? DONE : { done: false, value: tail };
       }
-      const batch = this.frame(this.decoder.decode(result.value, { stream: true }));
+      const batch = this.frame(typeof piece === "string" ? piece : this.decoder.decode(piece, DECODE_STREAM));
       if (this.isOver) this.close();
       return { done: false, value: batch };
     } catch (error) {

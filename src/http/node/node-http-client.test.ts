@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { fromProvider } from "../../client/from-provider.js";
 import { ConfigurationError } from "../../errors/configuration-error.js";
-import { isPullable, PULL } from "../../stream/pull.js";
+import { isPullable, isTextPullable, PULL, PULL_TEXT } from "../../stream/pull.js";
 import { startModelServer } from "../../testing/model-server.js";
 import { connectionFailure } from "../connection-failure.js";
 import type { ByteReader, HttpRequest, HttpResponse } from "../http-client.js";
@@ -50,12 +50,18 @@ afterEach(async () => {
 // closes an idle keep-alive connection itself, so a close the test sees is the client's.
 async function serve(handler: Handler): Promise<Loopback> {
   const loopback: { -readonly [K in keyof Loopback]: Loopback[K] } = { origin: "", requests: [], connections: 0 };
+  // One close promise per connection, shared by the requests a keep-alive connection carries.
+  const closings = new WeakMap<Socket, Promise<void>>();
   const server = createServer((request, response) => {
     const parts: Buffer[] = [];
     request.on("data", (part: Buffer) => parts.push(part));
     request.on("end", () => {
       const socket = request.socket;
-      const closed = socket.destroyed ? Promise.resolve() : new Promise<void>((resolve) => socket.once("close", () => resolve()));
+      let closed = closings.get(socket);
+      if (closed === undefined) {
+        closed = socket.destroyed ? Promise.resolve() : new Promise<void>((resolve) => socket.once("close", () => resolve()));
+        closings.set(socket, closed);
+      }
       const seen: Seen = { method: request.method ?? "", url: request.url ?? "", headers: request.headers, body: Buffer.concat(parts), closed };
       loopback.requests.push(seen);
       handler(seen, response);
@@ -169,6 +175,56 @@ describe("nodeHttpClient: the body", () => {
           expect(response.status).toBe(200);
           const { bytes } = await readAll(bodyOf(response), undefined, viaPull);
           expect(bytes.toString("utf8")).toBe(body);
+          scripts.delete(path);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("read as text (PULL_TEXT), gives exactly what a TextDecoder makes of the whole body: a leading BOM dropped, bad bytes as U+FFFD, a character cut between reads given whole", async () => {
+    const scripts = new Map<string, { encoding: string; pieces: Buffer[] }>();
+    const server = await serve((seen, response) => {
+      const script = scripts.get(seen.url);
+      if (script === undefined) return void response.writeHead(404).end();
+      response.writeHead(200, script.encoding === "identity" ? {} : { "content-encoding": script.encoding });
+      void (async () => {
+        for (const piece of script.pieces) {
+          response.write(piece);
+          await nextTurn();
+        }
+        response.end();
+      })();
+    });
+    const client = nodeHttpClient();
+    // Bytes that make UTF-8 and its mistakes: lead bytes, continuations, overlongs, surrogates.
+    const byte = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0xc0, 0xc2, 0xe0, 0xe2, 0xed, 0xef, 0xbb, 0xbf, 0xf0, 0xf4, 0xf5, 0x80, 0xa0, 0x9f, 0x41));
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.boolean(),
+        fc.array(byte, { maxLength: 60 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        fc.constantFrom("identity", "gzip"),
+        fc.boolean(),
+        async (hasBom, tail, cuts, encoding, isSlow) => {
+          const raw = Buffer.from([...(hasBom ? [0xef, 0xbb, 0xbf] : []), ...tail]);
+          const sent = (encoders[encoding] as (bytes: Buffer) => Buffer)(raw);
+          const points = [...new Set(cuts.map((cut) => cut % (sent.length + 1)))].sort((a, b) => a - b);
+          const pieces = [0, ...points].map((start, index) => sent.subarray(start, [...points, sent.length][index])).filter((piece) => piece.length > 0);
+          const path = `/text/${run++}`;
+          scripts.set(path, { encoding, pieces });
+          const reader = bodyOf(await client(request(server.origin + path)));
+          if (!isTextPullable(reader)) throw new Error("nodeHttpClient's reader cannot be read as text");
+          let received = "";
+          for (;;) {
+            // A slow reader lets reads pile up (held, then decoded together).
+            if (isSlow) await new Promise((resolve) => setTimeout(resolve, 2));
+            const result = await new Promise<ReadableStreamReadResult<string>>((resolve, reject) => reader[PULL_TEXT](resolve, reject));
+            if (result.done) break;
+            received += result.value;
+          }
+          expect(received).toBe(new TextDecoder().decode(raw));
           scripts.delete(path);
         },
       ),

@@ -9,7 +9,8 @@ import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import type { Readable, Transform } from "node:stream";
 import { ConfigurationError } from "../../errors/configuration-error.js";
 import type { ByteReader, HttpClient, HttpRequest, HttpResponse } from "../http-client.js";
-import { PULL, type Pullable } from "../../stream/pull.js";
+import { StringDecoder } from "node:string_decoder";
+import { PULL, PULL_TEXT, type Pullable, type TextPullable } from "../../stream/pull.js";
 
 /** Options of {@link nodeHttpClient}. */
 export interface NodeHttpClientOptions {
@@ -164,12 +165,17 @@ const END: ReadableStreamReadResult<Uint8Array> = { done: true, value: undefined
  * socket past HIGH_WATER. A connection that closes before the end is an error whose `code`
  * (ECONNRESET) says so.
  */
-class SocketReader implements ByteReader, Pullable<ReadableStreamReadResult<Uint8Array>> {
+class SocketReader implements ByteReader, Pullable<ReadableStreamReadResult<Uint8Array>>, TextPullable {
   private held: Buffer[] = [];
   private heldBytes = 0;
   private isEnded = false;
   private failure: unknown = undefined;
-  private resolve: ((result: ReadableStreamReadResult<Uint8Array>) => void) | undefined;
+  // Set when the body is read as text (PULL_TEXT): Node's decoder, a third of a TextDecoder's
+  // cost per read. `isFirstText`: a leading BOM is still to be dropped, as TextDecoder does.
+  private decoder: StringDecoder | undefined;
+  private isFirstText = true;
+  private isTailGiven = false;
+  private resolve: ((result: ReadableStreamReadResult<Uint8Array> | ReadableStreamReadResult<string>) => void) | undefined;
   private reject: ((error: unknown) => void) | undefined;
 
   constructor(
@@ -190,17 +196,48 @@ class SocketReader implements ByteReader, Pullable<ReadableStreamReadResult<Uint
 
   /** The next read by callbacks, with no promise (formwork's own layers read this way). */
   [PULL](onResult: (result: ReadableStreamReadResult<Uint8Array>) => void, onError: (error: unknown) => void): void {
+    this.pull(onResult as (result: ReadableStreamReadResult<Uint8Array> | ReadableStreamReadResult<string>) => void, onError);
+  }
+
+  /** The next read as text, by callbacks (see PULL_TEXT): formwork's SSE and NDJSON readers read this way. */
+  [PULL_TEXT](onResult: (result: ReadableStreamReadResult<string>) => void, onError: (error: unknown) => void): void {
+    this.decoder ??= new StringDecoder("utf8");
+    this.pull(onResult as (result: ReadableStreamReadResult<Uint8Array> | ReadableStreamReadResult<string>) => void, onError);
+  }
+
+  private pull(onResult: (result: ReadableStreamReadResult<Uint8Array> | ReadableStreamReadResult<string>) => void, onError: (error: unknown) => void): void {
     const held = this.held;
     if (held.length > 0) {
       const value = held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held, this.heldBytes);
       this.dropHeld();
       if (this.body.isPaused()) this.body.resume();
-      return onResult({ done: false, value });
+      return onResult(this.piece(value));
     }
     if (this.failure !== undefined) return onError(this.failure);
-    if (this.isEnded) return onResult(END);
+    if (this.isEnded) return onResult(this.last());
     this.resolve = onResult;
     this.reject = onError;
+  }
+
+  // A read's bytes as the reader reads them: as they are, or decoded.
+  private piece(bytes: Buffer): ReadableStreamReadResult<Uint8Array> | ReadableStreamReadResult<string> {
+    const decoder = this.decoder;
+    if (decoder === undefined) return { done: false, value: bytes };
+    return { done: false, value: this.firstText(decoder.write(bytes)) };
+  }
+
+  // The body's end; read as text, a character cut short at the end comes first (as U+FFFD).
+  private last(): ReadableStreamReadResult<Uint8Array> | ReadableStreamReadResult<string> {
+    if (this.decoder === undefined || this.isTailGiven) return END;
+    this.isTailGiven = true;
+    const tail = this.firstText(this.decoder.end());
+    return tail === "" ? END : { done: false, value: tail };
+  }
+
+  private firstText(text: string): string {
+    if (!this.isFirstText || text === "") return text;
+    this.isFirstText = false;
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   }
 
   // As a web stream's cancel: held bytes are dropped, and every read after it is done.
@@ -221,7 +258,7 @@ class SocketReader implements ByteReader, Pullable<ReadableStreamReadResult<Uint
     const resolve = this.resolve;
     if (resolve !== undefined) {
       this.resolve = this.reject = undefined;
-      resolve({ done: false, value: chunk });
+      resolve(this.piece(chunk));
       return;
     }
     this.held.push(chunk);
@@ -232,7 +269,7 @@ class SocketReader implements ByteReader, Pullable<ReadableStreamReadResult<Uint
   private readonly onEnd = (): void => {
     this.isEnded = true;
     this.detach();
-    this.settle(undefined, END);
+    if (this.resolve !== undefined) this.settle(undefined, this.last());
   };
 
   private readonly onError = (error: Error): void => {
@@ -266,7 +303,7 @@ class SocketReader implements ByteReader, Pullable<ReadableStreamReadResult<Uint
     this.heldBytes = 0;
   }
 
-  private settle(error: unknown, result: ReadableStreamReadResult<Uint8Array> | undefined): void {
+  private settle(error: unknown, result: ReadableStreamReadResult<Uint8Array> | ReadableStreamReadResult<string> | undefined): void {
     const resolve = this.resolve;
     const reject = this.reject;
     this.resolve = this.reject = undefined;
