@@ -8,7 +8,10 @@ import { LimitError } from "../errors/limit-error.js";
 export const DEFAULT_MAX_LENGTH = 64 * 1024 * 1024;
 
 export class ByteBudget {
-  private readonly sizes = new Map<string, number>();
+  // What each holder holds, by its name: a handful of holders, asked every read (a scan of a
+  // few names costs less than a Map's hashing).
+  private readonly holders: string[] = [];
+  private readonly sizes: number[] = [];
   private total = 0;
 
   /** `service` names the server in the error. */
@@ -19,8 +22,13 @@ export class ByteBudget {
 
   /** Records that `what` now holds `size` characters; throws LimitError past the limit. */
   hold(what: string, size: number): void {
-    this.total += size - (this.sizes.get(what) ?? 0);
-    this.sizes.set(what, size);
+    let at = this.holders.indexOf(what);
+    if (at < 0) {
+      at = this.holders.push(what) - 1;
+      this.sizes.push(0);
+    }
+    this.total += size - (this.sizes[at] as number);
+    this.sizes[at] = size;
     if (this.total > this.limit) throw new LimitError({ limit: this.limit, what, provider: this.service });
   }
 

@@ -27,8 +27,9 @@ export function readSseJson(body: ByteReader, options: StreamReadOptions): Async
 
 class SseBatches extends BodyBatches {
   private readonly budget: ByteBudget | undefined;
-  // The values of the piece being framed: the parser's callback parses each event into it.
-  private batch: unknown[] = [];
+  // The values of the piece being framed: the parser's callback parses each event into it. Made
+  // at the first event (pushing onto an empty array would reserve room for 17, every read).
+  private batch: unknown[] | undefined;
   private eventCount = 0;
   private readonly parser = createParser({ onEvent: (event) => this.onEvent(event) });
   // What has arrived since the last whole event: the parser holds it (an upper bound, by at most
@@ -44,12 +45,12 @@ class SseBatches extends BodyBatches {
 
   protected frame(piece: string): unknown[] {
     if (!this.hasEvents && this.start.length < 256) this.start += piece.slice(0, 256 - this.start.length);
-    const batch = (this.batch = []);
+    this.batch = undefined;
     const events = this.eventCount;
     this.parser.feed(piece);
     this.unfinished = this.eventCount > events ? 0 : this.unfinished + piece.length;
     this.budget?.hold("an SSE line or event that has not ended", this.unfinished);
-    return batch;
+    return this.batch ?? [];
   }
 
   // Nothing after `[DONE]` is read, in this piece or later.
@@ -61,7 +62,9 @@ class SseBatches extends BodyBatches {
       this.markOver();
       return;
     }
-    this.batch.push(parseEvent(event, this.service));
+    const value = parseEvent(event, this.service);
+    if (this.batch === undefined) this.batch = [value];
+    else this.batch.push(value);
   }
 
   // A 200 whose body holds no event at all is not an event stream (a JSON body, an HTML page,
