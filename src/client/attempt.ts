@@ -12,7 +12,7 @@ import { IdleWatch, withDeadline, type HttpOptions } from "../http/deadlines.js"
 import { MAX_TIMER_MS } from "../http/retry-after.js";
 import type { Redactor } from "../http/redactor.js";
 import { NO_USAGE, type Usage, type WireEvent } from "../providers/wire-event.js";
-import { GIVES_STRINGS } from "../stream/text-source.js";
+import { GIVES_STRINGS, TEXT_SO_FAR } from "../stream/text-source.js";
 import { isPullable, PULL, type Pullable } from "../stream/pull.js";
 import type { Completion } from "./completion.js";
 import type { Hooks } from "./hooks.js";
@@ -206,6 +206,11 @@ class AttemptReader<R> implements AsyncIterableIterator<R, undefined>, Pullable<
   /** Text only (no events) is strings only: the stream layer reads it as it is. */
   get [GIVES_STRINGS](): boolean {
     return !this.keepsEvents;
+  }
+
+  /** The answer's text handed on so far: the record holds it, so the stream keeps no copy. */
+  [TEXT_SO_FAR](): string {
+    return this.options.record.text;
   }
 
   [Symbol.asyncIterator](): this {

@@ -162,7 +162,7 @@ export class ItemStream<T, Partial = DeepPartial<T>> extends StreamPump implemen
     try {
       this.parser.write(chunk);
     } catch (error) {
-      throw toStreamError(error, this.log.text, () => this.tracker?.snapshot());
+      throw toStreamError(error, this.text, () => this.tracker?.snapshot());
     }
   }
 
@@ -170,7 +170,7 @@ export class ItemStream<T, Partial = DeepPartial<T>> extends StreamPump implemen
     try {
       this.parser.end();
     } catch (error) {
-      throw toStreamError(error, this.log.text, () => this.tracker?.snapshot());
+      throw toStreamError(error, this.text, () => this.tracker?.snapshot());
     }
     // The stream is not over while an item is still being judged: an item that fails (or a
     // validator that throws) must end it with that error, however fast the text ended.
@@ -288,7 +288,7 @@ export class ItemStream<T, Partial = DeepPartial<T>> extends StreamPump implemen
       return result;
     }
     const issues = absoluteIssues(path, result.issues);
-    if (this.onInvalid === "throw") this.stop(new ValidationError({ path, issues, text: this.log.text }));
+    if (this.onInvalid === "throw") this.stop(new ValidationError({ path, issues, text: this.text }));
     else this.skippedItems.push({ index, path, issues });
     return result;
   }

@@ -153,7 +153,7 @@ export class PartialStream<T, Partial = DeepPartial<T>> extends StreamPump imple
     try {
       this.core.write(chunk);
     } catch (error) {
-      throw toStreamError(error, this.log.text, () => this.currentPartial());
+      throw toStreamError(error, this.text, () => this.currentPartial());
     }
   }
 
@@ -162,10 +162,10 @@ export class PartialStream<T, Partial = DeepPartial<T>> extends StreamPump imple
     try {
       value = this.core.end();
     } catch (error) {
-      throw toStreamError(error, this.log.text, () => this.currentPartial());
+      throw toStreamError(error, this.text, () => this.currentPartial());
     }
     const result = await this.core.adapter.validate(value);
-    if (!result.ok) throw new ValidationError({ path: [], issues: absoluteIssues([], result.issues), text: this.log.text });
+    if (!result.ok) throw new ValidationError({ path: [], issues: absoluteIssues([], result.issues), text: this.text });
     this.resolveFinal(result.value as T);
   }
 

@@ -11,7 +11,8 @@ import { TextLog } from "./text-log.js";
 import { PolledReaders, type Poll } from "./polled-readers.js";
 
 export abstract class StreamPump {
-  protected readonly log = new TextLog();
+  // The text read, for errors; none where the source keeps it itself (formwork's attempts).
+  private readonly log: TextLog | undefined;
   private readonly source: OpenTextSource;
   private hasStarted = false;
   private isStopped = false;
@@ -24,6 +25,7 @@ export abstract class StreamPump {
 
   constructor(source: TextSource, signal: AbortSignal | undefined) {
     this.source = openTextSource(source);
+    this.log = this.source.text === undefined ? new TextLog() : undefined;
     if (signal !== undefined) {
       const onAbort = () => this.abort(signal.reason);
       if (signal.aborted) queueMicrotask(onAbort);
@@ -121,7 +123,7 @@ export abstract class StreamPump {
 
   /** The text read so far. */
   get text(): string {
-    return this.log.text;
+    return this.log?.text ?? (this.source.text as () => string)();
   }
 
   /** Ends the stream early with `error` (the first ending wins) and cancels the source. */
@@ -158,7 +160,7 @@ export abstract class StreamPump {
         void this.end();
         return;
       }
-      this.log.append(result.value);
+      this.log?.append(result.value);
       this.onChunk(result.value);
       this.notify();
       const room = this.hasRoom();
@@ -172,7 +174,7 @@ export abstract class StreamPump {
   };
 
   private readonly onSourceError = (error: unknown): void => {
-    this.stop(FormworkError.isInstance(error) ? error : new SourceError({ cause: error, text: this.log.text }));
+    this.stop(FormworkError.isInstance(error) ? error : new SourceError({ cause: error, text: this.text }));
   };
 
   private async end(): Promise<void> {

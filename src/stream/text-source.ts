@@ -23,6 +23,8 @@ export interface OpenTextSource {
   next(): Promise<TextResult>;
   cancel(reason?: unknown): Promise<void>;
   readonly pull?: (onResult: (result: TextResult) => void, onError: (error: unknown) => void) => void;
+  /** The text given so far, where the source keeps it anyway (the reader then keeps no copy). */
+  readonly text?: () => string;
 }
 
 function isReadableStream(source: TextSource): source is ReadableStream<string | Uint8Array> {
@@ -34,6 +36,12 @@ function isReadableStream(source: TextSource): source is ReadableStream<string |
  * as it is, with no `then` of ours per piece.
  */
 export const GIVES_STRINGS: unique symbol = Symbol("formwork.givesStrings");
+
+/**
+ * The method of such an iterator that gives the text it has given so far (formwork's attempt
+ * keeps it in its record): the stream then keeps no log of its own for its errors.
+ */
+export const TEXT_SO_FAR: unique symbol = Symbol("formwork.textSoFar");
 
 /** Opens a source for reading. */
 export function openTextSource(source: TextSource): OpenTextSource {
@@ -66,10 +74,11 @@ export function openTextSource(source: TextSource): OpenTextSource {
   }
   const iterator = source[Symbol.asyncIterator]();
   if ((iterator as { [GIVES_STRINGS]?: boolean })[GIVES_STRINGS] === true) {
-    const strings = iterator as AsyncIterator<string, unknown>;
+    const strings = iterator as AsyncIterator<string, unknown> & { [TEXT_SO_FAR]?: () => string };
     return {
       next: () => strings.next() as Promise<TextResult>,
       ...(isPullable<TextResult>(strings) ? { pull: (onResult, onError) => strings[PULL](onResult, onError) } : {}),
+      ...(typeof strings[TEXT_SO_FAR] === "function" ? { text: () => (strings[TEXT_SO_FAR] as () => string)() } : {}),
       async cancel() {
         await strings.return?.()?.catch?.(() => undefined);
       },
