@@ -132,6 +132,8 @@ const sampler = setInterval(() => {
 }, 100);
 const lag = monitorEventLoopDelay({ resolution: 10 });
 lag.enable();
+// Tells bench/load.ts that the measured window starts (it samples the server's CPU).
+console.log("measuring");
 const cpuBefore = process.cpuUsage();
 const started = performance.now();
 const results = await Promise.all(Array.from({ length: streams }, () => run()));

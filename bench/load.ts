@@ -3,11 +3,12 @@
 // same run: formwork's createPartial (sent with fetch, and with formwork/node's nodeHttpClient),
 // a bare node:http client and a bare fetch client.
 // `npm run bench -- load [N,N,...]`.
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
+import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { LOAD_ANSWER } from "./load-answer.js";
+import type { ServerSample } from "./load-server.js";
 import { formatRatio, markdownTable } from "./measure.js";
 
 const TOKENS_PER_SECOND = 50;
@@ -29,15 +30,33 @@ interface ClientFigures {
   readonly heapPerStream: number;
   readonly rssPerStream: number;
   readonly retainedPerStream: number;
+  /** The server's CPU over the client's measured window, in cores, and its user share. */
+  readonly serverCores: number;
+  readonly serverUserCores: number;
+  /** The server's writes a stream, and its CPU a write (µs). */
+  readonly serverWritesPerStream: number;
+  readonly serverMicrosPerWrite: number;
 }
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
-async function startServer(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ["--import", "tsx", here("./load-server.ts"), String(TOKENS_PER_SECOND)], { stdio: ["ignore", "pipe", "inherit"] });
-  const [line] = (await once(child.stdout, "data")) as [Buffer];
+interface LoadServer {
+  readonly url: string;
+  /** The server's CPU time and clock, asked over IPC. */
+  sample(): Promise<ServerSample>;
+  stop(): Promise<void>;
+}
+
+export async function startServer(): Promise<LoadServer> {
+  const child = spawn(process.execPath, ["--import", "tsx", here("./load-server.ts"), String(TOKENS_PER_SECOND)], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
+  const [line] = (await once(child.stdout as Readable, "data")) as [Buffer];
   return {
     url: line.toString("utf8").trim(),
+    sample: async () => {
+      child.send("cpu");
+      const [sample] = (await once(child, "message")) as [ServerSample];
+      return sample;
+    },
     stop: async () => {
       child.kill("SIGTERM");
       await once(child, "exit");
@@ -45,11 +64,26 @@ async function startServer(): Promise<{ url: string; stop: () => Promise<void> }
   };
 }
 
-async function runClient(client: string, streams: number, url: string): Promise<ClientFigures> {
-  const { stdout } = await promisify(execFile)(process.execPath, ["--expose-gc", "--max-old-space-size=4096", "--import", "tsx", here("./load-client.ts"), client, String(streams), url], {
-    maxBuffer: 1 << 20,
+// The client prints "measuring" when its streams start and its figures as its last line: the
+// server is sampled at both, so that its cores are those of the same window.
+export async function runClient(client: string, streams: number, server: LoadServer): Promise<ClientFigures> {
+  const child = spawn(process.execPath, ["--expose-gc", "--max-old-space-size=4096", "--import", "tsx", here("./load-client.ts"), client, String(streams), server.url], { stdio: ["ignore", "pipe", "inherit"] });
+  let stdout = "";
+  let first: Promise<ServerSample> | undefined;
+  let last: Promise<ServerSample> | undefined;
+  child.stdout.setEncoding("utf8").on("data", (piece: string) => {
+    stdout += piece;
+    if (first === undefined && stdout.includes("measuring\n")) first = server.sample();
+    if (last === undefined && first !== undefined && stdout.trimEnd().endsWith("}")) last = server.sample();
   });
-  return JSON.parse(stdout.trim().split("\n").at(-1) as string) as ClientFigures;
+  const [code] = (await once(child, "exit")) as [number | null];
+  if (code !== 0 || first === undefined || last === undefined) throw new Error(`bench: load client ${client} failed (exit ${code})`);
+  const [before, after] = await Promise.all([first, last]);
+  const wall = (after.at - before.at) * 1000;
+  const figures = JSON.parse(stdout.trim().split("\n").at(-1) as string) as Omit<ClientFigures, "serverCores" | "serverUserCores" | "serverWritesPerStream" | "serverMicrosPerWrite">;
+  const cpu = after.user + after.system - before.user - before.system;
+  const writes = after.writes - before.writes;
+  return { ...figures, serverCores: cpu / wall, serverUserCores: (after.user - before.user) / wall, serverWritesPerStream: writes / streams, serverMicrosPerWrite: cpu / writes };
 }
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
@@ -67,12 +101,14 @@ export async function benchLoad(counts: readonly number[] = [100, 1000, 5000]): 
     for (const streams of counts) {
       const figures = new Map<string, ClientFigures>();
       for (const client of CLIENTS) {
-        const result = await runClient(client, streams, server.url);
+        const result = await runClient(client, streams, server);
         figures.set(client, result);
         rows.push([
           `${streams}`,
           NAMES[client] ?? client,
           `${result.cores.toFixed(2)}`,
+          `${result.serverCores.toFixed(2)} (user ${result.serverUserCores.toFixed(2)})`,
+          `${result.serverWritesPerStream.toFixed(0)} (${result.serverMicrosPerWrite.toFixed(1)} µs each)`,
           `${ms(result.lagP50)} / ${ms(result.lagP99)} / ${ms(result.lagMax)}`,
           client.startsWith("formwork") ? `${result.partialsPerStream.toFixed(0)} (alone: ${result.partialsAlone})` : "",
           client.startsWith("formwork") ? "" : result.readsPerStream.toFixed(0),
@@ -96,9 +132,9 @@ export async function benchLoad(counts: readonly number[] = [100, 1000, 5000]): 
   return [
     `### Load: concurrent streams at ${TOKENS_PER_SECOND} tokens/s`,
     "",
-    `Every stream asks for the same ${(LOAD_ANSWER.length / 1000).toFixed(1)} KB tool call, streamed by the offline model server (its own process, one timer wheel) in pieces of 1 to 8 characters; ideal time of a stream ${(idealMs / 1000).toFixed(1)} s. Each client runs in a fresh process and opens all its streams at once (after one warm-up stream; partials "alone": that stream's, with nothing competing, as many as the pieces can show). Cores: CPU time over wall time (process.cpuUsage). Lag: event-loop delay (monitorEventLoopDelay) p50 / p99 / max. Heap and RSS: peak over the baseline, per stream; held: heap still held after the streams ended and a full GC. Time: mean stream time over the ideal (in brackets: the whole run's).`,
+    `Every stream asks for the same ${(LOAD_ANSWER.length / 1000).toFixed(1)} KB tool call, streamed by the offline model server (its own process, one timer wheel) in pieces of 1 to 8 characters; ideal time of a stream ${(idealMs / 1000).toFixed(1)} s. Each client runs in a fresh process and opens all its streams at once (after one warm-up stream; partials "alone": that stream's, with nothing competing, as many as the pieces can show). Cores: CPU time over wall time (process.cpuUsage); server cores: the server's over the same window, with its user share (the rest is the kernel's, mostly its sockets); server writes: one an event while it keeps up, fewer (merged) when it falls more than 50 ms behind, with its CPU a write. Lag: event-loop delay (monitorEventLoopDelay) p50 / p99 / max. Heap and RSS: peak over the baseline, per stream; held: heap still held after the streams ended and a full GC. Time: mean stream time over the ideal (in brackets: the whole run's).`,
     "",
-    markdownTable(["streams", "client", "cores", "lag p50 / p99 / max", "partials a stream", "reads a stream", "heap a stream", "RSS a stream", "held a stream", "time over ideal"], rows),
+    markdownTable(["streams", "client", "cores", "server cores", "server writes a stream", "lag p50 / p99 / max", "partials a stream", "reads a stream", "heap a stream", "RSS a stream", "held a stream", "time over ideal"], rows),
     "",
     ...notes,
   ].join("\n");
