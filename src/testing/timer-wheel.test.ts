@@ -78,4 +78,44 @@ describe("TimerWheel", () => {
     expect(woken).toBe(2);
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  it("call() runs a callback when its time comes, from the same one timer; not at all for a time that has come", async () => {
+    const wheel = new TimerWheel();
+    const woken: number[] = [];
+    expect(wheel.call(performance.now(), () => woken.push(-1))).toBe(false);
+    for (const delay of [30, 10, 20, 10]) expect(wheel.call(performance.now() + delay, () => woken.push(delay))).toBe(true);
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(15);
+    expect(woken).toEqual([10, 10]);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(woken).toEqual([10, 10, 20, 30]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("pacerThen paces exactly as pacer does: the same wake times, and false where pacer has nothing to wait for", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 2, max: 40 }), fc.array(fc.integer({ min: 0, max: 200 }), { minLength: 1, maxLength: 30 }), async (interval, stalls) => {
+        const wheel = new TimerWheel();
+        const byPromise = wheel.pacer(interval);
+        const byCallback = wheel.pacerThen(interval);
+        for (const stall of stalls) {
+          // A stall: the stream was busy elsewhere for that long before asking for the next token
+          // (no timer is pending meanwhile, so none fires).
+          await vi.advanceTimersByTimeAsync(stall);
+          const wait = byPromise();
+          let calledAt: number | undefined;
+          const waits = byCallback(() => (calledAt = performance.now()));
+          expect(waits).toBe(wait !== undefined);
+          if (wait === undefined) continue;
+          let resolvedAt: number | undefined;
+          void wait.then(() => (resolvedAt = performance.now()));
+          await vi.advanceTimersByTimeAsync(interval + 1);
+          expect(calledAt).toBeDefined();
+          expect(calledAt).toBe(resolvedAt);
+        }
+        wheel.close();
+      }),
+      { numRuns: 30 },
+    );
+  });
 });

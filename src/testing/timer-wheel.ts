@@ -9,6 +9,13 @@
 export type Pace = () => Promise<void> | undefined;
 
 /**
+ * Pace's promise-free form: `true` once `wake` is set to be called when the next token is due,
+ * `false` (and no call) when it is due already. A stream paced by callbacks makes no promise a
+ * token: at 5,000 streams, 250,000 promises and as many resumptions a second fewer.
+ */
+export type PaceThen = (wake: () => void) => boolean;
+
+/**
  * A timer wheel: waiters are kept in slots of `slotMs` (default 1 ms) by the time they are due,
  * and one timer, set for the earliest slot, wakes every waiter of every slot whose time came.
  */
@@ -22,13 +29,18 @@ export class TimerWheel {
   /** Resolves once `time` (a `performance.now()` time) has come; `undefined` if it already has. */
   at(time: number): Promise<void> | undefined {
     if (time <= performance.now()) return undefined;
+    return new Promise<void>((resolve) => this.call(time, resolve));
+  }
+
+  /** Calls `wake` once `time` has come (from the wheel's timer); `false`, and no call, if it already has. */
+  call(time: number, wake: () => void): boolean {
+    if (time <= performance.now()) return false;
     const slot = Math.ceil(time / this.slotMs);
-    return new Promise<void>((resolve) => {
-      const waiters = this.slots.get(slot);
-      if (waiters === undefined) this.slots.set(slot, [resolve]);
-      else waiters.push(resolve);
-      if (slot < this.timerSlot) this.schedule(slot);
-    });
+    const waiters = this.slots.get(slot);
+    if (waiters === undefined) this.slots.set(slot, [wake]);
+    else waiters.push(wake);
+    if (slot < this.timerSlot) this.schedule(slot);
+    return true;
   }
 
   /** Resolves after `ms` milliseconds. */
@@ -44,13 +56,19 @@ export class TimerWheel {
    * `undefined`, to send what is due at once.
    */
   pacer(interval: number, catchUpMs = 50): Pace {
-    let due = Number.NaN;
+    const next = this.dueTimes(interval, catchUpMs);
     return () => {
-      const now = performance.now();
-      if (Number.isNaN(due)) due = now;
-      due += interval;
-      if (due < now - catchUpMs) return undefined;
-      return this.at(Math.max(due, now + this.slotMs));
+      const time = next();
+      return time === undefined ? undefined : this.at(time);
+    };
+  }
+
+  /** The same pacing as pacer(), by callbacks (see PaceThen). */
+  pacerThen(interval: number, catchUpMs = 50): PaceThen {
+    const next = this.dueTimes(interval, catchUpMs);
+    return (wake) => {
+      const time = next();
+      return time !== undefined && this.call(time, wake);
     };
   }
 
@@ -61,7 +79,19 @@ export class TimerWheel {
     this.timerSlot = Infinity;
     const slots = [...this.slots.values()];
     this.slots.clear();
-    for (const waiters of slots) for (const resolve of waiters) resolve();
+    for (const waiters of slots) for (const wake of waiters) wake();
+  }
+
+  // When a stream's next token is due (a time to wait for, at least a slot ahead), or
+  // `undefined` when it is more than `catchUpMs` behind.
+  private dueTimes(interval: number, catchUpMs: number): () => number | undefined {
+    let due = Number.NaN;
+    return () => {
+      const now = performance.now();
+      if (Number.isNaN(due)) due = now;
+      due += interval;
+      return due < now - catchUpMs ? undefined : Math.max(due, now + this.slotMs);
+    };
   }
 
   private schedule(slot: number): void {
@@ -88,7 +118,7 @@ export class TimerWheel {
     for (const slot of due) {
       const waiters = this.slots.get(slot) as (() => void)[];
       this.slots.delete(slot);
-      for (const resolve of waiters) resolve();
+      for (const wake of waiters) wake();
     }
   }
 }
