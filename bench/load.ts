@@ -4,6 +4,7 @@
 // a bare node:http client and a bare fetch client.
 // `npm run bench -- load [N,N,...]`.
 import { spawn } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { once } from "node:events";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -30,12 +31,19 @@ interface ClientFigures {
   readonly heapPerStream: number;
   readonly rssPerStream: number;
   readonly retainedPerStream: number;
-  /** The server's CPU over the client's measured window, in cores, and its user share. */
+}
+
+/** The server's and the machine's figures over a client's measured window. */
+interface ServerFigures {
+  /** The server's CPU, in cores, and its user share. */
   readonly serverCores: number;
   readonly serverUserCores: number;
   /** The server's writes a stream, and its CPU a write (µs). */
   readonly serverWritesPerStream: number;
   readonly serverMicrosPerWrite: number;
+  /** The whole machine's busy cores (every process and the kernel), and the kernel's share; NaN off Linux. */
+  readonly machineCores: number;
+  readonly machineKernelCores: number;
 }
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -66,7 +74,7 @@ export async function startServer(): Promise<LoadServer> {
 
 // The client prints "measuring" when its streams start and its figures as its last line: the
 // server is sampled at both, so that its cores are those of the same window.
-export async function runClient(client: string, streams: number, server: LoadServer): Promise<ClientFigures> {
+export async function runClient(client: string, streams: number, server: LoadServer): Promise<ClientFigures & ServerFigures> {
   const child = spawn(process.execPath, ["--expose-gc", "--max-old-space-size=4096", "--import", "tsx", here("./load-client.ts"), client, String(streams), server.url], { stdio: ["ignore", "pipe", "inherit"] });
   let stdout = "";
   let first: Promise<ServerSample> | undefined;
@@ -80,10 +88,12 @@ export async function runClient(client: string, streams: number, server: LoadSer
   if (code !== 0 || first === undefined || last === undefined) throw new Error(`bench: load client ${client} failed (exit ${code})`);
   const [before, after] = await Promise.all([first, last]);
   const wall = (after.at - before.at) * 1000;
-  const figures = JSON.parse(stdout.trim().split("\n").at(-1) as string) as Omit<ClientFigures, "serverCores" | "serverUserCores" | "serverWritesPerStream" | "serverMicrosPerWrite">;
+  const figures = JSON.parse(stdout.trim().split("\n").at(-1) as string) as ClientFigures;
   const cpu = after.user + after.system - before.user - before.system;
   const writes = after.writes - before.writes;
-  return { ...figures, serverCores: cpu / wall, serverUserCores: (after.user - before.user) / wall, serverWritesPerStream: writes / streams, serverMicrosPerWrite: cpu / writes };
+  const machineCores = ((after.machineBusyMs ?? Number.NaN) - (before.machineBusyMs ?? Number.NaN)) / (after.at - before.at);
+  const machineKernelCores = ((after.machineKernelMs ?? Number.NaN) - (before.machineKernelMs ?? Number.NaN)) / (after.at - before.at);
+  return { ...figures, serverCores: cpu / wall, serverUserCores: (after.user - before.user) / wall, serverWritesPerStream: writes / streams, serverMicrosPerWrite: cpu / writes, machineCores, machineKernelCores };
 }
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
@@ -99,7 +109,7 @@ export async function benchLoad(counts: readonly number[] = [100, 1000, 5000]): 
   const idealMs = ((LOAD_ANSWER.length / 4.5 + 1) * 1000) / TOKENS_PER_SECOND;
   try {
     for (const streams of counts) {
-      const figures = new Map<string, ClientFigures>();
+      const figures = new Map<string, ClientFigures & ServerFigures>();
       for (const client of CLIENTS) {
         const result = await runClient(client, streams, server);
         figures.set(client, result);
@@ -109,6 +119,7 @@ export async function benchLoad(counts: readonly number[] = [100, 1000, 5000]): 
           `${result.cores.toFixed(2)}`,
           `${result.serverCores.toFixed(2)} (user ${result.serverUserCores.toFixed(2)})`,
           `${result.serverWritesPerStream.toFixed(0)} (${result.serverMicrosPerWrite.toFixed(1)} µs each)`,
+          `${result.machineCores.toFixed(2)} (${result.machineKernelCores.toFixed(2)})`,
           `${ms(result.lagP50)} / ${ms(result.lagP99)} / ${ms(result.lagMax)}`,
           client.startsWith("formwork") ? `${result.partialsPerStream.toFixed(0)} (alone: ${result.partialsAlone})` : "",
           client.startsWith("formwork") ? "" : result.readsPerStream.toFixed(0),
@@ -132,9 +143,9 @@ export async function benchLoad(counts: readonly number[] = [100, 1000, 5000]): 
   return [
     `### Load: concurrent streams at ${TOKENS_PER_SECOND} tokens/s`,
     "",
-    `Every stream asks for the same ${(LOAD_ANSWER.length / 1000).toFixed(1)} KB tool call, streamed by the offline model server (its own process, one timer wheel) in pieces of 1 to 8 characters; ideal time of a stream ${(idealMs / 1000).toFixed(1)} s. Each client runs in a fresh process and opens all its streams at once (after one warm-up stream; partials "alone": that stream's, with nothing competing, as many as the pieces can show). Cores: CPU time over wall time (process.cpuUsage); server cores: the server's over the same window, with its user share (the rest is the kernel's, mostly its sockets); server writes: one an event while it keeps up, fewer (merged) when it falls more than 50 ms behind, with its CPU a write. Lag: event-loop delay (monitorEventLoopDelay) p50 / p99 / max. Heap and RSS: peak over the baseline, per stream; held: heap still held after the streams ended and a full GC. Time: mean stream time over the ideal (in brackets: the whole run's).`,
+    `Every stream asks for the same ${(LOAD_ANSWER.length / 1000).toFixed(1)} KB tool call, streamed by the offline model server (its own process, one timer wheel) in pieces of 1 to 8 characters; ideal time of a stream ${(idealMs / 1000).toFixed(1)} s. Each client runs in a fresh process and opens all its streams at once (after one warm-up stream; partials "alone": that stream's, with nothing competing, as many as the pieces can show). Cores: CPU time over wall time (process.cpuUsage); server cores: the server's over the same window, with its user share (the rest is the kernel's, mostly its sockets); server writes: one an event while it keeps up, fewer (merged) when it falls more than 50 ms behind, with its CPU a write; machine cores: every process's and the kernel's over the same window (/proc/stat; the machine has ${availableParallelism()}), with the kernel's share (system and softirq). Lag: event-loop delay (monitorEventLoopDelay) p50 / p99 / max. Heap and RSS: peak over the baseline, per stream; held: heap still held after the streams ended and a full GC. Time: mean stream time over the ideal (in brackets: the whole run's).`,
     "",
-    markdownTable(["streams", "client", "cores", "server cores", "server writes a stream", "lag p50 / p99 / max", "partials a stream", "reads a stream", "heap a stream", "RSS a stream", "held a stream", "time over ideal"], rows),
+    markdownTable(["streams", "client", "cores", "server cores", "server writes a stream", "machine cores (kernel)", "lag p50 / p99 / max", "partials a stream", "reads a stream", "heap a stream", "RSS a stream", "held a stream", "time over ideal"], rows),
     "",
     ...notes,
   ].join("\n");

@@ -268,6 +268,22 @@ function eventsOf(runs: readonly EventRun[]): { readonly count: number; next(): 
   };
 }
 
+/**
+ * Writes a streamed body's chunks straight to the socket, each framed as node:http frames a
+ * `response.write` in chunked encoding (its size in hex, CRLF, the text, CRLF): the same bytes
+ * in one socket write, where `response.write` makes four (size, CRLF, text, CRLF, gathered by
+ * cork and a `process.nextTick` into one writev). At 50 tokens/s over thousands of streams, that
+ * bookkeeping was most of the server's own CPU a token. The headers go first (flushHeaders), and
+ * `response.end()` still ends the body (its last chunk) and keeps the connection alive. A
+ * response not chunked (an HTTP/1.0 client) is written by `response.write` as before.
+ */
+function chunkWriter(response: ServerResponse): (text: string) => void {
+  response.flushHeaders();
+  const socket = response.socket;
+  if (!response.chunkedEncoding || socket === null) return (text) => void response.write(text);
+  return (text) => void socket.write(`${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`);
+}
+
 function sendError(response: ServerResponse, status: number, message: string, type: string, param: string | null = null, headers: Record<string, string> = {}): void {
   response.writeHead(status, { "content-type": "application/json", ...headers });
   response.end(JSON.stringify({ error: { message, type, param, code: null } }));
@@ -305,8 +321,9 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     // an overloaded server catch up); an unpaced one writes each event as it comes. The bytes
     // are the same either way.
     let pending = "";
+    let write: (text: string) => void = (text) => void response.write(text);
     const flush = () => {
-      if (pending !== "") response.write(pending);
+      if (pending !== "") write(pending);
       pending = "";
     };
     const send = (chunk: Json) => {
@@ -322,6 +339,7 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
       return (piece: string) => prefix + JSON.stringify(piece) + suffix;
     };
     response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+    write = chunkWriter(response);
     const events = eventsOf(
       answer.tools === undefined
         ? [{ head: `data: ${JSON.stringify(choice({ role: "assistant", content: "" }))}\n\n`, render: template((piece) => ({ content: piece })), text: answer.content, ends: pieceEnds(answer.content, next) }]
