@@ -9,6 +9,7 @@ import { once } from "node:events";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { LOAD_ANSWER } from "./load-answer.js";
+import type { FloorFigures } from "./load-floor.js";
 import type { ServerSample } from "./load-server.js";
 import { formatRatio, markdownTable } from "./measure.js";
 
@@ -96,6 +97,16 @@ export async function runClient(client: string, streams: number, server: LoadSer
   return { ...figures, serverCores: cpu / wall, serverUserCores: (after.user - before.user) / wall, serverWritesPerStream: writes / streams, serverMicrosPerWrite: cpu / writes, machineCores, machineKernelCores };
 }
 
+// The floor of a count (bench/load-floor.ts): bare sockets, 200 bytes a write, at the same rate.
+async function runFloor(streams: number): Promise<FloorFigures> {
+  const child = spawn(process.execPath, ["--import", "tsx", here("./load-floor.ts"), String(streams), String(TOKENS_PER_SECOND), "5"], { stdio: ["ignore", "pipe", "inherit"] });
+  let stdout = "";
+  child.stdout.setEncoding("utf8").on("data", (piece: string) => (stdout += piece));
+  const [code] = (await once(child, "exit")) as [number | null];
+  if (code !== 0) throw new Error(`bench: the load floor failed (exit ${code})`);
+  return JSON.parse(stdout.trim().split("\n").at(-1) as string) as FloorFigures;
+}
+
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 const ms = (value: number) => `${value.toFixed(value < 10 ? 1 : 0)} ms`;
 
@@ -103,6 +114,7 @@ const ms = (value: number) => `${value.toFixed(value < 10 ? 1 : 0)} ms`;
 export async function benchLoad(counts: readonly number[] = [100, 1000, 5000]): Promise<string> {
   const server = await startServer();
   const rows: string[][] = [];
+  const floors: string[][] = [];
   const notes: string[] = [];
   // The offline server cuts the answer into pieces of 1 to 8 characters (4.5 on average), each
   // an event after the role's; at 50 tokens/s, that is the ideal time of one stream.
@@ -129,6 +141,16 @@ export async function benchLoad(counts: readonly number[] = [100, 1000, 5000]): 
           `${formatRatio(result.meanStreamMs / idealMs)} (${formatRatio(result.wallMs / idealMs)})`,
         ]);
       }
+      const floor = await runFloor(streams);
+      floors.push([
+        `${streams}`,
+        `${(floor.targetPerSecond / 1000).toFixed(0)}k`,
+        `${(floor.writesPerSecond / 1000).toFixed(0)}k`,
+        `${floor.writerCores.toFixed(2)} (system ${floor.writerSystemCores.toFixed(2)})`,
+        `${floor.readerCores.toFixed(2)} (system ${floor.readerSystemCores.toFixed(2)})`,
+        `${floor.microsPerWrite.toFixed(1)} µs / ${floor.microsPerRead.toFixed(1)} µs`,
+        `${(((floor.microsPerWrite + floor.microsPerRead) * floor.targetPerSecond) / 1e6).toFixed(2)}`,
+      ]);
       const bare = figures.get("bare-http") as ClientFigures;
       for (const name of ["formwork", "formwork-node"]) {
         const formwork = figures.get(name) as ClientFigures;
@@ -148,5 +170,9 @@ export async function benchLoad(counts: readonly number[] = [100, 1000, 5000]): 
     markdownTable(["streams", "client", "cores", "server cores", "server writes a stream", "machine cores (kernel)", "lag p50 / p99 / max", "partials a stream", "reads a stream", "heap a stream", "RSS a stream", "held a stream", "time over ideal"], rows),
     "",
     ...notes,
+    "",
+    `The floor (bench/load-floor.ts): the same number of loopback TCP sockets, one process writing 200 bytes (an event and its chunk framing) to each at ${TOKENS_PER_SECOND} a second, another reading them; no HTTP, no JSON. Its CPU an event is the kernel's price on this machine, which no server or client can go under; "cores needed": (write + read) × the rate asked.`,
+    "",
+    markdownTable(["streams", "writes a second asked", "reached", "writer cores", "reader cores", "CPU a write / a read", "cores needed"], floors),
   ].join("\n");
 }
