@@ -24,16 +24,19 @@ function viaTemplate(template: EnvelopeTemplate, text: string): { value: unknown
 const token = (text: string, isEscaped: boolean) =>
   isEscaped ? `"${[...text].map((char) => [...char].map((unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, "0")}`).join("")).join("")}"` : JSON.stringify(text);
 
-// An envelope with one place for the token: any JSON object around it, the place at any depth.
+// An envelope with a place for the token (any JSON object around it, the place at any depth)
+// and, sometimes, a second string that changes with every event, as OpenAI's `obfuscation`.
 const envelope = fc
-  .tuple(fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }), fc.array(fc.string({ minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 4 }), fc.boolean())
-  .map(([around, keys, asArray]) => {
-    // Nests the slot under `keys`, the last level an array when asArray.
+  .tuple(fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }), fc.array(fc.string({ minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 4 }), fc.boolean(), fc.boolean())
+  .map(([around, keys, asArray, hasPadding]) => {
+    let events = 0;
+    // Nests the token under `keys`, the last level an array when asArray.
     return (piece: string) => {
       let inner = asArray ? `[${piece}]` : piece;
       for (const key of [...keys].reverse()) inner = `{${JSON.stringify(key)}:${inner}}`;
       const outer = JSON.stringify(around);
-      return outer === "{}" ? inner : `${outer.slice(0, -1)},"slot":${inner}}`;
+      const padding = hasPadding ? `,"obfuscation":${JSON.stringify("x".repeat(events++ % 7))}` : "";
+      return outer === "{}" && !hasPadding ? inner : `${outer.slice(0, -1)}${outer === "{}" ? "" : ","}"slot":${inner}${padding}}`;
     };
   });
 
@@ -80,7 +83,7 @@ describe("EnvelopeTemplate", () => {
 
   it("gives what JSON.parse gives for any text after any learning (arbitrary mutations of token events)", () => {
     fc.assert(
-      fc.property(envelope, fc.array(fc.tuple(someText, fc.nat(), fc.nat({ max: 3 }), fc.string({ maxLength: 3 })), { minLength: 3, maxLength: 20 }), (wrap, edits) => {
+      fc.property(envelope, fc.array(fc.tuple(someText, fc.nat(), fc.nat({ max: 3 }), fc.oneof(fc.string({ maxLength: 3 }), fc.string({ unit: "binary", maxLength: 3 }), fc.constantFrom("\n", "\u0000", "\\", "\"", "\\u12"))), { minLength: 3, maxLength: 20 }), (wrap, edits) => {
         const template = new EnvelopeTemplate();
         for (const [text, at, cut, insert] of edits) {
           const whole = wrap(JSON.stringify(text));
@@ -140,6 +143,33 @@ describe("EnvelopeTemplate", () => {
     expect(fresh[2]).toBe(fresh[3]);
     expect(fresh[2]).not.toBe(learnt);
     expect(fresh[3]).toEqual(JSON.parse(second("w")));
+  });
+
+  it("learns an envelope with a second string that changes every event (OpenAI's obfuscation), and one that is a string itself", () => {
+    const template = new EnvelopeTemplate();
+    const event = (piece: string, padding: string) => `{"id":"c","choices":[{"index":0,"delta":{"content":${JSON.stringify(piece)}},"finish_reason":null}],"obfuscation":${JSON.stringify(padding)}}`;
+    const values = [
+      ["a", "xy"],
+      ["b", "Q"],
+      ["c\n", "zzz"],
+      ["d", ""],
+    ].map(([piece, padding]) => {
+      const text = event(piece as string, padding as string);
+      const value = template.parse(text);
+      expect(value).toEqual(JSON.parse(text));
+      return value;
+    });
+    expect(values[2]).toBe(values[3]);
+    const strings = new EnvelopeTemplate();
+    for (const text of ['"a"', '"b"', '"c\\u0041"', '"d"']) expect(strings.parse(text)).toBe(JSON.parse(text));
+  });
+
+  it("does not learn events that differ in a number (a sequence number): each is parsed in full", () => {
+    const template = new EnvelopeTemplate();
+    const event = (n: number, piece: string) => `{"type":"delta","sequence_number":${n},"delta":${JSON.stringify(piece)}}`;
+    const values = [1, 2, 3, 4].map((n) => template.parse(event(n, `t${n}`)));
+    expect(values).toEqual([1, 2, 3, 4].map((n) => JSON.parse(event(n, `t${n}`))));
+    expect(new Set(values).size).toBe(4);
   });
 
   it("keeps a key named __proto__ an own key, never the prototype", () => {

@@ -1,43 +1,48 @@
 // A token stream sends the same JSON envelope around every piece: Chat Completions wraps each
 // token in about 200 bytes of id, model and choices, Anthropic in its content_block_delta. Under
 // load, JSON.parse of those envelopes is the largest single cost of a read (1.2 µs for a Chat
-// chunk, against 0.2 µs here). Once two events parsed in full differ only in one string (the
-// token), the envelope is learnt as a template: the bytes before that string, the bytes after
-// it, and the parsed envelope. An event that starts and ends with those bytes, with a single
-// JSON string between, is that envelope with that string: only the string is parsed, and it is
-// put in the envelope's place for it.
+// chunk, against 0.2 µs here). Once two events parsed in full differ only in some of their
+// strings (the token; OpenAI's own API also adds a random `obfuscation` string to every chunk),
+// the envelope is learnt as a template: the text between those strings, and the parsed envelope.
+// An event made of that text with one JSON string token in each place is that envelope with
+// those strings: only the strings are read, and each is put in its place in the envelope.
 //
-// Why this is exact: the template is kept only if a marker string, put between the two byte
-// runs, parses as one whole string value at one place in the envelope. So the first run ends
-// where a string value begins and the second begins where it ends; JSON's tokens do not depend
-// on what string stands between, so any single string token there parses to the same envelope
-// with that string in the marker's place. Anything else (another kind of event, a second field
-// that changes, a token followed by more) does not fit, and is parsed in full.
+// Why this is exact: the template is kept only if marker strings, put in those places, parse as
+// whole string values, each at one place in the envelope. So each place begins where a string
+// value begins and ends where it ends; JSON's tokens do not depend on what string stands in a
+// string's place, so any string tokens there parse to the same envelope with those strings in
+// the markers' places. Anything else (another kind of event, a number that changes, a token
+// followed by more) does not fit, and is parsed in full.
 //
 // The envelope is one object, changed in place for each event that fits: a value from the
 // template is good until the next parse. The reader must use it at once and keep nothing of it
 // (formwork's decoders take strings and numbers out of it). Chunks handed to the user are
 // parsed in full.
 
-type JsonPath = readonly (string | number)[];
+// Where a string goes in the template: the object or array holding it and its key (an own
+// "__proto__" key included: an own data property takes the assignment, not the prototype).
+interface Place {
+  readonly holder: Record<string | number, unknown> | undefined; // undefined: the event is the string
+  readonly key: string | number;
+}
 
-// A string no envelope holds: a NUL and a private-use character, which JSON must escape or
-// would never send by chance.
-const MARKER = "\u0000formwork\uE000template";
-const MARKER_TOKEN = JSON.stringify(MARKER);
+// Strings no envelope holds: a NUL and a private-use character, which JSON must escape or would
+// never send by chance.
+const marker = (index: number) => `\u0000formwork\uE000template${index}`;
 const QUOTE = 34;
 const BACKSLASH = 92;
 const NO_FIT: unique symbol = Symbol("no fit");
+// Strings that vary per event, at most (a token and a padding; more is not a token stream).
+const MAX_PLACES = 4;
 
 export class EnvelopeTemplate {
-  private prefix = "";
-  private suffix = "";
+  // The text around the places: runs[0], a string, runs[1], ... runs[places.length].
+  private runs: readonly string[] = [];
+  private places: readonly Place[] = [];
   private template: unknown = undefined;
-  private path: JsonPath | undefined;
-  // The object or array that holds the token in the template (an own "__proto__" key included:
-  // an own data property takes the assignment, not the prototype).
-  private holder: unknown = undefined;
-  // The last event parsed in full: two in a row teach the template.
+  // The strings read from an event that fits (set only once the whole event fitted).
+  private readonly pieces: string[] = [];
+  // The last event parsed in full: two teach the template.
   private last: string | undefined;
   // Full parses to let pass before learning is tried again, after a failure (doubling to 64).
   private cooldown = 0;
@@ -45,9 +50,8 @@ export class EnvelopeTemplate {
 
   /** The value of one event's JSON text; throws as JSON.parse does when it is not JSON. */
   parse(data: string): unknown {
-    const path = this.path;
-    if (path !== undefined) {
-      const value = this.fill(data, path);
+    if (this.places.length > 0) {
+      const value = this.fill(data);
       if (value !== NO_FIT) return value;
     }
     const value: unknown = JSON.parse(data);
@@ -57,81 +61,119 @@ export class EnvelopeTemplate {
     return value;
   }
 
-  // The template with the event's string in the marker's place, or NO_FIT.
-  private fill(data: string, path: JsonPath): unknown {
-    const prefix = this.prefix;
-    const suffix = this.suffix;
-    const end = data.length - suffix.length;
-    // Sliced and compared with ===, which V8 does as one memory compare; startsWith walks the
-    // characters (three to ten times slower on a 150-character envelope).
-    if (end - prefix.length < 2 || data.slice(0, prefix.length) !== prefix || data.slice(end) !== suffix) return NO_FIT;
-    if (data.charCodeAt(prefix.length) !== QUOTE || data.charCodeAt(end - 1) !== QUOTE) return NO_FIT;
-    let piece: unknown;
-    try {
-      piece = JSON.parse(data.slice(prefix.length, end));
-    } catch {
-      return NO_FIT; // more than one string between: `"a","b"`
+  /** Forgets the template: values given so far are never changed again (an error keeps one). */
+  forget(): void {
+    this.runs = [];
+    this.places = [];
+    this.template = undefined;
+  }
+
+  // The template with the event's strings in their places, or NO_FIT.
+  private fill(data: string): unknown {
+    const runs = this.runs;
+    const places = this.places;
+    const pieces = this.pieces;
+    // Each run is sliced and compared with ===, which V8 does as one memory compare;
+    // startsWith walks the characters (three to ten times slower on a 150-character envelope).
+    let at = (runs[0] as string).length;
+    if (data.slice(0, at) !== runs[0]) return NO_FIT;
+    for (let index = 0; index < places.length; index++) {
+      if (data.charCodeAt(at) !== QUOTE) return NO_FIT;
+      const close = closingQuote(data, at);
+      if (close < 0) return NO_FIT;
+      // A string with no escape and no control character is its own text; any other is
+      // JSON.parse's to read (or to refuse: then the event is parsed in full, and fails there).
+      const piece = isPlain(data, at + 1, close) ? data.slice(at + 1, close) : readString(data.slice(at, close + 1));
+      if (piece === undefined) return NO_FIT;
+      pieces[index] = piece;
+      at = close + 1;
+      const run = runs[index + 1] as string;
+      const end = at + run.length;
+      if (index === places.length - 1 ? end !== data.length : end > data.length) return NO_FIT;
+      if (data.slice(at, end) !== run) return NO_FIT;
+      at = end;
     }
-    if (typeof piece !== "string") return NO_FIT;
-    if (path.length === 0) return piece; // the event is a string itself
-    (this.holder as Record<string | number, unknown>)[path[path.length - 1] as string | number] = piece;
+    for (let index = 0; index < places.length; index++) {
+      const place = places[index] as Place;
+      if (place.holder === undefined) return pieces[index];
+      place.holder[place.key] = pieces[index];
+    }
     return this.template;
   }
 
-  // Two events parsed in full (in a row, or with events that fitted between): if they differ in
-  // one string only, that string's place becomes the template's. Otherwise the template stays:
-  // an event of another kind (a finish, a ping) does not unlearn the tokens' envelope, and a new
-  // envelope (a second tool call) is learnt from its first two events.
+  // Two events parsed in full (in a row, or with events that fitted between): if they differ
+  // only in some strings, those strings' places become the template's. Otherwise the template
+  // stays: an event of another kind (a finish, a ping) does not unlearn the tokens' envelope,
+  // and a new envelope (a second tool call) is learnt from its first two events.
   private learn(a: string, b: string): void {
     if (this.cooldown > 0) {
       this.cooldown--;
       return;
     }
-    const shorter = Math.min(a.length, b.length);
-    let same = 0;
-    while (same < shorter && a.charCodeAt(same) === b.charCodeAt(same)) same++;
-    let sameEnd = 0;
-    while (sameEnd < shorter - same && a.charCodeAt(a.length - 1 - sameEnd) === b.charCodeAt(b.length - 1 - sameEnd)) sameEnd++;
-    if (same === a.length && a.length === b.length) return; // the same event twice: nothing varies
-    // The string the first difference falls in: where it opens, and where it closes in each.
-    const open = openingQuote(b, same);
-    const closeA = open < 0 ? -1 : closingQuote(a, open);
-    const closeB = open < 0 ? -1 : closingQuote(b, open);
-    const suffixLength = b.length - 1 - closeB;
-    const isOneString = closeA >= 0 && closeB >= 0 && a.length - 1 - closeA === suffixLength && suffixLength <= sameEnd;
-    const template = isOneString ? markedTemplate(b.slice(0, open), b.slice(closeB + 1)) : undefined;
-    if (template === undefined) {
+    const learnt = a === b ? undefined : templateOf(a, b);
+    if (learnt === undefined) {
+      if (a === b) return; // the same event twice: nothing varies
       // Not a token stream (or not yet): learning is tried again less and less often.
       this.cooldown = this.nextCooldown;
       this.nextCooldown = Math.min(this.nextCooldown * 2, 64);
       return;
     }
     this.nextCooldown = 1;
-    this.prefix = b.slice(0, open);
-    this.suffix = b.slice(closeB + 1);
-    this.template = template.value;
-    this.path = template.path;
-    this.holder = template.path.slice(0, -1).reduce<unknown>((node, key) => (node as Record<string | number, unknown>)[key], template.value);
-  }
-
-  /** Forgets the template: values given so far are never changed again (an error keeps one). */
-  forget(): void {
-    this.path = undefined;
-    this.template = undefined;
-    this.holder = undefined;
+    this.runs = learnt.runs;
+    this.places = learnt.places;
+    this.template = learnt.template;
   }
 }
 
-// The quote that opens the string holding position `at` of a JSON text, or -1 when `at` is not
-// in a string (a lexer's walk from the start: quotes preceded by a backslash do not count).
-function openingQuote(text: string, at: number): number {
-  let open = -1;
-  for (let index = 0; index < at; index++) {
-    const code = text.charCodeAt(index);
-    if (open >= 0 && code === BACKSLASH) index++;
-    else if (code === QUOTE) open = open >= 0 ? -1 : index;
+// The template two events share, if they differ only in some string tokens.
+function templateOf(a: string, b: string): { runs: string[]; places: Place[]; template: unknown } | undefined {
+  const stringsA = stringTokens(a);
+  const stringsB = stringTokens(b);
+  if (stringsA === undefined || stringsB === undefined || stringsA.length !== stringsB.length) return undefined;
+  // Between strings the two must be the same text; the strings that differ are the places.
+  const runs: string[] = [];
+  const differing: number[] = [];
+  let runStart = 0;
+  for (let index = 0; index <= stringsA.length / 2; index++) {
+    const gapA = a.slice(index === 0 ? 0 : (stringsA[index * 2 - 1] as number), stringsA[index * 2] ?? a.length);
+    const gapB = b.slice(index === 0 ? 0 : (stringsB[index * 2 - 1] as number), stringsB[index * 2] ?? b.length);
+    if (gapA !== gapB) return undefined;
+    if (index * 2 === stringsA.length) break;
+    const start = stringsB[index * 2] as number;
+    const end = stringsB[index * 2 + 1] as number;
+    if (a.slice(stringsA[index * 2], stringsA[index * 2 + 1]) === b.slice(start, end)) continue;
+    differing.push(index);
+    runs.push(b.slice(runStart, start));
+    runStart = end;
   }
-  return open;
+  runs.push(b.slice(runStart));
+  if (differing.length === 0 || differing.length > MAX_PLACES) return undefined;
+  let template: unknown;
+  try {
+    template = JSON.parse(runs.map((run, index) => (index === 0 ? run : JSON.stringify(marker(index - 1)) + run)).join(""));
+  } catch {
+    return undefined; // the quotes were not strings' own
+  }
+  const places: Place[] = [];
+  for (let index = 0; index < differing.length; index++) {
+    const place = placeOf(template, marker(index));
+    if (place === undefined) return undefined;
+    places.push(place);
+  }
+  return { runs, places, template };
+}
+
+// The start and end (past the closing quote) of every string token of a JSON text, in order;
+// undefined when a string does not close. A walk of the text: outside strings, only quotes count.
+function stringTokens(text: string): number[] | undefined {
+  const bounds: number[] = [];
+  for (let at = text.indexOf('"'); at >= 0; at = text.indexOf('"', at)) {
+    const close = closingQuote(text, at);
+    if (close < 0) return undefined;
+    bounds.push(at, close + 1);
+    at = close + 1;
+  }
+  return bounds;
 }
 
 // The quote that closes the string opened at `open`, or -1.
@@ -144,27 +186,39 @@ function closingQuote(text: string, open: number): number {
   return -1;
 }
 
-// The envelope with the marker between `prefix` and `suffix`, and where the marker stands in
-// it; undefined unless that parses with the marker as one whole string value (see the top).
-function markedTemplate(prefix: string, suffix: string): { value: unknown; path: JsonPath } | undefined {
-  let value: unknown;
+// True when text[start, end) holds no escape and no control character: it is the string itself.
+function isPlain(text: string, start: number, end: number): boolean {
+  for (let index = start; index < end; index++) {
+    const code = text.charCodeAt(index);
+    if (code === BACKSLASH || code < 0x20) return false;
+  }
+  return true;
+}
+
+// A string token read by JSON.parse; undefined when it is not one.
+function readString(token: string): string | undefined {
   try {
-    value = JSON.parse(prefix + MARKER_TOKEN + suffix);
+    const value: unknown = JSON.parse(token);
+    return typeof value === "string" ? value : undefined;
   } catch {
     return undefined;
   }
-  const path = markerPath(value);
-  return path === undefined ? undefined : { value, path };
 }
 
-// Where the marker stands in the template, if it stands there once as a whole string value.
-function markerPath(value: unknown): JsonPath | undefined {
-  const found: JsonPath[] = [];
-  const walk = (node: unknown, path: (string | number)[]): void => {
-    if (node === MARKER) found.push([...path]);
-    else if (Array.isArray(node)) node.forEach((item, index) => walk(item, [...path, index]));
-    else if (typeof node === "object" && node !== null) for (const [key, item] of Object.entries(node)) walk(item, [...path, key]);
+// Where `wanted` stands in the template, if it stands there once as a whole string value.
+function placeOf(template: unknown, wanted: string): Place | undefined {
+  if (template === wanted) return { holder: undefined, key: 0 };
+  const found: Place[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      node.forEach((item, index) => (item === wanted ? found.push({ holder: node as unknown as Record<number, unknown>, key: index }) : walk(item)));
+    } else if (typeof node === "object" && node !== null) {
+      for (const [key, item] of Object.entries(node)) {
+        if (item === wanted) found.push({ holder: node as Record<string, unknown>, key });
+        else walk(item);
+      }
+    }
   };
-  walk(value, []);
+  walk(template);
   return found.length === 1 ? found[0] : undefined;
 }
