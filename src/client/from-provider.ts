@@ -5,8 +5,11 @@ import { ollamaNativeProtocol, type OllamaMode } from "../providers/ollama/nativ
 import { openAIChatProtocol, type ChatMode } from "../providers/openai/chat-request.js";
 import { openAIResponsesProtocol, type ResponsesMode } from "../providers/openai/responses-protocol.js";
 import type { ProviderProtocol } from "../providers/provider-protocol.js";
+import type { WireEvent } from "../providers/wire-event.js";
 import { combineSignals, deadlineSignal, DEFAULT_HTTP_OPTIONS, resolveHttpOptions, type HttpOptions } from "../http/deadlines.js";
+import { EnvelopeTemplate } from "../http/envelope-template.js";
 import { fetchJson, fetchStream, headersFor, type StreamEndpoint } from "../http/fetch-stream.js";
+import { parseSseData } from "../http/read-sse.js";
 import type { HttpClient } from "../http/http-client.js";
 import { Redactor } from "../http/redactor.js";
 import { ConfigurationError } from "../errors/configuration-error.js";
@@ -207,8 +210,9 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
   };
   const transport: ChatTransport = {
     provider,
-    send: (body, call) => fetchStream(endpoint, body, call),
-    decoder: () => protocol.decoder(provider),
+    // An SSE stream's events come as text, each parsed as it is decoded (see sseDecoder).
+    send: (body, call) => fetchStream(endpoint, body, { ...call, rawEvents: endpoint.framing === "sse" }),
+    decoder: () => (endpoint.framing === "sse" ? sseDecoder(protocol.decoder(provider), provider) : protocol.decoder(provider)),
     redactor,
   };
   const hooks = new Hooks();
@@ -244,6 +248,20 @@ const PROTOCOLS: Readonly<Record<ProtocolKind, ProviderProtocol<never>>> = {
   gemini: geminiProtocol,
   "ollama-native": ollamaNativeProtocol,
 };
+
+// The wire's decoder over raw SSE events: each event's data is parsed through the response's
+// EnvelopeTemplate, so a token's envelope is parsed once, not per token. The template's value is
+// decoded before the next event is parsed, and decoders keep only strings and numbers of it; an
+// error event keeps the chunk itself (the error's body), so the template is then forgotten and
+// that value never changes.
+function sseDecoder(decode: (chunk: unknown) => WireEvent[], provider: string): (data: unknown) => WireEvent[] {
+  const template = new EnvelopeTemplate();
+  return (data) => {
+    const events = decode(parseSseData(data as string, provider, template));
+    for (const event of events) if (event.type === "error") template.forget();
+    return events;
+  };
+}
 
 // A call without response_model goes to the server as it is, within the whole call's deadline
 // (the deadline options are formwork's, not sent).

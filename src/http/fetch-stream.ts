@@ -49,6 +49,11 @@ export interface StreamCall {
   readonly signal: AbortSignal;
   /** The stream's byte budget (error bodies count toward it too). */
   readonly budget?: ByteBudget | undefined;
+  /**
+   * An SSE stream's events are handed on as their data's text, not parsed: the reader parses
+   * each with {@link parseSseData} as it decodes it (through an EnvelopeTemplate).
+   */
+  readonly rawEvents?: boolean;
 }
 
 /** The URL a body is posted to. */
@@ -136,7 +141,7 @@ export async function fetchStream(endpoint: StreamEndpoint, request: Record<stri
       isRetryable: false,
     });
   }
-  const options = { service: endpoint.provider, budget };
+  const options = { service: endpoint.provider, budget, rawEvents: call.rawEvents === true };
   return endpoint.framing === "ndjson" ? readNdjson(response.body, options) : readSseJson(response.body, options);
 }
 

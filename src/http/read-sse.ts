@@ -4,6 +4,7 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { ProviderError } from "../errors/provider-error.js";
 import type { ByteBudget } from "./byte-budget.js";
 import { BodyBatches } from "./body-batches.js";
+import type { EnvelopeTemplate } from "./envelope-template.js";
 import type { ByteReader } from "./http-client.js";
 import { quoteStart } from "./quote.js";
 
@@ -13,6 +14,8 @@ export interface StreamReadOptions {
   readonly service: string;
   /** Counts what is held while an event or a line has not ended. */
   readonly budget?: ByteBudget | undefined;
+  /** Hand on each event's data as text, not parsed (the reader parses it: see parseSseData). */
+  readonly rawEvents?: boolean;
 }
 
 /**
@@ -27,6 +30,7 @@ export function readSseJson(body: ByteReader, options: StreamReadOptions): Async
 
 class SseBatches extends BodyBatches {
   private readonly budget: ByteBudget | undefined;
+  private readonly isRaw: boolean;
   // The values of the piece being framed: the parser's callback parses each event into it. Made
   // at the first event (pushing onto an empty array would reserve room for 17, every read).
   private batch: unknown[] | undefined;
@@ -41,6 +45,7 @@ class SseBatches extends BodyBatches {
   constructor(body: ByteReader, options: StreamReadOptions) {
     super(body, options.service);
     this.budget = options.budget;
+    this.isRaw = options.rawEvents === true;
   }
 
   protected frame(piece: string): unknown[] {
@@ -62,7 +67,7 @@ class SseBatches extends BodyBatches {
       this.markOver();
       return;
     }
-    const value = parseEvent(event, this.service);
+    const value = this.isRaw ? event.data : parseSseData(event.data, this.service);
     if (this.batch === undefined) this.batch = [value];
     else this.batch.push(value);
   }
@@ -78,12 +83,17 @@ class SseBatches extends BodyBatches {
   }
 }
 
-function parseEvent(event: EventSourceMessage, service: string): unknown {
+/**
+ * The JSON of one SSE event's data; a ProviderError when it is not JSON. With a template, a
+ * token event's value may be the template's envelope, good until the next parse (see
+ * EnvelopeTemplate).
+ */
+export function parseSseData(data: string, service: string, template?: EnvelopeTemplate): unknown {
   try {
-    return JSON.parse(event.data) as unknown;
+    return template === undefined ? (JSON.parse(data) as unknown) : template.parse(data);
   } catch (error) {
     // Not JSON, or JSON nested deeper than JSON.parse can go (a RangeError).
     const why = error instanceof SyntaxError ? "that is not JSON" : `that cannot be parsed (${(error as Error).message})`;
-    throw new ProviderError({ message: `${service} sent an event ${why}: ${quoteStart(event.data)}`, provider: service, body: quoteStart(event.data, 1024), isRetryable: false, cause: error });
+    throw new ProviderError({ message: `${service} sent an event ${why}: ${quoteStart(data)}`, provider: service, body: quoteStart(data, 1024), isRetryable: false, cause: error });
   }
 }
