@@ -56,7 +56,7 @@ export class EnvelopeTemplate {
     }
     const value: unknown = JSON.parse(data);
     const last = this.last;
-    this.last = data;
+    this.last = copied(data);
     if (last !== undefined) this.learn(last, data);
     return value;
   }
@@ -83,7 +83,9 @@ export class EnvelopeTemplate {
       if (close < 0) return NO_FIT;
       // A string with no escape and no control character is its own text; any other is
       // JSON.parse's to read (or to refuse: then the event is parsed in full, and fails there).
-      const piece = isPlain(data, at + 1, close) ? data.slice(at + 1, close) : readString(data.slice(at, close + 1));
+      // (A long slice would keep the whole network read alive as long as the text is kept:
+      // it is copied, as JSON.parse copies. V8 copies slices under 13 characters itself.)
+      const piece = isPlain(data, at + 1, close) ? (close - at > 13 ? copied(data.slice(at + 1, close)) : data.slice(at + 1, close)) : readString(data.slice(at, close + 1));
       if (piece === undefined) return NO_FIT;
       pieces[index] = piece;
       at = close + 1;
@@ -119,10 +121,17 @@ export class EnvelopeTemplate {
       return;
     }
     this.nextCooldown = 1;
-    this.runs = learnt.runs;
+    this.runs = learnt.runs.map(copied);
     this.places = learnt.places;
     this.template = learnt.template;
   }
+}
+
+// A string of its own: an event's text is a slice of a network read (up to 64 KB over fetch),
+// and a slice kept for the stream's life would keep the whole read alive. (A string joined to
+// one space and sliced past it is copied: the join is flattened into a new string.)
+function copied(text: string): string {
+  return ` ${text}`.slice(1);
 }
 
 // The template two events share, if they differ only in some string tokens.

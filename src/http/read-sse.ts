@@ -61,7 +61,10 @@ class SseBatches extends BodyBatches {
   // Nothing after `[DONE]` is read, in this piece or later.
   private onEvent(event: EventSourceMessage): void {
     this.eventCount++;
+    // The start is kept only to quote a body with no event at all: once one came, it goes (a
+    // slice of a read keeps the whole read alive).
     this.hasEvents = true;
+    this.start = "";
     if (this.isMarkedOver) return;
     if (event.data === "[DONE]") {
       this.markOver();
