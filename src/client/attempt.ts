@@ -13,6 +13,7 @@ import { MAX_TIMER_MS } from "../http/retry-after.js";
 import type { Redactor } from "../http/redactor.js";
 import { NO_USAGE, type Usage, type WireEvent } from "../providers/wire-event.js";
 import { GIVES_STRINGS, TEXT_SO_FAR } from "../stream/text-source.js";
+import { TextLog } from "../stream/text-log.js";
 import { isPullable, PULL, type Pullable } from "../stream/pull.js";
 import type { Completion } from "./completion.js";
 import type { Hooks } from "./hooks.js";
@@ -41,7 +42,8 @@ const IGNORED_KEPT = 1024 * 1024;
 
 /** What an attempt saw, filled in as it streams. */
 export class AttemptRecord {
-  text = "";
+  // The answer's text, kept at about its own size (a rope of a node per token was 12 times it).
+  private answer = new TextLog();
   content = "";
   refusal = "";
   toolCallId: string | undefined;
@@ -68,6 +70,26 @@ export class AttemptRecord {
     readonly requestedModel?: string,
   ) {
     this.settled = new Promise((resolve) => (this.markSettled = resolve));
+  }
+
+  /** The answer's text so far. */
+  get text(): string {
+    return this.answer.text;
+  }
+
+  set text(text: string) {
+    this.answer = new TextLog();
+    this.answer.append(text);
+  }
+
+  /** The answer's length so far (nothing joined). */
+  get textLength(): number {
+    return this.answer.length;
+  }
+
+  /** @internal More of the answer. */
+  appendText(piece: string): void {
+    this.answer.append(piece);
   }
 
   /** The completion, as a Chat Completions response object. */
@@ -500,7 +522,7 @@ function nextOf(chunks: AsyncIterator<readonly unknown[]>, idle: IdleWatch): Pro
 
 // The forced tool's placeholder arguments, when the stream ended without a delta for it.
 function flushPlaceholder(channel: "tool" | "content", record: AttemptRecord): string | undefined {
-  if (channel !== "tool" || record.text !== "" || record.toolPlaceholder === undefined) return undefined;
+  if (channel !== "tool" || record.textLength !== 0 || record.toolPlaceholder === undefined) return undefined;
   record.text = record.toolPlaceholder;
   return record.toolPlaceholder;
 }
@@ -528,8 +550,8 @@ function take(event: WireEvent, channel: "tool" | "content", record: AttemptReco
         return undefined;
       }
       record.content += event.text;
-      record.text += event.text;
-      budget.hold("the answer", record.text.length);
+      record.appendText(event.text);
+      budget.hold("the answer", record.textLength);
       return event.text;
     case "tool-call-start":
       // The forced tool is the first call with its name (or the first call at all).
@@ -542,16 +564,16 @@ function take(event: WireEvent, channel: "tool" | "content", record: AttemptReco
     case "tool-delta":
       if (channel !== "tool" || event.index !== (record.toolIndex ?? 0)) return undefined;
       record.toolIndex ??= event.index;
-      record.text += event.text;
-      budget.hold("the answer", record.text.length);
+      record.appendText(event.text);
+      budget.hold("the answer", record.textLength);
       return event.text;
     case "tool-call-done":
       // The whole arguments as the call ended: the answer only when no delta brought it (LM
       // Studio's Responses API sends no argument deltas at all).
-      if (channel !== "tool" || record.text !== "" || event.index !== (record.toolIndex ?? event.index)) return undefined;
+      if (channel !== "tool" || record.textLength !== 0 || event.index !== (record.toolIndex ?? event.index)) return undefined;
       record.toolIndex ??= event.index;
       record.text = event.text;
-      budget.hold("the answer", record.text.length);
+      budget.hold("the answer", record.textLength);
       return event.text;
     case "refusal-delta":
       record.refusal += event.text;
