@@ -48,7 +48,9 @@ export interface ProviderProtocol<Mode extends string = string> {
   /**
    * A decoder for one response: the wire events of each stream chunk, in order. A fresh one per
    * response, because some wires need what came before (Gemini numbers its function calls across
-   * events). `provider` names the server in errors.
+   * events). `provider` names the server in errors. A decoder reads a chunk and keeps nothing
+   * of it but strings and numbers (an error event's body aside): over SSE, a chunk may be an
+   * envelope template changed in place for the next event (see EnvelopeTemplate).
    */
   decoder(provider: string): (chunk: unknown) => WireEvent[];
   /**
