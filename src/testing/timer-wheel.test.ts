@@ -68,6 +68,25 @@ describe("TimerWheel", () => {
     expect(pace()).toBeInstanceOf(Promise);
   });
 
+  it("at() resolves when the time comes between its own check and the wheel's (a busy machine pauses anywhere)", async () => {
+    const wheel = new TimerWheel();
+    // The clock reads 0 at at()'s check, then 10 ms later at call()'s: the time (5) came in between.
+    const clock = [0, 10];
+    const now = vi.spyOn(performance, "now").mockImplementation(() => clock.shift() ?? 10);
+    try {
+      const waiting = wheel.at(5);
+      expect(waiting).toBeInstanceOf(Promise);
+      let isResolved = false;
+      void waiting?.then(() => (isResolved = true));
+      await Promise.resolve();
+      await Promise.resolve();
+      expect(isResolved).toBe(true);
+    } finally {
+      now.mockRestore();
+      wheel.close();
+    }
+  });
+
   it("close() wakes every waiter and leaves no timer behind", async () => {
     const wheel = new TimerWheel();
     let woken = 0;

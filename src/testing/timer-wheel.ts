@@ -29,7 +29,11 @@ export class TimerWheel {
   /** Resolves once `time` (a `performance.now()` time) has come; `undefined` if it already has. */
   at(time: number): Promise<void> | undefined {
     if (time <= performance.now()) return undefined;
-    return new Promise<void>((resolve) => this.call(time, resolve));
+    // The time may come between the check above and call()'s own (a busy machine can pause
+    // between them): then call() does not keep the waiter, and the promise resolves at once.
+    return new Promise<void>((resolve) => {
+      if (!this.call(time, resolve)) resolve();
+    });
   }
 
   /** Calls `wake` once `time` has come (from the wheel's timer); `false`, and no call, if it already has. */
