@@ -208,11 +208,12 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
       return Promise.reject(error);
     }
   };
+  // An SSE stream's events come as text, each parsed as it is decoded (see sseDecoder).
+  const rawEvents = endpoint.framing === "sse";
   const transport: ChatTransport = {
     provider,
-    // An SSE stream's events come as text, each parsed as it is decoded (see sseDecoder).
-    send: (body, call) => fetchStream(endpoint, body, { ...call, rawEvents: endpoint.framing === "sse" }),
-    decoder: () => (endpoint.framing === "sse" ? sseDecoder(protocol.decoder(provider), provider) : protocol.decoder(provider)),
+    send: (body, call) => fetchStream(endpoint, body, { ...call, rawEvents }),
+    decoder: () => (rawEvents ? sseDecoder(protocol.decoder(provider), provider) : protocol.decoder(provider)),
     redactor,
   };
   const hooks = new Hooks();

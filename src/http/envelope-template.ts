@@ -112,9 +112,9 @@ export class EnvelopeTemplate {
       this.cooldown--;
       return;
     }
-    const learnt = a === b ? undefined : templateOf(a, b);
+    if (a === b) return; // the same event twice: nothing varies
+    const learnt = templateOf(a, b);
     if (learnt === undefined) {
-      if (a === b) return; // the same event twice: nothing varies
       // Not a token stream (or not yet): learning is tried again less and less often.
       this.cooldown = this.nextCooldown;
       this.nextCooldown = Math.min(this.nextCooldown * 2, 64);

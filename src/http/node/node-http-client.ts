@@ -158,6 +158,8 @@ function decoderOf(coding: string): Transform | undefined {
 }
 
 const END: ReadableStreamReadResult<Uint8Array> = { done: true, value: undefined };
+// A read as handed on: bytes, or text when the body is read as text (PULL_TEXT).
+type BodyRead = ReadableStreamReadResult<Uint8Array> | ReadableStreamReadResult<string>;
 
 /**
  * A body read one network read at a time: a read pending when bytes come is resolved with them
@@ -175,7 +177,7 @@ class SocketReader implements ByteReader, Pullable<ReadableStreamReadResult<Uint
   private decoder: StringDecoder | undefined;
   private isFirstText = true;
   private isTailGiven = false;
-  private resolve: ((result: ReadableStreamReadResult<Uint8Array> | ReadableStreamReadResult<string>) => void) | undefined;
+  private resolve: ((result: BodyRead) => void) | undefined;
   private reject: ((error: unknown) => void) | undefined;
 
   constructor(
@@ -196,16 +198,16 @@ class SocketReader implements ByteReader, Pullable<ReadableStreamReadResult<Uint
 
   /** The next read by callbacks, with no promise (formwork's own layers read this way). */
   [PULL](onResult: (result: ReadableStreamReadResult<Uint8Array>) => void, onError: (error: unknown) => void): void {
-    this.pull(onResult as (result: ReadableStreamReadResult<Uint8Array> | ReadableStreamReadResult<string>) => void, onError);
+    this.pull(onResult as (result: BodyRead) => void, onError);
   }
 
   /** The next read as text, by callbacks (see PULL_TEXT): formwork's SSE and NDJSON readers read this way. */
   [PULL_TEXT](onResult: (result: ReadableStreamReadResult<string>) => void, onError: (error: unknown) => void): void {
     this.decoder ??= new StringDecoder("utf8");
-    this.pull(onResult as (result: ReadableStreamReadResult<Uint8Array> | ReadableStreamReadResult<string>) => void, onError);
+    this.pull(onResult as (result: BodyRead) => void, onError);
   }
 
-  private pull(onResult: (result: ReadableStreamReadResult<Uint8Array> | ReadableStreamReadResult<string>) => void, onError: (error: unknown) => void): void {
+  private pull(onResult: (result: BodyRead) => void, onError: (error: unknown) => void): void {
     const held = this.held;
     if (held.length > 0) {
       const value = held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held, this.heldBytes);
@@ -220,14 +222,14 @@ class SocketReader implements ByteReader, Pullable<ReadableStreamReadResult<Uint
   }
 
   // A read's bytes as the reader reads them: as they are, or decoded.
-  private piece(bytes: Buffer): ReadableStreamReadResult<Uint8Array> | ReadableStreamReadResult<string> {
+  private piece(bytes: Buffer): BodyRead {
     const decoder = this.decoder;
     if (decoder === undefined) return { done: false, value: bytes };
     return { done: false, value: this.firstText(decoder.write(bytes)) };
   }
 
   // The body's end; read as text, a character cut short at the end comes first (as U+FFFD).
-  private last(): ReadableStreamReadResult<Uint8Array> | ReadableStreamReadResult<string> {
+  private last(): BodyRead {
     if (this.decoder === undefined || this.isTailGiven) return END;
     this.isTailGiven = true;
     const tail = this.firstText(this.decoder.end());
@@ -303,7 +305,7 @@ class SocketReader implements ByteReader, Pullable<ReadableStreamReadResult<Uint
     this.heldBytes = 0;
   }
 
-  private settle(error: unknown, result: ReadableStreamReadResult<Uint8Array> | ReadableStreamReadResult<string> | undefined): void {
+  private settle(error: unknown, result: BodyRead | undefined): void {
     const resolve = this.resolve;
     const reject = this.reject;
     this.resolve = this.reject = undefined;
