@@ -14,12 +14,14 @@ import type { ServerSample } from "./load-server.js";
 import { formatRatio, markdownTable } from "./measure.js";
 
 const TOKENS_PER_SECOND = 50;
-const CLIENTS = ["bare-http", "bare-fetch", "formwork", "formwork-node"] as const;
+// The bare node:http client runs first and again last: the machine is shared, and the ratio
+// to formwork is taken over the mean of the two (a single bare run moved by 0.66 to 0.87 core).
+const CLIENTS = ["bare-http", "bare-fetch", "formwork", "formwork-node", "bare-http"] as const;
 const NAMES: Readonly<Record<string, string>> = { formwork: "**formwork createPartial (fetch)**", "formwork-node": "**formwork createPartial (nodeHttpClient)**" };
 
-interface ClientFigures {
-  readonly client: string;
-  readonly streams: number;
+/** One measured round of a client (bench/load-client.ts). */
+interface RoundFigures {
+  readonly condition: "after idle" | "busy";
   readonly wallMs: number;
   readonly meanStreamMs: number;
   readonly cores: number;
@@ -27,11 +29,17 @@ interface ClientFigures {
   readonly lagP99: number;
   readonly lagMax: number;
   readonly partialsPerStream: number;
-  readonly partialsAlone: number;
   readonly readsPerStream: number;
   readonly heapPerStream: number;
   readonly rssPerStream: number;
+}
+
+/** What a client prints at its end. */
+interface ClientOutput {
+  readonly client: string;
+  readonly partialsAlone: number;
   readonly retainedPerStream: number;
+  readonly rounds: readonly RoundFigures[];
 }
 
 /** The server's and the machine's figures over a client's measured window. */
@@ -47,6 +55,8 @@ interface ServerFigures {
   readonly machineKernelCores: number;
 }
 
+type Measured = RoundFigures & ServerFigures & { readonly partialsAlone: number; readonly retainedPerStream: number };
+
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 interface LoadServer {
@@ -59,13 +69,16 @@ interface LoadServer {
 export async function startServer(): Promise<LoadServer> {
   const child = spawn(process.execPath, ["--import", "tsx", here("./load-server.ts"), String(TOKENS_PER_SECOND)], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
   const [line] = (await once(child.stdout as Readable, "data")) as [Buffer];
+  // One answer per question, in order: samples asked at once share the next answers.
+  const answers: ((sample: ServerSample) => void)[] = [];
+  child.on("message", (sample: ServerSample) => answers.shift()?.(sample));
   return {
     url: line.toString("utf8").trim(),
-    sample: async () => {
-      child.send("cpu");
-      const [sample] = (await once(child, "message")) as [ServerSample];
-      return sample;
-    },
+    sample: () =>
+      new Promise<ServerSample>((resolve) => {
+        answers.push(resolve);
+        child.send("cpu");
+      }),
     stop: async () => {
       child.kill("SIGTERM");
       await once(child, "exit");
@@ -73,28 +86,48 @@ export async function startServer(): Promise<LoadServer> {
   };
 }
 
-// The client prints "measuring" when its streams start and its figures as its last line: the
-// server is sampled at both, so that its cores are those of the same window.
-export async function runClient(client: string, streams: number, server: LoadServer): Promise<ClientFigures & ServerFigures> {
-  const child = spawn(process.execPath, ["--expose-gc", "--max-old-space-size=4096", "--import", "tsx", here("./load-client.ts"), client, String(streams), server.url], { stdio: ["ignore", "pipe", "inherit"] });
-  let stdout = "";
-  let first: Promise<ServerSample> | undefined;
-  let last: Promise<ServerSample> | undefined;
-  child.stdout.setEncoding("utf8").on("data", (piece: string) => {
-    stdout += piece;
-    if (first === undefined && stdout.includes("measuring\n")) first = server.sample();
-    if (last === undefined && first !== undefined && stdout.trimEnd().endsWith("}")) last = server.sample();
-  });
-  const [code] = (await once(child, "exit")) as [number | null];
-  if (code !== 0 || first === undefined || last === undefined) throw new Error(`bench: load client ${client} failed (exit ${code})`);
-  const [before, after] = await Promise.all([first, last]);
+function serverFigures(before: ServerSample, after: ServerSample, streams: number): ServerFigures {
   const wall = (after.at - before.at) * 1000;
-  const figures = JSON.parse(stdout.trim().split("\n").at(-1) as string) as ClientFigures;
   const cpu = after.user + after.system - before.user - before.system;
   const writes = after.writes - before.writes;
-  const machineCores = ((after.machineBusyMs ?? Number.NaN) - (before.machineBusyMs ?? Number.NaN)) / (after.at - before.at);
-  const machineKernelCores = ((after.machineKernelMs ?? Number.NaN) - (before.machineKernelMs ?? Number.NaN)) / (after.at - before.at);
-  return { ...figures, serverCores: cpu / wall, serverUserCores: (after.user - before.user) / wall, serverWritesPerStream: writes / streams, serverMicrosPerWrite: cpu / writes, machineCores, machineKernelCores };
+  return {
+    serverCores: cpu / wall,
+    serverUserCores: (after.user - before.user) / wall,
+    serverWritesPerStream: writes / streams,
+    serverMicrosPerWrite: cpu / writes,
+    machineCores: ((after.machineBusyMs ?? Number.NaN) - (before.machineBusyMs ?? Number.NaN)) / (after.at - before.at),
+    machineKernelCores: ((after.machineKernelMs ?? Number.NaN) - (before.machineKernelMs ?? Number.NaN)) / (after.at - before.at),
+  };
+}
+
+// The client prints "measuring" as each measured round starts, "measured" as it ends, and its
+// figures as its last line: the server is sampled at each mark, so that its cores are those of
+// the same window.
+export async function runClient(client: string, streams: number, server: LoadServer): Promise<Measured[]> {
+  const child = spawn(process.execPath, ["--expose-gc", "--max-old-space-size=4096", "--import", "tsx", here("./load-client.ts"), client, String(streams), server.url], { stdio: ["ignore", "pipe", "inherit"] });
+  let pending = "";
+  let last = "";
+  const marks: Promise<ServerSample>[] = [];
+  child.stdout.setEncoding("utf8").on("data", (piece: string) => {
+    pending += piece;
+    let end: number;
+    while ((end = pending.indexOf("\n")) >= 0) {
+      const line = pending.slice(0, end);
+      pending = pending.slice(end + 1);
+      if (line === "measuring" || line === "measured") marks.push(server.sample());
+      else if (line.trim() !== "") last = line;
+    }
+  });
+  const [code] = (await once(child, "exit")) as [number | null];
+  const output = code === 0 ? (JSON.parse(last) as ClientOutput) : undefined;
+  if (output === undefined || marks.length !== output.rounds.length * 2) throw new Error(`bench: load client ${client} failed (exit ${code})`);
+  const samples = await Promise.all(marks);
+  return output.rounds.map((round, index) => ({
+    ...round,
+    ...serverFigures(samples[index * 2] as ServerSample, samples[index * 2 + 1] as ServerSample, streams),
+    partialsAlone: output.partialsAlone,
+    retainedPerStream: output.retainedPerStream,
+  }));
 }
 
 // The floor of a count (bench/load-floor.ts): bare sockets, 200 bytes a write, at the same rate.
@@ -121,25 +154,39 @@ export async function benchLoad(counts: readonly number[] = [100, 1000, 5000]): 
   const idealMs = ((LOAD_ANSWER.length / 4.5 + 1) * 1000) / TOKENS_PER_SECOND;
   try {
     for (const streams of counts) {
-      const figures = new Map<string, ClientFigures & ServerFigures>();
+      const figures: { client: string; rounds: Measured[] }[] = [];
       for (const client of CLIENTS) {
-        const result = await runClient(client, streams, server);
-        figures.set(client, result);
-        rows.push([
-          `${streams}`,
-          NAMES[client] ?? client,
-          `${result.cores.toFixed(2)}`,
-          `${result.serverCores.toFixed(2)} (user ${result.serverUserCores.toFixed(2)})`,
-          `${result.serverWritesPerStream.toFixed(0)} (${result.serverMicrosPerWrite.toFixed(1)} µs each)`,
-          `${result.machineCores.toFixed(2)} (${result.machineKernelCores.toFixed(2)})`,
-          `${ms(result.lagP50)} / ${ms(result.lagP99)} / ${ms(result.lagMax)}`,
-          client.startsWith("formwork") ? `${result.partialsPerStream.toFixed(0)} (alone: ${result.partialsAlone})` : "",
-          client.startsWith("formwork") ? "" : result.readsPerStream.toFixed(0),
-          kb(result.heapPerStream),
-          kb(result.rssPerStream),
-          kb(result.retainedPerStream),
-          `${formatRatio(result.meanStreamMs / idealMs)} (${formatRatio(result.wallMs / idealMs)})`,
-        ]);
+        const rounds = await runClient(client, streams, server);
+        figures.push({ client, rounds });
+        for (const result of rounds) {
+          rows.push([
+            `${streams}`,
+            result.condition,
+            NAMES[client] ?? client,
+            `${result.cores.toFixed(2)}`,
+            `${result.serverCores.toFixed(2)} (user ${result.serverUserCores.toFixed(2)})`,
+            `${result.serverWritesPerStream.toFixed(0)} (${result.serverMicrosPerWrite.toFixed(1)} µs each)`,
+            `${result.machineCores.toFixed(2)} (${result.machineKernelCores.toFixed(2)})`,
+            `${ms(result.lagP50)} / ${ms(result.lagP99)} / ${ms(result.lagMax)}`,
+            client.startsWith("formwork") ? `${result.partialsPerStream.toFixed(0)} (alone: ${result.partialsAlone})` : "",
+            client.startsWith("formwork") ? "" : result.readsPerStream.toFixed(0),
+            kb(result.heapPerStream),
+            kb(result.rssPerStream),
+            kb(result.retainedPerStream),
+            `${formatRatio(result.meanStreamMs / idealMs)} (${formatRatio(result.wallMs / idealMs)})`,
+          ]);
+        }
+      }
+      for (const [index, condition] of (["after idle", "busy"] as const).entries()) {
+        const bare = figures.filter((figure) => figure.client === "bare-http").map((figure) => figure.rounds[index] as Measured);
+        const bareCores = bare.reduce((total, figure) => total + figure.cores, 0) / bare.length;
+        const bareReads = bare.reduce((total, figure) => total + figure.readsPerStream, 0) / bare.length;
+        for (const name of ["formwork", "formwork-node"]) {
+          const formwork = figures.find((figure) => figure.client === name)?.rounds[index] as Measured;
+          notes.push(
+            `- ${streams} streams, ${condition}, ${name === "formwork" ? "fetch" : "nodeHttpClient"}: formwork ${formatRatio(formwork.cores / bareCores)} the CPU of the bare node:http client (${formwork.cores.toFixed(2)} against ${bare.map((figure) => figure.cores.toFixed(2)).join(" and ")}); lag p99 ${ms(formwork.lagP99)}; heap ${kb(formwork.heapPerStream)} a stream; ${formwork.partialsPerStream.toFixed(0)} partials a stream (${formwork.partialsAlone} for a stream alone) for the bare client's ${bareReads.toFixed(0)} reads`,
+          );
+        }
       }
       const floor = await runFloor(streams);
       floors.push([
@@ -151,13 +198,6 @@ export async function benchLoad(counts: readonly number[] = [100, 1000, 5000]): 
         `${floor.microsPerWrite.toFixed(1)} µs / ${floor.microsPerRead.toFixed(1)} µs`,
         `${(((floor.microsPerWrite + floor.microsPerRead) * floor.targetPerSecond) / 1e6).toFixed(2)}`,
       ]);
-      const bare = figures.get("bare-http") as ClientFigures;
-      for (const name of ["formwork", "formwork-node"]) {
-        const formwork = figures.get(name) as ClientFigures;
-        notes.push(
-          `- ${streams} streams, ${name === "formwork" ? "fetch" : "nodeHttpClient"}: formwork ${formatRatio(formwork.cores / bare.cores)} the CPU of the bare node:http client; lag p99 ${ms(formwork.lagP99)}; heap ${kb(formwork.heapPerStream)} a stream; ${formwork.partialsPerStream.toFixed(0)} partials a stream (${formwork.partialsAlone} for a stream alone) for the bare client's ${bare.readsPerStream.toFixed(0)} reads`,
-        );
-      }
     }
   } finally {
     await server.stop();
@@ -165,9 +205,9 @@ export async function benchLoad(counts: readonly number[] = [100, 1000, 5000]): 
   return [
     `### Load: concurrent streams at ${TOKENS_PER_SECOND} tokens/s`,
     "",
-    `Every stream asks for the same ${(LOAD_ANSWER.length / 1000).toFixed(1)} KB tool call, streamed by the offline model server (its own process, one timer wheel) in pieces of 1 to 8 characters; ideal time of a stream ${(idealMs / 1000).toFixed(1)} s. Each client runs in a fresh process and opens all its streams at once (after one warm-up stream; partials "alone": that stream's, with nothing competing, as many as the pieces can show). Cores: CPU time over wall time (process.cpuUsage); server cores: the server's over the same window, with its user share (the rest is the kernel's, mostly its sockets); server writes: one an event while it keeps up, fewer (merged) when it falls more than 50 ms behind, with its CPU a write; machine cores: every process's and the kernel's over the same window (/proc/stat; the machine has ${availableParallelism()}), with the kernel's share (system and softirq). Lag: event-loop delay (monitorEventLoopDelay) p50 / p99 / max. Heap and RSS: peak over the baseline, per stream; held: heap still held after the streams ended and a full GC. Time: mean stream time over the ideal (in brackets: the whole run's).`,
+    `Every stream asks for the same ${(LOAD_ANSWER.length / 1000).toFixed(1)} KB tool call, streamed by the offline model server (its own process, one timer wheel) in pieces of 1 to 8 characters; ideal time of a stream ${(idealMs / 1000).toFixed(1)} s. Each client runs in a fresh process: one warm-up stream (partials "alone": that stream's, with nothing competing, as many as the pieces can show), a full GC with no stream alive, then two measured rounds, each opening all its streams at once. "After idle": the first round, as a server meets a burst after a quiet spell (V8's memory reducer runs such GCs after about 30 s of idleness, and optimised code that relied on the dead streams' hidden classes goes with them). "Busy": the second round, straight after the first, with no GC between, as a server under steady load. The bare node:http client runs first and again last; the ratios below are to the mean of its two runs. Cores: CPU time over wall time (process.cpuUsage); server cores: the server's over the same window, with its user share (the rest is the kernel's, mostly its sockets); server writes: one an event while it keeps up, fewer (merged) when it falls more than 50 ms behind, with its CPU a write; machine cores: every process's and the kernel's over the same window (/proc/stat; the machine has ${availableParallelism()}), with the kernel's share (system and softirq). Lag: event-loop delay (monitorEventLoopDelay) p50 / p99 / max. Heap and RSS: peak over the baseline (taken after the warm-up's GC, for both rounds: a busy round carries the last one's garbage), per stream; held: heap still held after both rounds and a full GC. Time: mean stream time over the ideal (in brackets: the whole run's).`,
     "",
-    markdownTable(["streams", "client", "cores", "server cores", "server writes a stream", "machine cores (kernel)", "lag p50 / p99 / max", "partials a stream", "reads a stream", "heap a stream", "RSS a stream", "held a stream", "time over ideal"], rows),
+    markdownTable(["streams", "round", "client", "cores", "server cores", "server writes a stream", "machine cores (kernel)", "lag p50 / p99 / max", "partials a stream", "reads a stream", "heap a stream", "RSS a stream", "held a stream", "time over ideal"], rows),
     "",
     ...notes,
     "",
