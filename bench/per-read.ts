@@ -158,9 +158,9 @@ const hook = createHook({
   },
 });
 
-// CPU µs and promises per read over `streams` concurrent streams (after a warm-up of 20): the
-// median of three rounds (the machine is shared: one round can be a third off).
-async function measure(run: () => Promise<void>, streams: number): Promise<{ cpuPerRead: number; promisesPerRead: number }> {
+// CPU µs per read over `streams` concurrent streams (after a warm-up of 20): the median of three
+// rounds (the machine is shared: one round can be a third off).
+async function cpuPerRead(run: () => Promise<void>, streams: number): Promise<number> {
   await Promise.all(Array.from({ length: 20 }, run));
   const reads = streams * (EVENTS.length + 1);
   const rounds: number[] = [];
@@ -171,12 +171,16 @@ async function measure(run: () => Promise<void>, streams: number): Promise<{ cpu
     const used = process.cpuUsage(cpu);
     rounds.push((used.user + used.system) / reads);
   }
-  // Promises are counted in a run of their own: the hook itself costs CPU.
+  return rounds.sort((a, b) => a - b)[1] as number;
+}
+
+// Promises made per read, in a run of 20 streams of their own (the hook itself costs CPU).
+async function promisesPerRead(run: () => Promise<void>): Promise<number> {
   hook.enable();
   const before = promises;
-  await Promise.all(Array.from({ length: Math.min(streams, 20) }, run));
+  await Promise.all(Array.from({ length: 20 }, run));
   hook.disable();
-  return { cpuPerRead: rounds.sort((a, b) => a - b)[1] as number, promisesPerRead: (promises - before) / (Math.min(streams, 20) * (EVENTS.length + 1)) };
+  return (promises - before) / (20 * (EVENTS.length + 1));
 }
 
 /**
@@ -193,19 +197,20 @@ export async function benchPerRead(counts: readonly number[] = [100, 1000]): Pro
     ["bare, socket-like reader", bareSocket],
     ["**formwork createPartial, socket-like reader (as nodeHttpClient)**", createPartialSocket],
   ];
-  const rows: string[][] = layers.map(([name]) => [name]);
+  // figures[count][layer]: CPU a read; each layer over the bare row above it.
+  const figures: string[][] = [];
   for (const streams of counts) {
     let bareCpu = 0;
-    for (const [index, [name, run]] of layers.entries()) {
-      const { cpuPerRead, promisesPerRead } = await measure(run, streams);
-      if (name.startsWith("bare")) bareCpu = cpuPerRead;
-      const row = rows[index] as string[];
-      row.push(`${cpuPerRead.toFixed(1)} µs (${formatRatio(cpuPerRead / bareCpu)})`);
-      if (streams === counts[0]) row.push(promisesPerRead.toFixed(1));
+    const column: string[] = [];
+    for (const [name, run] of layers) {
+      const cpu = await cpuPerRead(run, streams);
+      if (name.startsWith("bare")) bareCpu = cpu;
+      column.push(`${cpu.toFixed(1)} µs (${formatRatio(cpu / bareCpu)})`);
     }
+    figures.push(column);
   }
-  // The promises column sits after the first count's figures: move it to the end.
-  for (const row of rows) row.push(...row.splice(2, 1));
+  const rows: string[][] = [];
+  for (const [index, [name, run]] of layers.entries()) rows.push([name, ...figures.map((column) => column[index] as string), (await promisesPerRead(run)).toFixed(1)]);
   return [
     "### Per network read",
     "",
