@@ -462,8 +462,11 @@ class AttemptReader<R> implements AsyncIterableIterator<R, undefined>, Pullable<
 
   // The attempt ends (once), with `error` or cleanly. Stopped early on an invalid answer (not
   // cancelled): the usage still matters, and it comes after the answer, so the tail is read for
-  // it, closing at the first further text (a model still writing is not waited for). Then the
-  // request is closed, the record settled, and the pending read told.
+  // it, closing at the first further text (a model still writing is not waited for). A request
+  // that failed (an error event, a dropped or stalled body, a limit) has no tail worth waiting
+  // for: a server that keeps the connection open after an error event, with keep-alive
+  // comments, would hold the error back until the call's whole deadline. Then the request is
+  // closed, the record settled, and the pending read told.
   private finish(error: unknown): Promise<void> {
     if (this.closing !== undefined) return this.closing;
     const { transport, record, hooks } = this.options;
@@ -472,7 +475,7 @@ class AttemptReader<R> implements AsyncIterableIterator<R, undefined>, Pullable<
       let outcome = error;
       try {
         const { chunks, decode, budget } = this;
-        if (!this.isOver && chunks !== undefined && decode !== undefined && budget !== undefined && !controller.signal.aborted) {
+        if (error === undefined && !this.isOver && chunks !== undefined && decode !== undefined && budget !== undefined && !controller.signal.aborted) {
           this.idle?.stop();
           const tailIdle = new IdleWatch(this.options.http.idleTimeout, transport.provider, (idleError) => controller.abort(idleError));
           const isWhole = await readTail(chunks, tailIdle, decode, record, budget).catch(() => false);
