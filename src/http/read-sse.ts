@@ -36,8 +36,10 @@ class SseBatches extends BodyBatches {
   private batch: unknown[] | undefined;
   private eventCount = 0;
   private readonly parser = createParser({ onEvent: (event) => this.onEvent(event) });
-  // What has arrived since the last whole event: the parser holds it (an upper bound, by at most
-  // one read, of its line buffer). A line that never ends is stopped at the budget.
+  // What the parser holds of an event that has not ended: a read that completes no event adds
+  // all of itself; one that completes events leaves what follows its last line break (a line
+  // that never ends, sent right after a whole event in the same read, counts at once). A line
+  // that never ends is stopped at the budget.
   private unfinished = 0;
   private hasEvents = false;
   private start = "";
@@ -53,7 +55,7 @@ class SseBatches extends BodyBatches {
     this.batch = undefined;
     const events = this.eventCount;
     this.parser.feed(piece);
-    this.unfinished = this.eventCount > events ? 0 : this.unfinished + piece.length;
+    this.unfinished = this.eventCount > events ? piece.length - 1 - Math.max(piece.lastIndexOf("\n"), piece.lastIndexOf("\r")) : this.unfinished + piece.length;
     this.budget?.hold("an SSE line or event that has not ended", this.unfinished);
     return this.batch ?? [];
   }
