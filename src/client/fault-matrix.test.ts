@@ -192,6 +192,25 @@ describe.each(cases)("%s, %s path", (_wire, path, kit: WireKit, make) => {
     expect(error).toBeInstanceOf(LimitError);
   }, HARD_TIMEOUT);
 
+  it.skipIf(path === "sdk")("a line with no end that follows a whole event in the same read counts toward maxLength at once", async () => {
+    // One network read: an event, then the start of a line that never ends; then silence. The
+    // line is over the budget by itself: a LimitError now, not an idle timeout later.
+    const open = kit.contentType === "text/event-stream" ? "data: " : '{"message":{"content":"';
+    const { url } = await serve(() => respond([`${kit.start('{"name":"A')}${open}${"y".repeat(40_000)}`], { stall: "body" }));
+    const error = await call(client(url, { maxLength: 10_000, idleTimeout: 60_000, timeout: 60_000 }));
+    expect(error).toBeInstanceOf(LimitError);
+  }, HARD_TIMEOUT);
+
+  it("an error event followed by an open, silent connection ends the call at once", async () => {
+    // The server keeps the connection open after the error (as some proxies do, with keep-alive
+    // comments): nothing after an error is worth waiting for, so the error comes now, not at
+    // a deadline.
+    const { url } = await serve(() => respond([kit.start('{"name":"A'), kit.errorEvent("overloaded")], { stall: "body" }));
+    const error = await call(client(url, { idleTimeout: 60_000, timeout: 60_000 }), { max_transport_retries: 0 });
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as Error).message).toContain("overloaded");
+  }, HARD_TIMEOUT);
+
   it.skipIf(kit.finalErrorEvent("") === undefined)("an error event of a kind no retry fixes (nested, as some servers send it) keeps its message and is not retried", async () => {
     const { url, requests } = await serve(() => respond([kit.finalErrorEvent("You exceeded your current quota") as string]));
     const error = await call(client(url), { max_transport_retries: 2 });
