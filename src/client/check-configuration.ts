@@ -29,20 +29,34 @@ export function checkMode(mode: unknown, kind: ProtocolKind, who: string): strin
   return mode;
 }
 
-/** A base URL must be an absolute http(s) URL: "localhost:8000/v1" would be read as a scheme. */
+/**
+ * A base URL must be an absolute http(s) URL: "localhost:8000/v1" would be read as a scheme.
+ * It holds no user name or password: fetch refuses such a URL (every request would fail),
+ * node:http would drop them silently, and a URL is quoted in errors, where a password must
+ * never show.
+ */
 export function checkBaseURL(baseURL: unknown, who: string): string {
   if (typeof baseURL !== "string" || baseURL.trim() === "") {
     throw new ConfigurationError({ option: "baseURL", message: `${who}: baseURL must be a URL such as "http://localhost:8000/v1", not ${JSON.stringify(baseURL)}` });
   }
-  let protocol: string | undefined;
+  let url: URL | undefined;
   try {
-    protocol = new URL(baseURL).protocol;
+    url = new URL(baseURL);
   } catch {
-    protocol = undefined;
+    url = undefined;
   }
-  if (protocol !== "http:" && protocol !== "https:") {
+  if (url?.protocol !== "http:" && url?.protocol !== "https:") {
     const fixed = /^[a-z][a-z0-9+.-]*:\/\//i.test(baseURL) ? "a URL that starts with http:// or https://" : `"http://${baseURL}" (or https://)`;
     throw new ConfigurationError({ option: "baseURL", message: `${who}: the baseURL ${JSON.stringify(baseURL)} has no http:// or https:// scheme; write ${fixed}` });
+  }
+  if (url.username !== "" || url.password !== "") {
+    const bare = new URL(url);
+    bare.username = "";
+    bare.password = "";
+    throw new ConfigurationError({
+      option: "baseURL",
+      message: `${who}: the baseURL holds a user name or password (${url.protocol}//…@${url.host}); fetch refuses such URLs, and a URL shows in error messages. Write ${JSON.stringify(bare.href)} and send the credentials in a header (an authorization header, or the apiKey)`,
+    });
   }
   return baseURL;
 }

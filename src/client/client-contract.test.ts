@@ -201,6 +201,13 @@ describe("configuration mistakes are ConfigurationErrors when the client is crea
     ],
     ['fromProvider("openai/…") without OPENAI_API_KEY', () => fromProvider("openai/gpt-4o", { fetch: counting }), "apiKey", 'fromProvider("openai/gpt-4o") needs an API key: set OPENAI_API_KEY in the environment, or pass { apiKey }'],
     ["fromProvider with a baseURL without a scheme", () => fromProvider({ baseURL: "localhost:8000/v1", fetch: counting }), "baseURL", 'fromProvider({ provider: "openai" }): the baseURL "localhost:8000/v1" has no http:// or https:// scheme; write "http://localhost:8000/v1" (or https://)'],
+    [
+      "fromProvider with a password in the baseURL",
+      () => fromProvider({ provider: "vllm", baseURL: "http://admin:hunter2secret@gpu-box:8000/v1", fetch: counting }),
+      "baseURL",
+      'fromProvider({ provider: "vllm" }): the baseURL holds a user name or password (http://…@gpu-box:8000); fetch refuses such URLs, and a URL shows in error messages. Write "http://gpu-box:8000/v1" and send the credentials in a header (an authorization header, or the apiKey)',
+    ],
+    ["fromOpenAI with a user name in the client's baseURL", () => fromOpenAI(new OpenAI({ apiKey: "x", baseURL: "https://me@proxy.example/v1" })), "baseURL", 'fromOpenAI (the client\'s baseURL): the baseURL holds a user name or password (https://…@proxy.example); fetch refuses such URLs, and a URL shows in error messages. Write "https://proxy.example/v1" and send the credentials in a header (an authorization header, or the apiKey)'],
     ["fromProvider with another scheme", () => fromProvider({ provider: "vllm", baseURL: "ftp://gpu-box/v1", fetch: counting }), "baseURL", 'fromProvider({ provider: "vllm" }): the baseURL "ftp://gpu-box/v1" has no http:// or https:// scheme; write a URL that starts with http:// or https://'],
     ["fromProvider with an unknown mode", () => fromProvider({ provider: "vllm", mode: "xml" as never, fetch: counting }), "mode", 'fromProvider({ provider: "vllm" }) takes the modes "tools", "json_schema", "json", "md_json", "parallel_tools", "tools_strict", not "xml"'],
     ['fromProvider("gemini/…") with a mode Gemini lacks', () => fromProvider("gemini/gemini-2.5-flash", { apiKey: "x", mode: "json" as never, fetch: counting }), "mode", 'fromProvider("gemini/gemini-2.5-flash") takes the modes "json_schema", "tools", "md_json", not "json"'],
