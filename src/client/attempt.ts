@@ -6,6 +6,7 @@ import { ContentFilterError } from "../errors/content-filter-error.js";
 import { IncompleteOutputError } from "../errors/incomplete-output-error.js";
 import { ProviderError } from "../errors/provider-error.js";
 import { RefusalError } from "../errors/refusal-error.js";
+import { TimeoutError } from "../errors/timeout-error.js";
 import { FormworkError } from "../errors/formwork-error.js";
 import { ByteBudget } from "../http/byte-budget.js";
 import { IdleWatch, withDeadline, type HttpOptions } from "../http/deadlines.js";
@@ -439,6 +440,13 @@ class AttemptReader<R> implements AsyncIterableIterator<R, undefined>, Pullable<
       // A deadline that fired shows as the transport's own abort error: the deadline is the news.
       const failure = FormworkError.isInstance(request.signal.reason) ? request.signal.reason : thrown;
       // An SDK raises a stream's error event itself: the truncation reported before it is kept too.
+      // The provider said the answer is finished, then went silent without its end marker
+      // (`[DONE]`, `message_stop`) and held the connection open: the answer is whole, so it is
+      // used, not thrown away with a timeout; only what a tail would have added (usage) is lost.
+      if (TimeoutError.isInstance(failure) && failure.deadline === "idleTimeout" && record.finishReason !== undefined && this.chunks !== undefined) {
+        this.chunks = undefined;
+        return this.endOfStream();
+      }
       const error = transport.redactor.error(ProviderError.isInstance(failure) ? withFinishReason(failure, record.finishReason) : failure);
       // A request a deadline closed has no tail to read.
       if (request.signal.aborted) this.chunks = undefined;

@@ -201,6 +201,16 @@ describe.each(cases)("%s, %s path", (_wire, path, kit: WireKit, make) => {
     expect(error).toBeInstanceOf(LimitError);
   }, HARD_TIMEOUT);
 
+  it("a whole answer whose end marker never comes (the connection held open) is used once the stream goes silent", async () => {
+    // The provider's finish came ([DONE] or message_stop did not): the value is whole and is
+    // kept, not lost to the idle deadline.
+    const finished = kit.answer('{"name":"Ada","age":36}').replace(/data: \[DONE\]\n\n$/, "").replace(/event: message_stop\ndata: [^\n]*\n\n$/, "");
+    const { url, requests } = await serve(() => respond([finished], { stall: "body" }));
+    const result = await client(url, { idleTimeout: 300 }).chat.completions.create({ model: "m", messages, response_model: Small } as never);
+    expect(result).toEqual({ name: "Ada", age: 36 });
+    expect(requests).toHaveLength(1);
+  }, HARD_TIMEOUT);
+
   it("an error event followed by an open, silent connection ends the call at once", async () => {
     // The server keeps the connection open after the error (as some proxies do, with keep-alive
     // comments): nothing after an error is worth waiting for, so the error comes now, not at
