@@ -342,15 +342,21 @@ export function withUsage(error: unknown, usage: Usage): unknown {
 }
 
 // A prose answer with no JSON at all, from a provider that finished normally: say so and quote
-// the start of the text, rather than the parser's "expected a JSON value after the prose".
+// the start of the text, rather than the parser's "expected a JSON value after the prose". In a
+// tools mode, a model that wrote message text and called no tool is told apart: its text is on
+// the channel the mode ignores, and quoting the empty arguments would say nothing.
 function withoutJson(error: unknown, record: AttemptRecord): unknown {
   if (!IncompleteOutputError.isInstance(error) || error.finishReason !== undefined || record.finishReason === undefined) return error;
   if (/[[{]/.test(record.text)) return error;
   const text = record.text.trim();
-  const quoted = JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
+  const content = record.content.trim();
+  const quote = (value: string) => JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value);
   const failure = new JsonParseError({
     code: "unexpected-end",
-    message: `The model answered without JSON (it finished normally, finish reason "${record.finishReason}"): ${quoted}`,
+    message:
+      text === "" && content !== ""
+        ? `The model wrote message text instead of calling the tool (it finished normally, finish reason "${record.finishReason}"): ${quote(content)}. A tools mode reads the tool call's arguments; to read JSON from the message text, use mode "json" or "md_json"`
+        : `The model answered without JSON (it finished normally, finish reason "${record.finishReason}"): ${quote(text)}`,
     offset: record.text.length,
     line: record.text.split("\n").length,
     column: record.text.length - record.text.lastIndexOf("\n"),

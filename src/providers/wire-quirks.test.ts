@@ -124,6 +124,20 @@ describe("prose with no JSON in the JSON modes", () => {
   }, HARD_TIMEOUT);
 });
 
+describe("message text and no tool call in tools mode", () => {
+  const base = { id: "c", object: "chat.completion.chunk", created: 1, model: "m" };
+  const text = '{"a": "in the message, not in a tool call"}';
+  const transcript = sse({ ...base, choices: [{ index: 0, delta: { role: "assistant", content: text }, finish_reason: null }] }) + sse({ ...base, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] }) + sse("[DONE]");
+  it("says the model wrote message text instead of calling the tool, quotes it, and names the modes that read it", async () => {
+    const { url } = await serve(() => ({ pieces: [transcript] }));
+    const error = await fromProvider({ provider: "test", baseURL: url, apiKey: KEY, mode: "tools" }).chat.completions.create({ model: "m", messages, response_model: z.object({ a: z.string() }), max_retries: 0 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(JsonParseError);
+    expect((error as Error).message).toMatch(/wrote message text instead of calling the tool/);
+    expect((error as Error).message).toContain(JSON.stringify(text));
+    expect((error as Error).message).toContain('mode "json" or "md_json"');
+  }, HARD_TIMEOUT);
+});
+
 describe("createIterable (one schema) closes the request at once", () => {
   const Item = z.object({ name: z.string() });
   const base = { id: "c", object: "chat.completion.chunk", created: 1, model: "m" };
