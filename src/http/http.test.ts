@@ -53,6 +53,13 @@ describe("Redactor", () => {
       }),
     );
   });
+
+  it("leaves the placeholder keys local servers document (ollama, offline, EMPTY...) in the text, and still replaces a real key beside them", () => {
+    const redactor = Redactor.forHeaders({ Authorization: "Bearer ollama" }, "offline", "EMPTY", key);
+    expect(redactor.text("The offline model had an error; none of the loaded models (ollama) match; EMPTY")).toBe("The offline model had an error; none of the loaded models (ollama) match; EMPTY");
+    expect(redactor.text(`echo ${key}`)).toBe("echo [redacted]");
+    expect(new Redactor(["ollama", "offline"]).isEmpty).toBe(true);
+  });
 });
 
 describe("ByteBudget", () => {

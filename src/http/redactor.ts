@@ -11,6 +11,12 @@ const REPLACEMENT = "[redacted]";
 // Shorter values are too likely to occur in ordinary text to be replaced everywhere.
 const MIN_SECRET_LENGTH = 6;
 
+// Keys that local servers' own docs tell users to pass because some key must be sent: they are
+// no secret, and replacing them garbles messages that name the thing ("The [redacted] model had
+// an error" for the offline server's key, "none of the loaded models ([redacted]) match" for
+// Ollama's). Exact values only, any case.
+const PLACEHOLDER_KEYS: ReadonlySet<string> = new Set(["offline", "ollama", "lm-studio", "lmstudio", "empty", "none", "dummy", "not-needed", "no-key", "sk-no-key-required", "local", "test"]);
+
 export class Redactor {
   private readonly secrets: readonly string[];
 
@@ -19,7 +25,7 @@ export class Redactor {
     const found = new Set<string>();
     for (const secret of secrets) {
       if (typeof secret !== "string") continue;
-      for (const part of [secret.trim(), secret.trim().replace(/^(Bearer|Basic|Token)\s+/i, "")]) if (part.length >= MIN_SECRET_LENGTH) found.add(part);
+      for (const part of [secret.trim(), secret.trim().replace(/^(Bearer|Basic|Token)\s+/i, "")]) if (part.length >= MIN_SECRET_LENGTH && !PLACEHOLDER_KEYS.has(part.toLowerCase())) found.add(part);
     }
     // Longest first, so a key inside a header value is not replaced before the whole value.
     this.secrets = [...found].sort((a, b) => b.length - a.length);
