@@ -102,6 +102,20 @@ describe("fromProvider({ httpClient })", () => {
     }
   });
 
+  it.each([301, 302, 303])("a %d it hands back is a ProviderError naming where it points, not 'HTTP %d: no message', and not asked again", async (status) => {
+    let calls = 0;
+    const client = clientWith(async () => {
+      calls++;
+      return { status, headers: new Headers({ location: "https://api.example.com/v1/chat/completions" }), body: piecesReader([""]) };
+    });
+    const error = await client.chat.completions.create({ model: "m", messages, response_model: User }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({ status, isRetryable: false });
+    expect((error as Error).message).toContain(`answered ${status}, a redirect to https://api.example.com/v1/chat/completions, which is not followed`);
+    expect((error as Error).message).toContain("Set baseURL");
+    expect(calls).toBe(1);
+  });
+
   it("fetchHttpClient wraps a fetch: the same call through it as through { fetch }", async () => {
     const fakeFetch = (async () => new Response(ANSWER, { headers: { "content-type": "text/event-stream" } })) as typeof fetch;
     const through = clientWith(fetchHttpClient(fakeFetch));

@@ -105,6 +105,18 @@ const isOk = (response: HttpResponse) => response.status >= 200 && response.stat
 async function failureOf(endpoint: StreamEndpoint, response: HttpResponse, budget: ByteBudget): Promise<ProviderError> {
   const { text, isCut } = await readBoundedText(response.body, endpoint.provider, budget.limit);
   budget.hold("an error body", text.length);
+  // A redirect that reached us was not followed (an HttpClient follows a POST only through 307
+  // and 308): its body says nothing, its Location says where the server is.
+  if (response.status >= 300 && response.status < 400) {
+    const location = response.headers.get("location");
+    return new Failure({
+      message: `${endpoint.provider} answered ${response.status}, a redirect${location === null ? "" : ` to ${location}`}, which is not followed: a POST is followed only through 307 and 308 (301, 302 and 303 would turn it into a GET). Set baseURL to the URL it points to`,
+      provider: endpoint.provider,
+      status: response.status,
+      body: text,
+      isRetryable: false,
+    });
+  }
   let body: unknown = text;
   try {
     body = JSON.parse(text);
