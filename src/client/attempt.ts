@@ -439,7 +439,6 @@ class AttemptReader<R> implements AsyncIterableIterator<R, undefined>, Pullable<
       const request = this.request as AbortController;
       // A deadline that fired shows as the transport's own abort error: the deadline is the news.
       const failure = FormworkError.isInstance(request.signal.reason) ? request.signal.reason : thrown;
-      // An SDK raises a stream's error event itself: the truncation reported before it is kept too.
       // The provider said the answer is finished, then went silent without its end marker
       // (`[DONE]`, `message_stop`) and held the connection open: the answer is whole, so it is
       // used, not thrown away with a timeout; only what a tail would have added (usage) is lost.
@@ -447,6 +446,7 @@ class AttemptReader<R> implements AsyncIterableIterator<R, undefined>, Pullable<
         this.chunks = undefined;
         return this.endOfStream();
       }
+      // An SDK raises a stream's error event itself: the truncation reported before it is kept too.
       const error = transport.redactor.error(ProviderError.isInstance(failure) ? withFinishReason(failure, record.finishReason) : failure);
       // A request a deadline closed has no tail to read.
       if (request.signal.aborted) this.chunks = undefined;

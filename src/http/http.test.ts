@@ -54,11 +54,13 @@ describe("Redactor", () => {
     );
   });
 
-  it("leaves the placeholder keys local servers document (ollama, offline, EMPTY...) in the text, and still replaces a real key beside them", () => {
-    const redactor = Redactor.forHeaders({ Authorization: "Bearer ollama" }, "offline", "EMPTY", key);
-    expect(redactor.text("The offline model had an error; none of the loaded models (ollama) match; EMPTY")).toBe("The offline model had an error; none of the loaded models (ollama) match; EMPTY");
+  it("leaves the placeholder keys local servers document (ollama, offline, lm-studio...) in the text, and still replaces a real key beside them", () => {
+    const redactor = Redactor.forHeaders({ Authorization: "Bearer ollama" }, "offline", "LM-Studio", key);
+    expect(redactor.text("The offline model had an error; none of the loaded models (ollama) match; LM-Studio")).toBe("The offline model had an error; none of the loaded models (ollama) match; LM-Studio");
     expect(redactor.text(`echo ${key}`)).toBe("echo [redacted]");
-    expect(new Redactor(["ollama", "offline"]).isEmpty).toBe(true);
+    expect(new Redactor(["ollama", "offline", "sk-no-key-required"]).isEmpty).toBe(true);
+    // A key that only looks like one is still a secret.
+    expect(new Redactor(["ollama-7f3k9"]).text("key ollama-7f3k9")).toBe("key [redacted]");
   });
 });
 

@@ -36,10 +36,10 @@ class SseBatches extends BodyBatches {
   private batch: unknown[] | undefined;
   private eventCount = 0;
   private readonly parser = createParser({ onEvent: (event) => this.onEvent(event) });
-  // What the parser holds of an event that has not ended: a read that completes no event adds
-  // all of itself; one that completes events leaves what follows its last line break (a line
-  // that never ends, sent right after a whole event in the same read, counts at once). A line
-  // that never ends is stopped at the budget.
+  // What the parser holds of an event that has not ended, counted against the budget: a read
+  // that completes no event adds all of itself; one that completes events leaves what follows
+  // its last line break, so a line that never ends, sent right after a whole event in the same
+  // read, is stopped at once.
   private unfinished = 0;
   private hasEvents = false;
   private start = "";

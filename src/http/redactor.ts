@@ -11,11 +11,12 @@ const REPLACEMENT = "[redacted]";
 // Shorter values are too likely to occur in ordinary text to be replaced everywhere.
 const MIN_SECRET_LENGTH = 6;
 
-// Keys that local servers' own docs tell users to pass because some key must be sent: they are
-// no secret, and replacing them garbles messages that name the thing ("The [redacted] model had
-// an error" for the offline server's key, "none of the loaded models ([redacted]) match" for
-// Ollama's). Exact values only, any case.
-const PLACEHOLDER_KEYS: ReadonlySet<string> = new Set(["offline", "ollama", "lm-studio", "lmstudio", "empty", "none", "dummy", "not-needed", "no-key", "sk-no-key-required", "local", "test"]);
+// Keys that local servers' own docs tell users to pass because some key must be sent (shorter
+// ones, such as vLLM's "EMPTY", are under the length above): they are no secret, and replacing
+// them garbles messages that name the thing ("The [redacted] model had an error" for the offline
+// server's key, "none of the loaded models ([redacted]) match" for Ollama's). Exact values only,
+// any case.
+const PLACEHOLDER_KEYS: ReadonlySet<string> = new Set(["offline", "ollama", "lm-studio", "lmstudio", "not-needed", "no-key", "sk-no-key-required"]);
 
 export class Redactor {
   private readonly secrets: readonly string[];
