@@ -1,6 +1,9 @@
 // The HttpClient seam as a user fills it: any function from a request to a status, headers and
 // a byte reader. formwork sends through it, reads through it, and turns its failures into the
 // same typed errors as fetch's, whether it rejects or throws, and never hangs.
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ConfigurationError } from "../errors/configuration-error.js";
@@ -114,6 +117,29 @@ describe("fromProvider({ httpClient })", () => {
     expect((error as Error).message).toContain(`answered ${status}, a redirect to https://api.example.com/v1/chat/completions, which is not followed`);
     expect((error as Error).message).toContain("Set baseURL");
     expect(calls).toBe(1);
+  });
+
+  it("over fetch, an error after a redirect fetch followed says where the request ended up", async () => {
+    // A 302 on the POST: fetch re-sends it as a GET to the new URL, whose 405 is what comes back.
+    const server = createServer((request, response) => {
+      if (request.url === "/v1/chat/completions") return void response.writeHead(302, { location: "/moved/chat/completions" }).end();
+      response.writeHead(request.method === "POST" ? 200 : 405, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "Method Not Allowed" } }));
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    try {
+      const { port } = server.address() as AddressInfo;
+      const error = await fromProvider({ provider: "test", baseURL: `http://127.0.0.1:${port}/v1`, apiKey: "sk-test-SECRET", mode: "tools" })
+        .chat.completions.create({ model: "m", messages, response_model: User })
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ProviderError);
+      expect(error).toMatchObject({ status: 405 });
+      expect((error as Error).message).toContain(`redirected to http://127.0.0.1:${port}/moved/chat/completions on the way`);
+      expect((error as Error).message).toContain("re-sends a POST as a GET");
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   it("fetchHttpClient wraps a fetch: the same call through it as through { fetch }", async () => {

@@ -123,7 +123,12 @@ async function failureOf(endpoint: StreamEndpoint, response: HttpResponse, budge
   } catch {
     // Not JSON (an HTML page from a proxy, say): the text is the body.
   }
-  return endpoint.httpError({ status: response.status, body, headers: response.headers, retryAfterMs: retryAfterMs(response.headers), isCut });
+  const failure = endpoint.httpError({ status: response.status, body, headers: response.headers, retryAfterMs: retryAfterMs(response.headers), isCut });
+  // fetch followed a redirect on the way: a 301, 302 or 303 turned the POST into a GET, and the
+  // error (often a 404 or 405) is the new URL's answer to that GET. Say where it ended up (the
+  // wire's own error is kept, class and fields; only its message grows).
+  if (response.redirectedTo !== undefined) failure.message += ` (the request was redirected to ${response.redirectedTo} on the way; after a 301, 302 or 303 fetch re-sends a POST as a GET: if so, set baseURL to the URL it points to)`;
+  return failure;
 }
 
 const STREAM_TYPES: Readonly<Record<"sse" | "ndjson", RegExp>> = {

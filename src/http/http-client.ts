@@ -26,6 +26,11 @@ export interface HttpResponse {
   readonly status: number;
   readonly headers: Headers;
   readonly body: ByteReader | null;
+  /**
+   * Where the answer came from, when a redirect was followed on the way (fetch's
+   * `response.url` when `response.redirected`): an error then says where the request ended up.
+   */
+  readonly redirectedTo?: string | undefined;
 }
 
 /**
@@ -39,6 +44,6 @@ export type HttpClient = (request: HttpRequest) => Promise<HttpResponse>;
 export function fetchHttpClient(fetchImplementation?: typeof globalThis.fetch): HttpClient {
   return async ({ url, method, headers, body, signal }) => {
     const response = await (fetchImplementation ?? globalThis.fetch)(url, { method, headers, body: body ?? null, signal });
-    return { status: response.status, headers: response.headers, body: response.body === null ? null : response.body.getReader() };
+    return { status: response.status, headers: response.headers, body: response.body === null ? null : response.body.getReader(), ...(response.redirected ? { redirectedTo: response.url } : {}) };
   };
 }
