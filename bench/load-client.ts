@@ -124,7 +124,8 @@ const gc = (globalThis as { gc?: () => void }).gc;
 gc?.();
 const baseline = process.memoryUsage();
 
-interface RoundFigures {
+/** One measured round, as bench/load.ts reads it. */
+export interface RoundFigures {
   readonly condition: "after idle" | "busy";
   readonly wallMs: number;
   readonly meanStreamMs: number;
@@ -137,6 +138,15 @@ interface RoundFigures {
   readonly readsPerStream: number;
   readonly heapPerStream: number;
   readonly rssPerStream: number;
+}
+
+/** What the client prints as its last line. */
+export interface ClientOutput {
+  readonly client: string;
+  readonly streams: number;
+  readonly partialsAlone: number;
+  readonly retainedPerStream: number;
+  readonly rounds: readonly RoundFigures[];
 }
 
 // The histogram counts from the timer's resolution: what is over it is lag.
@@ -191,5 +201,6 @@ const afterIdle = await round("after idle");
 const busy = await round("busy");
 gc?.();
 const retainedPerStream = (process.memoryUsage().heapUsed - baseline.heapUsed) / streams;
-console.log(JSON.stringify({ client, streams, partialsAlone: alone.partials, retainedPerStream, rounds: [afterIdle, busy] }));
+const output: ClientOutput = { client, streams, partialsAlone: alone.partials, retainedPerStream, rounds: [afterIdle, busy] };
+console.log(JSON.stringify(output));
 process.exit(0);

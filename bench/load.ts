@@ -9,6 +9,7 @@ import { once } from "node:events";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { LOAD_ANSWER } from "./load-answer.js";
+import type { ClientOutput, RoundFigures } from "./load-client.js";
 import type { FloorFigures } from "./load-floor.js";
 import type { ServerSample } from "./load-server.js";
 import { formatRatio, markdownTable } from "./measure.js";
@@ -18,29 +19,6 @@ const TOKENS_PER_SECOND = 50;
 // to formwork is taken over the mean of the two (a single bare run moved by 0.66 to 0.87 core).
 const CLIENTS = ["bare-http", "bare-fetch", "formwork", "formwork-node", "bare-http"] as const;
 const NAMES: Readonly<Record<string, string>> = { formwork: "**formwork createPartial (fetch)**", "formwork-node": "**formwork createPartial (nodeHttpClient)**" };
-
-/** One measured round of a client (bench/load-client.ts). */
-interface RoundFigures {
-  readonly condition: "after idle" | "busy";
-  readonly wallMs: number;
-  readonly meanStreamMs: number;
-  readonly cores: number;
-  readonly lagP50: number;
-  readonly lagP99: number;
-  readonly lagMax: number;
-  readonly partialsPerStream: number;
-  readonly readsPerStream: number;
-  readonly heapPerStream: number;
-  readonly rssPerStream: number;
-}
-
-/** What a client prints at its end. */
-interface ClientOutput {
-  readonly client: string;
-  readonly partialsAlone: number;
-  readonly retainedPerStream: number;
-  readonly rounds: readonly RoundFigures[];
-}
 
 /** The server's and the machine's figures over a client's measured window. */
 interface ServerFigures {
