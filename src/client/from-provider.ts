@@ -6,7 +6,7 @@ import { openAIChatProtocol, type ChatMode } from "../providers/openai/chat-requ
 import { openAIResponsesProtocol, type ResponsesMode } from "../providers/openai/responses-protocol.js";
 import type { ProviderProtocol } from "../providers/provider-protocol.js";
 import type { WireEvent } from "../providers/wire-event.js";
-import { combineSignals, deadlineSignal, DEFAULT_HTTP_OPTIONS, resolveHttpOptions, type HttpOptions } from "../http/deadlines.js";
+import { callSignal, DEFAULT_HTTP_OPTIONS, type CallSignal, resolveHttpOptions, type HttpOptions } from "../http/deadlines.js";
 import { EnvelopeTemplate } from "../http/envelope-template.js";
 import { fetchJson, fetchStream, headersFor, type StreamEndpoint } from "../http/fetch-stream.js";
 import { parseSseData } from "../http/read-sse.js";
@@ -270,13 +270,25 @@ async function passthrough(endpoint: StreamEndpoint, params: Record<string, unkn
   const { signal, ...body } = params as { signal?: AbortSignal } & Record<string, unknown>;
   const http = resolveHttpOptions(defaults, body as HttpOptions);
   for (const key of Object.keys(DEFAULT_HTTP_OPTIONS)) delete body[key];
-  const deadline = deadlineSignal("timeout", http.timeout, endpoint.provider);
-  const call = { signal: combineSignals(signal, deadline) };
-  if (body["stream"] === true) return chunksOneByOne(await fetchStream(endpoint, body, call));
-  return fetchJson(endpoint, body, call);
+  const call = callSignal(signal, "timeout", http.timeout, endpoint.provider);
+  let isHandedOn = false;
+  try {
+    if (body["stream"] !== true) return await fetchJson(endpoint, body, { signal: call.signal });
+    const chunks = chunksOneByOne(await fetchStream(endpoint, body, { signal: call.signal }), call);
+    // A stream's deadline runs on while it is read (and closes one left unread).
+    isHandedOn = true;
+    return chunks;
+  } finally {
+    if (!isHandedOn) call.end();
+  }
 }
 
-// A passthrough stream gives the chunks as the server sent them, one at a time.
-async function* chunksOneByOne(batches: AsyncIterable<readonly unknown[]>): AsyncGenerator<unknown> {
-  for await (const batch of batches) yield* batch;
+// A passthrough stream gives the chunks as the server sent them, one at a time; the call ends
+// with it.
+async function* chunksOneByOne(batches: AsyncIterable<readonly unknown[]>, call: CallSignal): AsyncGenerator<unknown> {
+  try {
+    for await (const batch of batches) yield* batch;
+  } finally {
+    call.end();
+  }
 }

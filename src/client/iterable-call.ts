@@ -44,6 +44,8 @@ export class IterableCall<T, Partial> implements AsyncIterable<T> {
       readonly replay?: (text: string) => ItemStream<T, Partial>;
       /** The call's OpenTelemetry spans. */
       readonly trace?: CallTrace;
+      /** Told as the reading ends, whichever way (see CallSignal.end). */
+      readonly onEnd?: () => void;
     },
   ) {}
 
@@ -92,6 +94,7 @@ export class IterableCall<T, Partial> implements AsyncIterable<T> {
       outcome = { error };
       throw error;
     } finally {
+      this.options.onEnd?.();
       // Ended early by the reader (break): what was read so far.
       trace?.finish(outcome ?? { result: { usage: this.current?.record.usage ?? NO_USAGE, attempts: 1, cached: false } });
     }

@@ -46,6 +46,8 @@ export function parallelToolItems<T>(
     readonly signal: AbortSignal;
     readonly maxRetries: number;
     readonly hooks: Hooks;
+    /** Told as the reading ends, whichever way (see CallSignal.end). */
+    readonly onEnd?: () => void;
     /** The messages that tell the model what was wrong: `call` is the one at fault, if any. */
     readonly feedback: (record: AttemptRecord, call: { readonly id: string; readonly name: string; readonly text: string } | undefined, error: unknown) => Record<string, unknown>[];
   },
@@ -58,6 +60,14 @@ export function parallelToolItems<T>(
   let failedCall: ToolCall | undefined;
 
   async function* items(): AsyncGenerator<T> {
+    try {
+      yield* attempts();
+    } finally {
+      options.onEnd?.();
+    }
+  }
+
+  async function* attempts(): AsyncGenerator<T> {
     const { hooks, maxRetries } = options;
     const errors: unknown[] = [];
     const feedback: Record<string, unknown>[] = [];

@@ -13,7 +13,7 @@ import { IterableCall } from "./iterable-call.js";
 import { schemaName } from "./schema-name.js";
 import { partialStream, type PartialStream } from "../stream/partial-stream.js";
 import type { ResponseCache } from "../cache/response-cache.js";
-import { combineSignals, deadlineSignal, DEFAULT_HTTP_OPTIONS, resolveHttpOptions, type HttpOptions } from "../http/deadlines.js";
+import { callSignal, DEFAULT_HTTP_OPTIONS, resolveHttpOptions, type HttpOptions } from "../http/deadlines.js";
 import { answerText, AttemptRecord, type ChatTransport } from "./attempt.js";
 import { callCache } from "./call-cache.js";
 import { callTrace, type CallTrace, type TelemetryOptions } from "../telemetry/call-trace.js";
@@ -236,7 +236,7 @@ export function createStructuredCompletions<Mode extends string>(
     const userSignal = params["signal"] as AbortSignal | undefined;
     // The attempts keep the whole call's deadline; the stream layer only the caller's signal
     // (a deadline reaches it as the attempt's TimeoutError).
-    const signal = combineSignals(userSignal, deadlineSignal("timeout", http.timeout, transport.provider));
+    const { signal, end } = callSignal(userSignal, "timeout", http.timeout, transport.provider);
     // Templates are filled in once per call, before anything is sent or reported.
     const messages = Array.isArray(rest["messages"]) ? renderMessages(rest["messages"] as Record<string, unknown>[], context as Readonly<Record<string, unknown>> | undefined) : [];
     if (Array.isArray(rest["messages"])) rest["messages"] = messages;
@@ -247,6 +247,8 @@ export function createStructuredCompletions<Mode extends string>(
       messages,
       media: mediaOf(messages, signal),
       signal,
+      /** The call is over (its outcome settled, or its reader stopped): the deadline lets go. */
+      end,
       streamSignal: userSignal === undefined ? {} : { signal: userSignal },
       validators: new CallValidators(params["validate"] as ValidateOption<never> | undefined, context as Readonly<Record<string, unknown>> | undefined, signal, toSchemaAdapter(model.schema)),
       maxRetries: count(params, "max_retries", 0),
@@ -338,6 +340,7 @@ export function createStructuredCompletions<Mode extends string>(
         feedback: feedbackOf,
         ...(cache === undefined ? {} : { cache }),
         ...(trace === undefined ? {} : { trace }),
+        onEnd: call.end,
       },
     );
   }
@@ -388,9 +391,13 @@ export function createStructuredCompletions<Mode extends string>(
         inner?.abort(reason);
       },
       async *[Symbol.asyncIterator]() {
-        const start = startWith(await media());
-        inner = toolItems(start, AbortSignal.any([call.signal, cancel.signal]));
-        yield* inner;
+        try {
+          const start = startWith(await media());
+          inner = toolItems(start, AbortSignal.any([call.signal, cancel.signal]));
+          yield* inner;
+        } finally {
+          call.end(); // also when loading the media failed
+        }
       },
     };
 
@@ -401,6 +408,7 @@ export function createStructuredCompletions<Mode extends string>(
       signal,
       maxRetries: call.maxRetries,
       hooks,
+      onEnd: call.end,
       // The call at fault goes back as that tool's call and result; no call at all (prose), as
       // the answer and a request in the caller's own message form.
       feedback: (record, failed, error) =>
@@ -461,6 +469,7 @@ export function createStructuredCompletions<Mode extends string>(
         feedback: feedbackOf,
         ...(cache === undefined ? {} : { cache, replay: (text: string) => items(textOnce(text)) }),
         ...(trace === undefined ? {} : { trace }),
+        onEnd: call.end,
       },
     );
   }

@@ -100,6 +100,8 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
       readonly cache?: CallCache<PartialStream<T, Partial>>;
       /** The call's OpenTelemetry spans. */
       readonly trace?: CallTrace;
+      /** Told once, as the call settles (see CallSignal.end). */
+      readonly onEnd?: () => void;
     },
   ) {
     this.resultPromise = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
@@ -221,6 +223,7 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
   }
 
   private end(error?: unknown): void {
+    this.options.onEnd?.();
     if (error === undefined) this.isFinished = true;
     else {
       this.options.trace?.finish({ error });

@@ -54,22 +54,36 @@ function isOn(ms: number): boolean {
   return ms > 0 && Number.isFinite(ms);
 }
 
-/**
- * A signal that aborts with a TimeoutError once `ms` have passed (the whole call's deadline).
- * AbortSignal.timeout does not keep the process alive, so a finished call leaves nothing.
- */
-export function deadlineSignal(deadline: Deadline, ms: number, provider: string): AbortSignal | undefined {
-  if (!isOn(ms)) return undefined;
-  const controller = new AbortController();
-  const timer = AbortSignal.timeout(Math.min(ms, MAX_TIMER_MS));
-  timer.addEventListener("abort", () => controller.abort(new TimeoutError({ deadline, ms, provider })), { once: true });
-  return controller.signal;
+/** The signal a whole call is cancelled by, and how it lets go of its deadline. */
+export interface CallSignal {
+  /** Aborts when the caller's signal does, or with a TimeoutError once the call's `timeout` passed. */
+  readonly signal: AbortSignal;
+  /**
+   * The call is over: its deadline's timer is cleared. Until then the timer holds the call's
+   * signals (AbortSignal.timeout was worse: a timeout signal with a listener is kept alive
+   * until it fires, so every finished call held about 2.5 KB for the 10 minutes of its
+   * default deadline). Safe to call more than once.
+   */
+  end(): void;
 }
 
-/** The caller's signal and the whole call's deadline (which aborts with a TimeoutError), as one. */
-export function combineSignals(signal: AbortSignal | undefined, deadline: AbortSignal | undefined): AbortSignal {
-  const signals = [signal, deadline].filter((item) => item !== undefined);
-  return signals.length === 0 ? new AbortController().signal : signals.length === 1 ? (signals[0] as AbortSignal) : AbortSignal.any(signals);
+const NEVER = { end: () => undefined };
+
+/**
+ * The caller's signal and the whole call's deadline (`ms`; 0 or Infinity: none), as one signal
+ * that aborts with the caller's reason or the deadline's TimeoutError. The deadline's timer does
+ * not keep a Node process alive.
+ */
+export function callSignal(userSignal: AbortSignal | undefined, deadline: Deadline, ms: number, provider: string): CallSignal {
+  if (!isOn(ms)) return { signal: userSignal ?? new AbortController().signal, ...NEVER };
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new TimeoutError({ deadline, ms, provider })), Math.min(ms, MAX_TIMER_MS));
+  // Node's timers have unref(); a browser's are numbers, and keep nothing alive anyway.
+  (timer as { unref?: () => void }).unref?.();
+  return {
+    signal: userSignal === undefined ? controller.signal : AbortSignal.any([userSignal, controller.signal]),
+    end: () => clearTimeout(timer),
+  };
 }
 
 /**
