@@ -9,7 +9,7 @@ import type { CallResult } from "../client/structured-stream.js";
 import type { ResponseModel, StructuredParams } from "../client/structured-client.js";
 import { addUsage, NO_USAGE, type Usage } from "../providers/wire-event.js";
 import type { InferOutput, SchemaLike } from "../schema/schema-adapter.js";
-import { abortFanOut } from "./abort-fan-out.js";
+import { abortFanOut } from "../http/abort-fan-out.js";
 import { BatchError } from "./batch-error.js";
 import { compilePrompt, type BatchMessage, type BatchPrompt } from "./batch-prompt.js";
 import { memoryResults, type BatchItem, type BatchProgress, type BatchResult, type BatchResultError, type BatchSummary, type ResultStore } from "./batch-result.js";

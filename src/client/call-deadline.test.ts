@@ -4,9 +4,11 @@
 // call held its signals (about 2.5 KB) for 10 minutes: a server making 100 calls a second
 // carried 150 MB of them. Checked with a WeakRef to the call's signal (what a validator, and a
 // passthrough's HTTP client, are given) and full GCs, for every way a call is made and ended.
+import { getEventListeners } from "node:events";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AbortError } from "../errors/abort-error.js";
 import { z } from "zod";
 import type { HttpClient } from "../http/http-client.js";
 import { nodeHttpClient } from "../http/node/node-http-client.js";
@@ -114,5 +116,44 @@ describe("a passthrough call lets its deadline go", () => {
     for (let index = 0; index < 5; index++) await call();
     expect(signals.length).toBe(5);
     expect(await alive(signals)).toBe(0);
+  });
+});
+
+// A server passes one shutdown signal to every call. Each call used to add listeners of its
+// own to it (Node warned of a leak past ten calls at once) and an AbortSignal.any over it (on
+// Node 20 every such composite stays in the signal's dependants for good).
+describe("a caller's signal shared by many calls", () => {
+  it("gets one listener however many calls are in flight, and aborting it ends them all", async () => {
+    const slow = await startModelServer({ seed: 3, tokensPerSecond: 20 });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    try {
+      const client = fromProvider({ provider: "offline", baseURL: slow.url, apiKey: "offline", mode: "tools", httpClient: nodeHttpClient() });
+      const shutdown = new AbortController();
+      const partials: number[] = Array.from({ length: 30 }, () => 0);
+      const calls = partials.map(async (_, index) => {
+        const stream = client.chat.completions.createPartial({ model: "m", messages, response_model: User, signal: shutdown.signal });
+        for await (const partial of stream) {
+          void partial;
+          partials[index] = (partials[index] as number) + 1;
+        }
+      });
+      const outcomes = Promise.allSettled(calls);
+      // Every call is streaming before the signal is looked at.
+      while (partials.some((count) => count === 0)) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(getEventListeners(shutdown.signal, "abort")).toHaveLength(1);
+      shutdown.abort("shutting down");
+      for (const outcome of await outcomes) {
+        expect(outcome.status).toBe("rejected");
+        expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(AbortError);
+        expect((outcome as PromiseRejectedResult).reason).toMatchObject({ reason: "shutting down" });
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((warning) => warning.name === "MaxListenersExceededWarning")).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+      await slow.close();
+    }
   });
 });

@@ -236,7 +236,7 @@ export function createStructuredCompletions<Mode extends string>(
     const userSignal = params["signal"] as AbortSignal | undefined;
     // The attempts keep the whole call's deadline; the stream layer only the caller's signal
     // (a deadline reaches it as the attempt's TimeoutError).
-    const { signal, end } = callSignal(userSignal, "timeout", http.timeout, transport.provider);
+    const { signal, callerSignal, end } = callSignal(userSignal, "timeout", http.timeout, transport.provider);
     // Templates are filled in once per call, before anything is sent or reported.
     const messages = Array.isArray(rest["messages"]) ? renderMessages(rest["messages"] as Record<string, unknown>[], context as Readonly<Record<string, unknown>> | undefined) : [];
     if (Array.isArray(rest["messages"])) rest["messages"] = messages;
@@ -249,7 +249,7 @@ export function createStructuredCompletions<Mode extends string>(
       signal,
       /** The call is over (its outcome settled, or its reader stopped): the deadline lets go. */
       end,
-      streamSignal: userSignal === undefined ? {} : { signal: userSignal },
+      streamSignal: callerSignal === undefined ? {} : { signal: callerSignal },
       validators: new CallValidators(params["validate"] as ValidateOption<never> | undefined, context as Readonly<Record<string, unknown>> | undefined, signal, toSchemaAdapter(model.schema)),
       maxRetries: count(params, "max_retries", 0),
       maxTransportRetries: count(params, "max_transport_retries", 2),

@@ -3,6 +3,7 @@
 // response headers, `idleTimeout` the silence between reads of the body.
 import { ConfigurationError } from "../errors/configuration-error.js";
 import { TimeoutError, type Deadline } from "../errors/timeout-error.js";
+import { sharedFanOut } from "./abort-fan-out.js";
 import { DEFAULT_MAX_LENGTH } from "./byte-budget.js";
 import { DEFAULT_MAX_RETRY_AFTER, MAX_TIMER_MS } from "./retry-after.js";
 
@@ -54,35 +55,46 @@ function isOn(ms: number): boolean {
   return ms > 0 && Number.isFinite(ms);
 }
 
-/** The signal a whole call is cancelled by, and how it lets go of its deadline. */
+/** The signals a whole call is cancelled by, and how it lets go of them. */
 export interface CallSignal {
   /** Aborts when the caller's signal does, or with a TimeoutError once the call's `timeout` passed. */
   readonly signal: AbortSignal;
   /**
-   * The call is over: its deadline's timer is cleared. Until then the timer holds the call's
-   * signals (AbortSignal.timeout was worse: a timeout signal with a listener is kept alive
-   * until it fires, so every finished call held about 2.5 KB for the 10 minutes of its
-   * default deadline). Safe to call more than once.
+   * Aborts when the caller's signal does, and only then (undefined without one): for the stream
+   * layer, which a deadline reaches as the attempt's own TimeoutError.
+   */
+  readonly callerSignal: AbortSignal | undefined;
+  /**
+   * The call is over: its deadline's timer is cleared and it is let go by the caller's signal.
+   * Until then the timer holds the call's signals (AbortSignal.timeout was worse: a timeout
+   * signal with a listener is kept alive until it fires, so every finished call held about
+   * 2.5 KB for the 10 minutes of its default deadline). Safe to call more than once.
    */
   end(): void;
 }
 
-const NEVER = { end: () => undefined };
-
 /**
  * The caller's signal and the whole call's deadline (`ms`; 0 or Infinity: none), as one signal
- * that aborts with the caller's reason or the deadline's TimeoutError. The deadline's timer does
- * not keep a Node process alive.
+ * that aborts with the caller's reason or the deadline's TimeoutError. The caller's signal gets
+ * one listener however many calls share it (see sharedFanOut), and keeps nothing of a call that
+ * ended. The deadline's timer does not keep a Node process alive.
  */
 export function callSignal(userSignal: AbortSignal | undefined, deadline: Deadline, ms: number, provider: string): CallSignal {
-  if (!isOn(ms)) return { signal: userSignal ?? new AbortController().signal, ...NEVER };
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new TimeoutError({ deadline, ms, provider })), Math.min(ms, MAX_TIMER_MS));
+  const fanOut = userSignal === undefined ? undefined : sharedFanOut(userSignal);
+  const linked = fanOut?.child(controller);
+  const caller = fanOut?.child();
+  const timer = isOn(ms) ? setTimeout(() => controller.abort(new TimeoutError({ deadline, ms, provider })), Math.min(ms, MAX_TIMER_MS)) : undefined;
   // Node's timers have unref(); a browser's are numbers, and keep nothing alive anyway.
-  (timer as { unref?: () => void }).unref?.();
+  (timer as { unref?: () => void } | undefined)?.unref?.();
   return {
-    signal: userSignal === undefined ? controller.signal : AbortSignal.any([userSignal, controller.signal]),
-    end: () => clearTimeout(timer),
+    signal: controller.signal,
+    callerSignal: caller?.signal,
+    end: () => {
+      clearTimeout(timer);
+      linked?.release();
+      caller?.release();
+    },
   };
 }
 

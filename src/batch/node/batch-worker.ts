@@ -6,7 +6,7 @@ import type { ResponseModel } from "../../client/structured-client.js";
 import type { SchemaLike } from "../../schema/schema-adapter.js";
 import type { BatchPrompt } from "../batch-prompt.js";
 import type { BatchItem, BatchResult } from "../batch-result.js";
-import { abortFanOut } from "../abort-fan-out.js";
+import { abortFanOut } from "../../http/abort-fan-out.js";
 import { RateLimiter, type RateLimit } from "../rate-limiter.js";
 import { requestBuilder, runItem, type BatchClient, type RunBatchOptions } from "../run-batch.js";
 import { DEFAULT_QUEUE_NAME, type QueueLocation } from "./bullmq-queue.js";
