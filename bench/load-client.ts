@@ -7,7 +7,7 @@
 //              value validated; sent with fetch.
 //   formwork-node  the same, sent with formwork/node's nodeHttpClient().
 import { request } from "node:http";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance as nodePerformance } from "node:perf_hooks";
 import { built } from "./built.js";
 import { LOAD_ANSWER, LoadSchema } from "./load-answer.js";
 
@@ -131,6 +131,11 @@ export interface RoundFigures {
   readonly meanStreamMs: number;
   readonly cores: number;
   readonly userCores: number;
+  /**
+   * The share of the window the main thread was busy (event-loop utilization). Near 1 the
+   * client is saturated: reads merge and its cores stop growing with the work asked of it.
+   */
+  readonly loopBusy: number;
   readonly lagP50: number;
   readonly lagP99: number;
   readonly lagMax: number;
@@ -169,10 +174,12 @@ async function round(condition: RoundFigures["condition"]): Promise<RoundFigures
   // server's CPU at both).
   console.log("measuring");
   const cpuBefore = process.cpuUsage();
+  const loopBefore = nodePerformance.eventLoopUtilization();
   const started = performance.now();
   const results = await Promise.all(Array.from({ length: streams }, () => run()));
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
+  const loop = nodePerformance.eventLoopUtilization(loopBefore);
   console.log("measured");
   lag.disable();
   clearInterval(sampler);
@@ -183,6 +190,7 @@ async function round(condition: RoundFigures["condition"]): Promise<RoundFigures
     meanStreamMs: sum((result) => result.ms) / streams,
     cores: (cpu.user + cpu.system) / 1000 / wallMs,
     userCores: cpu.user / 1000 / wallMs,
+    loopBusy: loop.utilization,
     lagP50: lagMs(lag.percentile(50)),
     lagP99: lagMs(lag.percentile(99)),
     lagMax: lagMs(lag.max),

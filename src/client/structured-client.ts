@@ -279,10 +279,10 @@ export function createStructuredCompletions<Mode extends string>(
     partial: () => unknown,
   ): { record: AttemptRecord; cancel: AbortController; source: AsyncIterable<string> } {
     const record = new AttemptRecord(attempt, schema.name, requestedModel(call.rest));
+    // The attempt's own controller: aborting it cancels this attempt, the call's signal all of them.
     const cancel = new AbortController();
-    const signal = AbortSignal.any([call.signal, cancel.signal]);
     const build = (messages: Record<string, unknown>[]) => protocol.buildRequest({ ...call.rest, messages: [...messages, ...feedback] }, mode, schema);
-    const run = (body: Record<string, unknown>) => answerText({ transport, body, channel, record, hooks, signal, maxTransportRetries: call.maxTransportRetries, http: call.http, partial });
+    const run = (body: Record<string, unknown>) => answerText({ transport, body, channel, record, hooks, signal: call.signal, controller: cancel, maxTransportRetries: call.maxTransportRetries, http: call.http, partial });
     const media = call.media;
     if (media === undefined) return { record, cancel, source: run(build(call.messages)) };
     const source = (async function* () {
