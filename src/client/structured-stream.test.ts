@@ -4,6 +4,7 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { AbortError } from "../errors/abort-error.js";
 import type { JsonPath } from "../json/json-path.js";
 import { fromProvider } from "./from-provider.js";
 import { sseTranscript, startReplayServer, toolCallChunks, type ReplayServer } from "./test-support/replay-server.js";
@@ -81,3 +82,27 @@ async function drain<T>(iterator: AsyncIterator<T>): Promise<T[]> {
   for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) seen.push(next.value);
   return seen;
 }
+
+describe("final, read and never awaited", () => {
+  it("is one promise however often it is read, and a call that then fails is no unhandled rejection", async () => {
+    const url = await serveInPieces(2);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const client = fromProvider({ provider: "test", baseURL: url, apiKey: "k", mode: "tools" });
+      const stream = client.chat.completions.createPartial({ model: "m", messages: [{ role: "user", content: "The order." }], response_model: Order });
+      // Read (it starts the call), never awaited; then the reader leaves, which aborts the call.
+      expect(stream.final).toBe(stream.final);
+      for await (const partial of stream) {
+        void partial;
+        break;
+      }
+      await expect(stream.final).rejects.toBeInstanceOf(AbortError);
+      for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+});

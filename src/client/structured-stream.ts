@@ -86,6 +86,7 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
   private isAborted = false;
   private abortReason: unknown;
   private readonly resultPromise: Promise<CallResult<T, C>>;
+  private finalPromise: Promise<T> | undefined;
   private settle!: { resolve: (result: CallResult<T, C>) => void; reject: (error: unknown) => void };
 
   constructor(
@@ -110,7 +111,13 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
 
   /** The validated value. Reading it starts the call if nothing iterates it. */
   get final(): Promise<T> {
-    return this.result.then((result) => result.data);
+    // One promise, however often it is read: a promise made per read, rejected with the call's
+    // error, was an unhandled rejection (a crash, by Node's default) for every read nobody awaited.
+    if (this.finalPromise === undefined) {
+      this.finalPromise = this.result.then((result) => result.data);
+      this.finalPromise.catch(() => undefined);
+    }
+    return this.finalPromise;
   }
 
   /** The validated value with the completion, the total usage and the attempts made. */
