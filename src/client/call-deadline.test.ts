@@ -157,3 +157,30 @@ describe("a caller's signal shared by many calls", () => {
     }
   });
 });
+
+// A call's streams are lazy: nothing is sent until the first read, `final` or `result`. The
+// call's deadline, and its link to the caller's signal, start then too: a stream made and never
+// read holds nothing (it held a timer and a place in the caller's signal until the deadline).
+describe("a call starts when it is first read", () => {
+  it("its timeout counts from the first read, not from when the stream was made", async () => {
+    const client = fromProvider({ provider: "offline", baseURL: server.url, apiKey: "offline", mode: "tools", httpClient: nodeHttpClient() });
+    const stream = client.chat.completions.createPartial({ model: "m", messages, response_model: User, timeout: 300 });
+    const items = client.chat.completions.createIterable({ model: "m", messages, response_model: User, timeout: 300 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await expect(stream.final).resolves.toMatchObject({ name: expect.any(String) });
+    const read: unknown[] = [];
+    for await (const item of items) read.push(item);
+    expect(read.length).toBeGreaterThan(0);
+  });
+
+  it("a caller's signal aborted before the first read ends the call as it starts, sending nothing", async () => {
+    const sent: unknown[] = [];
+    const inner = nodeHttpClient();
+    const client = fromProvider({ provider: "offline", baseURL: server.url, apiKey: "offline", mode: "tools", httpClient: (request) => (sent.push(request.url), inner(request)) });
+    const shutdown = new AbortController();
+    const streams = [0, 1, 2].map(() => client.chat.completions.createPartial({ model: "m", messages, response_model: User, signal: shutdown.signal }));
+    shutdown.abort("shutting down");
+    for (const stream of streams) await expect(stream.final).rejects.toMatchObject({ reason: "shutting down" });
+    expect(sent).toEqual([]);
+  });
+});

@@ -271,6 +271,7 @@ async function passthrough(endpoint: StreamEndpoint, params: Record<string, unkn
   const http = resolveHttpOptions(defaults, body as HttpOptions);
   for (const key of Object.keys(DEFAULT_HTTP_OPTIONS)) delete body[key];
   const call = callSignal(signal, "timeout", http.timeout, endpoint.provider);
+  call.start();
   let isHandedOn = false;
   try {
     if (body["stream"] !== true) return await fetchJson(endpoint, body, { signal: call.signal });

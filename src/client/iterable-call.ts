@@ -44,6 +44,8 @@ export class IterableCall<T, Partial> implements AsyncIterable<T> {
       readonly replay?: (text: string) => ItemStream<T, Partial>;
       /** The call's OpenTelemetry spans. */
       readonly trace?: CallTrace;
+      /** Told as the reading starts (see CallSignal.start). */
+      readonly onStart?: () => void;
       /** Told as the reading ends, whichever way (see CallSignal.end). */
       readonly onEnd?: () => void;
     },
@@ -86,6 +88,7 @@ export class IterableCall<T, Partial> implements AsyncIterable<T> {
     if (this.isRead) throw new TypeError("formwork: this iterable is already being read (read it through one iterator)");
     this.isRead = true;
     const { trace } = this.options;
+    this.options.onStart?.();
     await trace?.begin();
     let outcome: Parameters<CallTrace["finish"]>[0] | undefined;
     try {

@@ -46,6 +46,8 @@ export function parallelToolItems<T>(
     readonly signal: AbortSignal;
     readonly maxRetries: number;
     readonly hooks: Hooks;
+    /** Told as the reading starts (see CallSignal.start). */
+    readonly onStart?: () => void;
     /** Told as the reading ends, whichever way (see CallSignal.end). */
     readonly onEnd?: () => void;
     /** The messages that tell the model what was wrong: `call` is the one at fault, if any. */
@@ -60,6 +62,7 @@ export function parallelToolItems<T>(
   let failedCall: ToolCall | undefined;
 
   async function* items(): AsyncGenerator<T> {
+    options.onStart?.();
     try {
       yield* attempts();
     } finally {

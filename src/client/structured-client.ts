@@ -236,7 +236,8 @@ export function createStructuredCompletions<Mode extends string>(
     const userSignal = params["signal"] as AbortSignal | undefined;
     // The attempts keep the whole call's deadline; the stream layer only the caller's signal
     // (a deadline reaches it as the attempt's TimeoutError).
-    const { signal, callerSignal, end } = callSignal(userSignal, "timeout", http.timeout, transport.provider);
+    const lifetime = callSignal(userSignal, "timeout", http.timeout, transport.provider);
+    const signal = lifetime.signal;
     // Templates are filled in once per call, before anything is sent or reported.
     const messages = Array.isArray(rest["messages"]) ? renderMessages(rest["messages"] as Record<string, unknown>[], context as Readonly<Record<string, unknown>> | undefined) : [];
     if (Array.isArray(rest["messages"])) rest["messages"] = messages;
@@ -247,9 +248,12 @@ export function createStructuredCompletions<Mode extends string>(
       messages,
       media: mediaOf(messages, signal),
       signal,
+      /** The call starts (its first read, `final` or `result`): the deadline runs from here. */
+      start: lifetime.start,
       /** The call is over (its outcome settled, or its reader stopped): the deadline lets go. */
-      end,
-      streamSignal: callerSignal === undefined ? {} : { signal: callerSignal },
+      end: lifetime.end,
+      /** The stream layer's signal option: the caller's signal alone (known once the call started). */
+      streamSignal: (): { readonly signal?: AbortSignal } => (lifetime.callerSignal === undefined ? {} : { signal: lifetime.callerSignal }),
       validators: new CallValidators(params["validate"] as ValidateOption<never> | undefined, context as Readonly<Record<string, unknown>> | undefined, signal, toSchemaAdapter(model.schema)),
       maxRetries: count(params, "max_retries", 0),
       maxTransportRetries: count(params, "max_transport_retries", 2),
@@ -330,7 +334,7 @@ export function createStructuredCompletions<Mode extends string>(
         // still holds the usage). The source reads the stream's last partial when the provider
         // cuts the answer short.
         const { record, cancel, source } = openAttempt(call, schema, hooks, attempt, feedback, () => stream.currentValue());
-        const stream = partialStream(call.model.schema, source, { ...readOptions, ...call.streamSignal }) as PartialStream<unknown, unknown>;
+        const stream = partialStream(call.model.schema, source, { ...readOptions, ...call.streamSignal() }) as PartialStream<unknown, unknown>;
         return { stream, record, cancel: (reason: unknown) => cancel.abort(reason) };
       },
       {
@@ -340,6 +344,7 @@ export function createStructuredCompletions<Mode extends string>(
         feedback: feedbackOf,
         ...(cache === undefined ? {} : { cache }),
         ...(trace === undefined ? {} : { trace }),
+        onStart: call.start,
         onEnd: call.end,
       },
     );
@@ -391,6 +396,7 @@ export function createStructuredCompletions<Mode extends string>(
         inner?.abort(reason);
       },
       async *[Symbol.asyncIterator]() {
+        call.start();
         try {
           const start = startWith(await media());
           inner = toolItems(start, AbortSignal.any([call.signal, cancel.signal]));
@@ -408,6 +414,7 @@ export function createStructuredCompletions<Mode extends string>(
       signal,
       maxRetries: call.maxRetries,
       hooks,
+      onStart: call.start,
       onEnd: call.end,
       // The call at fault goes back as that tool's call and result; no call at all (prose), as
       // the answer and a request in the caller's own message form.
@@ -431,8 +438,7 @@ export function createStructuredCompletions<Mode extends string>(
     }
     const trace = callTrace(operations.telemetry, { method: "createIterable", provider: transport.provider, mode, schemaName: schema.name, params: call.rest });
     const hooks = withTrace(clientHooks, trace);
-    const itemOptions = { ...readOptions, ...call.streamSignal, onInvalid };
-    const items = (text: AsyncIterable<string>) => iterableStream(itemSchema, text, itemOptions) as ItemStream<unknown, unknown>;
+    const items = (text: AsyncIterable<string>) => iterableStream(itemSchema, text, { ...readOptions, ...call.streamSignal(), onInvalid }) as ItemStream<unknown, unknown>;
     // A call with media parts is not cached: a path or a URL names its bytes, not what they are
     // now, so the key could not tell a changed file from the one that was stored.
     const store = call.media === undefined ? cacheOf(params) : undefined;
@@ -469,6 +475,7 @@ export function createStructuredCompletions<Mode extends string>(
         feedback: feedbackOf,
         ...(cache === undefined ? {} : { cache, replay: (text: string) => items(textOnce(text)) }),
         ...(trace === undefined ? {} : { trace }),
+        onStart: call.start,
         onEnd: call.end,
       },
     );

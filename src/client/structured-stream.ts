@@ -101,6 +101,8 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
       readonly cache?: CallCache<PartialStream<T, Partial>>;
       /** The call's OpenTelemetry spans. */
       readonly trace?: CallTrace;
+      /** Told as the call starts (see CallSignal.start). */
+      readonly onStart?: () => void;
       /** Told once, as the call settles (see CallSignal.end). */
       readonly onEnd?: () => void;
     },
@@ -200,6 +202,7 @@ export class StructuredStream<T, Partial, C = Completion> implements AsyncIterab
   private start(): void {
     if (this.hasStarted) return;
     this.hasStarted = true;
+    this.options.onStart?.();
     void this.run();
   }
 

@@ -60,12 +60,19 @@ export interface CallSignal {
   /** Aborts when the caller's signal does, or with a TimeoutError once the call's `timeout` passed. */
   readonly signal: AbortSignal;
   /**
-   * Aborts when the caller's signal does, and only then (undefined without one): for the stream
-   * layer, which a deadline reaches as the attempt's own TimeoutError.
+   * Aborts when the caller's signal does, and only then (undefined without one, and before
+   * {@link start}): for the stream layer, which a deadline reaches as the attempt's own
+   * TimeoutError.
    */
   readonly callerSignal: AbortSignal | undefined;
   /**
-   * The call is over: its deadline's timer is cleared and it is let go by the caller's signal.
+   * The call starts (its streams are lazy: the first read, `final` or `result`): its deadline
+   * runs from now, and the caller's signal is listened to. Until then the call holds nothing, so
+   * a stream made and never read is garbage like any object. Once only; nothing after `end`.
+   */
+  start(): void;
+  /**
+   * The call is over: its deadline's timer is cleared and the caller's signal lets go of it.
    * Until then the timer holds the call's signals (AbortSignal.timeout was worse: a timeout
    * signal with a listener is kept alive until it fires, so every finished call held about
    * 2.5 KB for the 10 minutes of its default deadline). Safe to call more than once.
@@ -81,16 +88,30 @@ export interface CallSignal {
  */
 export function callSignal(userSignal: AbortSignal | undefined, deadline: Deadline, ms: number, provider: string): CallSignal {
   const controller = new AbortController();
-  const fanOut = userSignal === undefined ? undefined : sharedFanOut(userSignal);
-  const linked = fanOut?.child(controller);
-  const caller = fanOut?.child();
-  const timer = isOn(ms) ? setTimeout(() => controller.abort(new TimeoutError({ deadline, ms, provider })), Math.min(ms, MAX_TIMER_MS)) : undefined;
-  // Node's timers have unref(); a browser's are numbers, and keep nothing alive anyway.
-  (timer as { unref?: () => void } | undefined)?.unref?.();
+  let state: "made" | "started" | "ended" = "made";
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let linked: { release(): void } | undefined;
+  let caller: { readonly signal: AbortSignal; release(): void } | undefined;
   return {
     signal: controller.signal,
-    callerSignal: caller?.signal,
-    end: () => {
+    get callerSignal() {
+      return caller?.signal;
+    },
+    start() {
+      if (state !== "made") return;
+      state = "started";
+      if (userSignal !== undefined) {
+        const fanOut = sharedFanOut(userSignal);
+        linked = fanOut.child(controller);
+        caller = fanOut.child();
+      }
+      if (!isOn(ms) || controller.signal.aborted) return;
+      timer = setTimeout(() => controller.abort(new TimeoutError({ deadline, ms, provider })), Math.min(ms, MAX_TIMER_MS));
+      // Node's timers have unref(); a browser's are numbers, and keep nothing alive anyway.
+      (timer as { unref?: () => void }).unref?.();
+    },
+    end() {
+      state = "ended";
       clearTimeout(timer);
       linked?.release();
       caller?.release();
