@@ -6,6 +6,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { AbortError } from "../errors/abort-error.js";
 import { ConfigurationError } from "../errors/configuration-error.js";
 import { ConnectionError } from "../errors/connection-error.js";
 import { FormworkError } from "../errors/formwork-error.js";
@@ -14,6 +15,7 @@ import { LimitError } from "../errors/limit-error.js";
 import { ProviderError } from "../errors/provider-error.js";
 import { TimeoutError } from "../errors/timeout-error.js";
 import type { HttpOptions } from "../http/deadlines.js";
+import { nodeHttpClient } from "../http/node/node-http-client.js";
 import { useReplayServer } from "../providers/test-support/provider-fixtures.js";
 import { fromProvider } from "./from-provider.js";
 import type { ScriptedResponse } from "./test-support/replay-server.js";
@@ -286,6 +288,71 @@ describe("the deadline options", () => {
 
 describe("a call without response_model (passed through to the server)", () => {
   const { serve } = useReplayServer();
+  const chunk = (text: string) => `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content: text }, finish_reason: null }] })}\n\n`;
+  const sse = { "content-type": "text/event-stream" };
+  // Reads a passthrough stream to its end or its error; calls `during` after the first chunk.
+  const readStream = async (stream: unknown, during: (stream: { abort(reason?: unknown): void }) => void = () => undefined): Promise<unknown> => {
+    try {
+      let index = 0;
+      for await (const item of stream as AsyncIterable<unknown>) {
+        void item;
+        if (index++ === 0) during(stream as { abort(reason?: unknown): void });
+      }
+      return "ended";
+    } catch (error) {
+      return error;
+    }
+  };
+  const paths = [
+    ["fetch", (url: string) => fromProvider({ provider: "test", baseURL: url, apiKey: KEY })],
+    ["node-http", (url: string) => fromProvider({ provider: "test", baseURL: url, apiKey: KEY, httpClient: nodeHttpClient() })],
+  ] as const;
+
+  describe.each(paths)("on the %s path", (_path, make) => {
+    const create = (url: string, params: Record<string, unknown>) => make(url).chat.completions.create({ model: "m", messages, ...params } as never) as Promise<unknown>;
+
+    it("a stream that goes silent ends at idleTimeout, a TimeoutError, and the connection is closed", async () => {
+      const { url, requests } = await serve(() => ({ pieces: [chunk("Hel")], stall: "body", headers: sse }));
+      const error = await readStream(await create(url, { stream: true, idleTimeout: 200 }));
+      expect(error).toBeInstanceOf(TimeoutError);
+      expect(error).toMatchObject({ deadline: "idleTimeout", ms: 200 });
+      expect(await requests[0]?.closed).toBe("client-closed");
+    }, HARD_TIMEOUT);
+
+    it("a response whose headers never come ends at headersTimeout, streamed or not", async () => {
+      const { url } = await serve(() => ({ pieces: [], stall: "headers" }));
+      for (const stream of [false, true]) {
+        const error = await create(url, { stream, headersTimeout: 200 }).catch((caught: unknown) => caught);
+        expect(error).toMatchObject({ code: "timeout", deadline: "headersTimeout", ms: 200 });
+      }
+    }, HARD_TIMEOUT);
+
+    it("the whole call's timeout mid-stream is the TimeoutError itself, not a dropped connection to retry", async () => {
+      const { url } = await serve(() => ({ pieces: [chunk("Hel")], stall: "body", headers: sse }));
+      const error = await readStream(await create(url, { stream: true, timeout: 300 }));
+      expect(error).toBeInstanceOf(TimeoutError);
+      expect(error).toMatchObject({ deadline: "timeout", ms: 300 });
+    }, HARD_TIMEOUT);
+
+    it("the caller's signal, aborted before, during the wait or mid-stream, or abort() on the stream, ends it with an AbortError carrying the reason", async () => {
+      const { url, requests } = await serve((index) => (index === 0 ? { pieces: [], stall: "headers" } : { pieces: [chunk("Hel")], stall: "body", headers: sse }));
+      const early = await create(url, { signal: AbortSignal.abort("not wanted") }).catch((caught: unknown) => caught);
+      expect(early).toBeInstanceOf(AbortError);
+      expect(early).toMatchObject({ reason: "not wanted" });
+      const waiting = new AbortController();
+      const pending = create(url, { signal: waiting.signal }).catch((caught: unknown) => caught);
+      setTimeout(() => waiting.abort("changed my mind"), 50);
+      expect(await pending).toMatchObject({ name: "AbortError", reason: "changed my mind" });
+      const shutdown = new AbortController();
+      const midStream = await readStream(await create(url, { stream: true, signal: shutdown.signal }), () => shutdown.abort("shutting down"));
+      expect(midStream).toBeInstanceOf(AbortError);
+      expect(midStream).toMatchObject({ reason: "shutting down" });
+      const aborted = await readStream(await create(url, { stream: true }), (stream) => stream.abort("enough"));
+      expect(aborted).toMatchObject({ name: "AbortError", reason: "enough" });
+      for (const request of requests) expect(await request.closed).toBe("client-closed");
+    }, HARD_TIMEOUT);
+  });
+
   it("ends at the whole call's timeout, and the option is not sent", async () => {
     const { url, requests } = await serve(() => ({ pieces: [], stall: "headers" }));
     const client = fromProvider({ provider: "test", baseURL: url, apiKey: KEY });

@@ -6,14 +6,14 @@ import { openAIChatProtocol, type ChatMode } from "../providers/openai/chat-requ
 import { openAIResponsesProtocol, type ResponsesMode } from "../providers/openai/responses-protocol.js";
 import type { ProviderProtocol } from "../providers/provider-protocol.js";
 import type { WireEvent } from "../providers/wire-event.js";
-import { callSignal, DEFAULT_HTTP_OPTIONS, type CallSignal, resolveHttpOptions, type HttpOptions } from "../http/deadlines.js";
+import { callSignal, DEFAULT_HTTP_OPTIONS, IdleWatch, resolveHttpOptions, withDeadline, type HttpOptions } from "../http/deadlines.js";
 import { EnvelopeTemplate } from "../http/envelope-template.js";
 import { fetchJson, fetchStream, headersFor, type StreamEndpoint } from "../http/fetch-stream.js";
 import { parseSseData } from "../http/read-sse.js";
 import type { HttpClient } from "../http/http-client.js";
 import { Redactor } from "../http/redactor.js";
 import { ConfigurationError } from "../errors/configuration-error.js";
-import type { ChatTransport } from "./attempt.js";
+import { abortErrorOf, type ChatTransport } from "./attempt.js";
 import type { ChatRequest } from "./chat-request.js";
 import { checkBaseURL, checkMode, type ProtocolKind } from "./check-configuration.js";
 import { cloudEndpoint, type CloudOptions } from "./cloud-presets.js";
@@ -224,7 +224,7 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
     create: (params: Record<string, unknown>) =>
       rejecting(() =>
         params["response_model"] === undefined
-          ? passthrough(endpoint, withModel(withTemplatesFilled(params)), defaults).catch((error: unknown) => Promise.reject(redactor.error(error)))
+          ? passthrough(endpoint, withModel(withTemplatesFilled(params)), defaults, redactor)
           : structured.create(withModel(params) as never),
       ),
     createPartial: (params: never) => structured.createPartial(withModel(params)),
@@ -264,32 +264,54 @@ function sseDecoder(decode: (chunk: unknown) => WireEvent[], provider: string): 
   };
 }
 
-// A call without response_model goes to the server as it is, within the whole call's deadline
-// (the deadline options are formwork's, not sent).
-async function passthrough(endpoint: StreamEndpoint, params: Record<string, unknown>, defaults: Required<HttpOptions>): Promise<unknown> {
+// A call without response_model goes to the server as it is, within the call's deadlines (the
+// options are formwork's, not sent): `headersTimeout` for the response (a whole one, when not
+// streamed), `idleTimeout` between reads of a stream, `timeout` for all of it. Once the request
+// was closed, by the caller's signal or a deadline, that is the error (an AbortError with the
+// caller's reason, or the deadline's TimeoutError), not the "dropped connection" it looks like
+// from below, which a caller would retry. A stream has `abort(reason)`, as formwork's own do.
+async function passthrough(endpoint: StreamEndpoint, params: Record<string, unknown>, defaults: Required<HttpOptions>, redactor: Redactor): Promise<unknown> {
   const { signal, ...body } = params as { signal?: AbortSignal } & Record<string, unknown>;
   const http = resolveHttpOptions(defaults, body as HttpOptions);
   for (const key of Object.keys(DEFAULT_HTTP_OPTIONS)) delete body[key];
   const call = callSignal(signal, "timeout", http.timeout, endpoint.provider);
   call.start();
+  const request = new AbortController();
+  const close = (reason: unknown) => request.abort(reason);
+  const onCallAbort = () => close(call.signal.reason);
+  if (call.signal.aborted) onCallAbort();
+  else call.signal.addEventListener("abort", onCallAbort, { once: true });
+  const end = () => {
+    call.signal.removeEventListener("abort", onCallAbort);
+    call.end();
+  };
+  const failure = (error: unknown) => redactor.error(request.signal.aborted ? abortErrorOf(request.signal.reason) : error);
   let isHandedOn = false;
   try {
-    if (body["stream"] !== true) return await fetchJson(endpoint, body, { signal: call.signal });
-    const chunks = chunksOneByOne(await fetchStream(endpoint, body, { signal: call.signal }), call);
-    // A stream's deadline runs on while it is read (and closes one left unread).
+    if (body["stream"] !== true) return await withDeadline(fetchJson(endpoint, body, { signal: request.signal }), "headersTimeout", http.headersTimeout, endpoint.provider, close);
+    const batches = await withDeadline(fetchStream(endpoint, body, { signal: request.signal }), "headersTimeout", http.headersTimeout, endpoint.provider, close);
+    const chunks = Object.assign(chunksOneByOne(batches, new IdleWatch(http.idleTimeout, endpoint.provider, close), failure, end), { abort: (reason?: unknown) => close(reason) });
+    // The stream's deadlines run on while it is read (and close one left unread).
     isHandedOn = true;
     return chunks;
+  } catch (error) {
+    throw failure(error);
   } finally {
-    if (!isHandedOn) call.end();
+    if (!isHandedOn) end();
   }
 }
 
-// A passthrough stream gives the chunks as the server sent them, one at a time; the call ends
-// with it.
-async function* chunksOneByOne(batches: AsyncIterable<readonly unknown[]>, call: CallSignal): AsyncGenerator<unknown> {
+// A passthrough stream gives the chunks as the server sent them, one at a time, each read
+// within the idle deadline; the call ends with it.
+async function* chunksOneByOne(batches: AsyncIterable<readonly unknown[]>, idle: IdleWatch, failure: (error: unknown) => unknown, end: () => void): AsyncGenerator<unknown> {
+  const iterator = batches[Symbol.asyncIterator]();
   try {
-    for await (const batch of batches) yield* batch;
+    for (let next = await idle.wait(iterator.next()); next.done !== true; next = await idle.wait(iterator.next())) yield* next.value;
+  } catch (error) {
+    throw failure(error);
   } finally {
-    call.end();
+    idle.stop();
+    await iterator.return?.();
+    end();
   }
 }
