@@ -17,5 +17,6 @@ if (only === undefined || only === "rules") console.log(await benchStreamRules()
 if (only === undefined || only === "end-to-end") console.log(await benchEndToEnd(), "\n");
 if (only === "batch") console.log(await benchBatch(process.argv[3]?.split(",")), "\n");
 if (only === undefined || only === "transport") console.log(await (await import("./transport.js")).benchTransport(), "\n");
+if (only === "per-call") console.log(await (await import("./per-call.js")).benchPerCall(), "\n");
 if (only === "per-read") console.log(await (await import("./per-read.js")).benchPerRead(process.argv[3]?.split(",").map(Number)), "\n");
 if (only === "load") console.log(await benchLoad(process.argv[3]?.split(",").map(Number)), "\n");

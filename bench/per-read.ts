@@ -24,11 +24,15 @@ const { decodeChatChunk } = built.chatChunk;
 const { partialStream } = built.stream;
 const encoder = new TextEncoder();
 const base = { id: "chatcmpl-x", object: "chat.completion.chunk", created: 1, model: "m" };
-const EVENTS = [
-  { ...base, choices: [{ index: 0, delta: { role: "assistant", content: null, tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "Order", arguments: "" } }] }, finish_reason: null }] },
-  ...tokenChunks(LOAD_ANSWER).map((piece) => ({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: piece } }] }, finish_reason: null }] })),
-  { ...base, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] },
-].map((event) => encoder.encode(`data: ${JSON.stringify(event)}\n\n`));
+/** A Chat Completions stream of the forced tool call Order, its arguments in `pieces`: one event a read. */
+export function chatEvents(pieces: readonly string[]): Uint8Array[] {
+  return [
+    { ...base, choices: [{ index: 0, delta: { role: "assistant", content: null, tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "Order", arguments: "" } }] }, finish_reason: null }] },
+    ...pieces.map((piece) => ({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: piece } }] }, finish_reason: null }] })),
+    { ...base, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] },
+  ].map((event) => encoder.encode(`data: ${JSON.stringify(event)}\n\n`));
+}
+const EVENTS = chatEvents(tokenChunks(LOAD_ANSWER));
 const DONE = encoder.encode("data: [DONE]\n\n");
 
 // One event per read, each read a macrotask later (setImmediate), as from a socket.
@@ -57,14 +61,15 @@ const fakeFetch = (async () => new Response(body(), { headers: { "content-type":
 
 // The same reads from a socket-like reader (as nodeHttpClient's): a callback or a promise per
 // read, no web stream in between, and, read as text, decoded by Node's string decoder (as
-// nodeHttpClient does for formwork, and node:http's setEncoding for the bare client).
-function socketLikeReader(): ByteReader & { readText(): Promise<ReadableStreamReadResult<string>> } {
+// nodeHttpClient does for formwork, and node:http's setEncoding for the bare client). `events`
+// are its reads, then `[DONE]`.
+export function socketLikeReader(events: readonly Uint8Array[] = EVENTS): ByteReader & { readText(): Promise<ReadableStreamReadResult<string>> } {
   let next = 0;
   const decoder = new StringDecoder("utf8");
   const pull = (onResult: (result: ReadableStreamReadResult<Uint8Array>) => void): void => {
     setImmediate(() => {
-      if (next < EVENTS.length) return onResult({ done: false, value: EVENTS[next++] as Uint8Array });
-      if (next++ === EVENTS.length) return onResult({ done: false, value: DONE });
+      if (next < events.length) return onResult({ done: false, value: events[next++] as Uint8Array });
+      if (next++ === events.length) return onResult({ done: false, value: DONE });
       onResult({ done: true, value: undefined });
     });
   };
@@ -74,7 +79,7 @@ function socketLikeReader(): ByteReader & { readText(): Promise<ReadableStreamRe
     read: () => new Promise((resolve) => pull(resolve)),
     readText: () => new Promise((resolve) => pullText(resolve)),
     cancel: () => {
-      next = EVENTS.length + 1;
+      next = events.length + 1;
       return Promise.resolve();
     },
     // formwork's callback reads (Pullable, and as text), under the symbols of the build being measured.
@@ -89,7 +94,7 @@ const client = fromProvider({ provider: "per-read", baseURL: "http://per-read.in
 type Envelope = { choices?: { delta?: { tool_calls?: { function?: { arguments?: string } }[] } }[] };
 
 // The bare client: SSE split at blank lines, JSON.parse of each envelope, the deltas joined.
-async function bareOver(read: () => Promise<ReadableStreamReadResult<string>>): Promise<void> {
+export async function bareOver(read: () => Promise<ReadableStreamReadResult<string>>): Promise<void> {
   let buffer = "";
   let text = "";
   for (let piece = await read(); piece.done !== true; piece = await read()) {
