@@ -334,6 +334,21 @@ describe("a call without response_model (passed through to the server)", () => {
       expect(error).toMatchObject({ deadline: "timeout", ms: 300 });
     }, HARD_TIMEOUT);
 
+    it("an error event in a stream is thrown as the provider's error after the chunks before it, as the SDKs throw it", async () => {
+      const error = { error: { message: "The server had an error while processing your request", type: "server_error", param: null, code: null } };
+      const { url } = await serve(() => ({ pieces: [chunk("Hel"), chunk("lo"), `data: ${JSON.stringify(error)}\n\n`, "data: [DONE]\n\n"], headers: sse }));
+      const seen: unknown[] = [];
+      let thrown: unknown;
+      try {
+        for await (const item of (await create(url, { stream: true })) as AsyncIterable<{ choices: { delta: { content: string } }[] }>) seen.push(item.choices[0]?.delta.content);
+      } catch (caught) {
+        thrown = caught;
+      }
+      expect(seen).toEqual(["Hel", "lo"]);
+      expect(thrown).toBeInstanceOf(ProviderError);
+      expect((thrown as ProviderError).message).toContain("The server had an error while processing your request");
+    }, HARD_TIMEOUT);
+
     it("the caller's signal, aborted before, during the wait or mid-stream, or abort() on the stream, ends it with an AbortError carrying the reason", async () => {
       const { url, requests } = await serve((index) => (index === 0 ? { pieces: [], stall: "headers" } : { pieces: [chunk("Hel")], stall: "body", headers: sse }));
       const early = await create(url, { signal: AbortSignal.abort("not wanted") }).catch((caught: unknown) => caught);

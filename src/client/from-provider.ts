@@ -224,7 +224,7 @@ export function fromProvider(preset: string | ProviderOptions, options: Provider
     create: (params: Record<string, unknown>) =>
       rejecting(() =>
         params["response_model"] === undefined
-          ? passthrough(endpoint, withModel(withTemplatesFilled(params)), defaults, redactor)
+          ? passthrough(endpoint, withModel(withTemplatesFilled(params)), defaults, redactor, () => protocol.decoder(provider))
           : structured.create(withModel(params) as never),
       ),
     createPartial: (params: never) => structured.createPartial(withModel(params)),
@@ -270,7 +270,7 @@ function sseDecoder(decode: (chunk: unknown) => WireEvent[], provider: string): 
 // was closed, by the caller's signal or a deadline, that is the error (an AbortError with the
 // caller's reason, or the deadline's TimeoutError), not the "dropped connection" it looks like
 // from below, which a caller would retry. A stream has `abort(reason)`, as formwork's own do.
-async function passthrough(endpoint: StreamEndpoint, params: Record<string, unknown>, defaults: Required<HttpOptions>, redactor: Redactor): Promise<unknown> {
+async function passthrough(endpoint: StreamEndpoint, params: Record<string, unknown>, defaults: Required<HttpOptions>, redactor: Redactor, decoder: () => (chunk: unknown) => WireEvent[]): Promise<unknown> {
   const { signal, ...body } = params as { signal?: AbortSignal } & Record<string, unknown>;
   const http = resolveHttpOptions(defaults, body as HttpOptions);
   for (const key of Object.keys(DEFAULT_HTTP_OPTIONS)) delete body[key];
@@ -290,7 +290,7 @@ async function passthrough(endpoint: StreamEndpoint, params: Record<string, unkn
   try {
     if (body["stream"] !== true) return await withDeadline(fetchJson(endpoint, body, { signal: request.signal }), "headersTimeout", http.headersTimeout, endpoint.provider, close);
     const batches = await withDeadline(fetchStream(endpoint, body, { signal: request.signal }), "headersTimeout", http.headersTimeout, endpoint.provider, close);
-    const chunks = Object.assign(chunksOneByOne(batches, new IdleWatch(http.idleTimeout, endpoint.provider, close), failure, end), { abort: (reason?: unknown) => close(reason) });
+    const chunks = Object.assign(chunksOneByOne(batches, decoder(), new IdleWatch(http.idleTimeout, endpoint.provider, close), failure, end), { abort: (reason?: unknown) => close(reason) });
     // The stream's deadlines run on while it is read (and close one left unread).
     isHandedOn = true;
     return chunks;
@@ -302,11 +302,20 @@ async function passthrough(endpoint: StreamEndpoint, params: Record<string, unkn
 }
 
 // A passthrough stream gives the chunks as the server sent them, one at a time, each read
-// within the idle deadline; the call ends with it.
-async function* chunksOneByOne(batches: AsyncIterable<readonly unknown[]>, idle: IdleWatch, failure: (error: unknown) => unknown, end: () => void): AsyncGenerator<unknown> {
+// within the idle deadline; the call ends with it. An error event is thrown as the wire's
+// error, as the official SDKs throw it (handed on as a chunk, it would break a reader of
+// `choices` with a TypeError); the wire's decoder tells one, and a chunk it cannot read is
+// handed on all the same.
+async function* chunksOneByOne(batches: AsyncIterable<readonly unknown[]>, decode: (chunk: unknown) => WireEvent[], idle: IdleWatch, failure: (error: unknown) => unknown, end: () => void): AsyncGenerator<unknown> {
   const iterator = batches[Symbol.asyncIterator]();
   try {
-    for (let next = await idle.wait(iterator.next()); next.done !== true; next = await idle.wait(iterator.next())) yield* next.value;
+    for (let next = await idle.wait(iterator.next()); next.done !== true; next = await idle.wait(iterator.next())) {
+      for (const chunk of next.value) {
+        const error = errorIn(decode, chunk);
+        if (error !== undefined) throw error;
+        yield chunk;
+      }
+    }
   } catch (error) {
     throw failure(error);
   } finally {
@@ -314,4 +323,16 @@ async function* chunksOneByOne(batches: AsyncIterable<readonly unknown[]>, idle:
     await iterator.return?.();
     end();
   }
+}
+
+// The wire's error an error event carries, or undefined (also for a chunk the decoder cannot read).
+function errorIn(decode: (chunk: unknown) => WireEvent[], chunk: unknown): unknown {
+  let events: WireEvent[];
+  try {
+    events = decode(chunk);
+  } catch {
+    return undefined;
+  }
+  for (const event of events) if (event.type === "error") return event.error;
+  return undefined;
 }
