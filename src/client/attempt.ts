@@ -377,7 +377,10 @@ class AttemptReader<R> implements AsyncIterableIterator<R, undefined>, Pullable<
     this.isReading = false;
     this.idle?.end();
     try {
-      if (next.done === true) return this.endOfStream();
+      // An end that follows the request's closing is the closing's, not the server's: the
+      // official SDKs' streams end quietly when their signal aborts, and a deadline or a
+      // cancellation must not read as an answer cut short.
+      if (next.done === true) return this.request?.signal.aborted === true ? this.onFailure(this.request.signal.reason) : this.endOfStream();
       if (next.value.length === 0) return this.pull(); // bytes that completed no chunk: alive, nothing to read
       const { channel, record } = this.options;
       const decode = this.decode as (chunk: unknown) => WireEvent[];

@@ -97,6 +97,15 @@ describe.each(cases)("%s, %s path", (_wire, path, kit: WireKit, make) => {
     expect(await requests[0]?.closed).toBe("client-closed");
   }, HARD_TIMEOUT);
 
+  it("the whole call's timeout mid-answer is a TimeoutError, not an answer cut short (the SDKs' streams end quietly on abort)", async () => {
+    const { url, requests } = await serve(() => respond([kit.start('{"name":"Ada')], { stall: "body" }));
+    const error = await call(client(url, { idleTimeout: 0, timeout: 300 }), { max_retries: 2 });
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toMatchObject({ deadline: "timeout", ms: 300 });
+    expect(requests).toHaveLength(1);
+    expect(await requests[0]?.closed).toBe("client-closed");
+  }, HARD_TIMEOUT);
+
   it("Retry-After beyond the cap fails at once with retryAfterMs (3600 s, and 30 days)", async () => {
     for (const seconds of [3600, 2_592_000]) {
       const { url, requests } = await serve(() => respond([kit.errorBody("slow down")], { status: 429, headers: { "content-type": "application/json", "retry-after": String(seconds) } }));
