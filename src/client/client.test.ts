@@ -259,6 +259,17 @@ describe("the clients themselves", () => {
     expect(typeof client.embeddings.create).toBe("function");
   });
 
+  it("fromOpenAI passes formwork's signal, timeout and max_transport_retries to the SDK as its request options, and sends none of formwork's fields", async () => {
+    const { url, requests } = await serve(() => ({ headers: { "content-type": "application/json" }, pieces: [JSON.stringify({ id: "x", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }] })] }));
+    const client = fromOpenAI(new OpenAI({ baseURL: url, apiKey: API_KEY }));
+    const create = client.chat.completions.create as unknown as (params: Record<string, unknown>) => Promise<unknown>;
+    await create({ model: "m", messages: [{ role: "user", content: "hi" }], timeout: 5000, idleTimeout: 1000, max_retries: 2, max_transport_retries: 0, extra_body: { seed: 7 }, signal: new AbortController().signal });
+    expect(requests[0]?.body).toEqual({ model: "m", messages: [{ role: "user", content: "hi" }], seed: 7 });
+    const error = await create({ model: "m", messages: [{ role: "user", content: "hi" }], signal: AbortSignal.abort("not wanted") }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.APIUserAbortError);
+    expect(requests).toHaveLength(1);
+  });
+
   it("fromProvider knows presets by name, with the model after a slash", () => {
     expect(fromProvider("groq/llama-3.3-70b-versatile", { apiKey: "x" })).toMatchObject({ provider: "groq", baseURL: "https://api.groq.com/openai/v1" });
     expect(fromProvider("ollama/llama3.2")).toMatchObject({ provider: "ollama", baseURL: "http://localhost:11434/v1" });

@@ -328,6 +328,19 @@ describe("a call without response_model (passed through to the server)", () => {
       expect(await requests[0]?.closed).toBe("client-closed");
     }, HARD_TIMEOUT);
 
+    it("a whole response whose body goes silent ends at idleTimeout; one cut off is a dropped connection, not a shorter answer", async () => {
+      const json = { "content-type": "application/json" };
+      const half = JSON.stringify({ id: "x", object: "chat.completion", choices: [] }).slice(0, 20);
+      const { url, requests } = await serve((index) => (index === 0 ? { pieces: [half], stall: "body", headers: json } : { pieces: [half], drop: true, headers: json }));
+      const silent = await create(url, { idleTimeout: 200, headersTimeout: 60_000 }).catch((caught: unknown) => caught);
+      expect(silent).toBeInstanceOf(TimeoutError);
+      expect(silent).toMatchObject({ deadline: "idleTimeout", ms: 200 });
+      expect(await requests[0]?.closed).toBe("client-closed");
+      const cut = await create(url, {}).catch((caught: unknown) => caught);
+      expect(cut).toBeInstanceOf(ProviderError);
+      expect((cut as Error).message).toMatch(/dropped/);
+    }, HARD_TIMEOUT);
+
     it("a response whose headers never come ends at headersTimeout, streamed or not", async () => {
       const { url } = await serve(() => ({ pieces: [], stall: "headers" }));
       for (const stream of [false, true]) {
@@ -376,6 +389,16 @@ describe("a call without response_model (passed through to the server)", () => {
       for (const request of requests) expect(await request.closed).toBe("client-closed");
     }, HARD_TIMEOUT);
   });
+
+  it("sends none of formwork's own fields, merges extra_body, and sends nothing once cancelled", async () => {
+    const { url, requests } = await serve(() => ({ pieces: [JSON.stringify({ id: "x", object: "chat.completion", choices: [] })], headers: { "content-type": "application/json" } }));
+    const client = fromProvider({ provider: "test", baseURL: url, apiKey: KEY });
+    const create = (params: Record<string, unknown>) => client.chat.completions.create({ model: "m", messages, ...params } as never) as Promise<unknown>;
+    await create({ max_retries: 1, max_transport_retries: 1, timeout: 5000, idleTimeout: 1000, extra_body: { seed: 7 }, signal: new AbortController().signal });
+    expect(requests[0]?.body).toEqual({ model: "m", messages, seed: 7 });
+    expect(await create({ signal: AbortSignal.abort("not wanted") }).catch((caught: unknown) => caught)).toBeInstanceOf(AbortError);
+    expect(requests).toHaveLength(1);
+  }, HARD_TIMEOUT);
 
   it("ends at the whole call's timeout, and the option is not sent", async () => {
     const { url, requests } = await serve(() => ({ pieces: [], stall: "headers" }));

@@ -7,7 +7,7 @@ import type { HttpOptions } from "../http/deadlines.js";
 import { baseURLOf, providerErrors, reach, sdkRedactor, toProviderError, type SdkWire } from "./sdk-client.js";
 import { withTemplatesFilled } from "./render-messages.js";
 import type { ChatTransport } from "./attempt.js";
-import { createStructuredCompletions, Hooks, type HookMethods, type OperationsOptions, type StructuredCompletions } from "./structured-client.js";
+import { createStructuredCompletions, requestFields, Hooks, type HookMethods, type OperationsOptions, type StructuredCompletions } from "./structured-client.js";
 import { ConfigurationError } from "../errors/configuration-error.js";
 import { checkBaseURL, checkMode, checkSdkClient } from "./check-configuration.js";
 import type { Completion as FormworkCompletion } from "./completion.js";
@@ -139,7 +139,7 @@ export function fromOpenAI<C extends OpenAILike>(
     get(target, property, receiver) {
       if (property === "create") {
         return (params: Record<string, unknown>, requestOptions?: unknown) =>
-          params["response_model"] === undefined ? target.create(withTemplatesFilled(params) as never, requestOptions as never) : structured.create(params as never);
+          params["response_model"] === undefined ? target.create(requestFields(withTemplatesFilled(params), true) as never, sdkOptions(params, requestOptions) as never) : structured.create(params as never);
       }
       if (property in structured) return (structured as unknown as Record<PropertyKey, unknown>)[property];
       return reach(target, property, receiver);
@@ -163,4 +163,21 @@ export function fromOpenAI<C extends OpenAILike>(
       return reach(target, property, receiver);
     },
   }) as unknown as FormworkOpenAI<C>;
+}
+
+// The SDK's request options of a call passed through to it: formwork's `signal`, `timeout` and
+// `max_transport_retries`, given in the call as for any formwork call, become the SDK's own
+// (the SDK's request options, where given, win); the other deadlines have no SDK equivalent.
+// None of formwork's fields is sent in the body.
+function sdkOptions(params: Record<string, unknown>, requestOptions: unknown): unknown {
+  const given = (typeof requestOptions === "object" && requestOptions !== null ? requestOptions : {}) as Record<string, unknown>;
+  const signal = params["signal"];
+  const timeout = params["timeout"];
+  const retries = params["max_transport_retries"];
+  return {
+    ...(signal === undefined ? {} : { signal }),
+    ...(typeof timeout === "number" ? { timeout } : {}),
+    ...(typeof retries === "number" ? { maxRetries: retries } : {}),
+    ...given,
+  };
 }

@@ -8,7 +8,8 @@ import type { ProviderProtocol } from "../providers/provider-protocol.js";
 import type { WireEvent } from "../providers/wire-event.js";
 import { callSignal, DEFAULT_HTTP_OPTIONS, IdleWatch, resolveHttpOptions, withDeadline, type HttpOptions } from "../http/deadlines.js";
 import { EnvelopeTemplate } from "../http/envelope-template.js";
-import { fetchJson, fetchStream, headersFor, type StreamEndpoint } from "../http/fetch-stream.js";
+import { ByteBudget } from "../http/byte-budget.js";
+import { fetchStream, headersFor, postJson, readJsonBody, type StreamEndpoint } from "../http/fetch-stream.js";
 import { parseSseData } from "../http/read-sse.js";
 import type { HttpClient } from "../http/http-client.js";
 import { Redactor } from "../http/redactor.js";
@@ -18,7 +19,7 @@ import type { ChatRequest } from "./chat-request.js";
 import { checkBaseURL, checkMode, type ProtocolKind } from "./check-configuration.js";
 import { cloudEndpoint, type CloudOptions } from "./cloud-presets.js";
 import { withTemplatesFilled } from "./render-messages.js";
-import { createStructuredCompletions, Hooks, type HookMethods, type OperationsOptions, type StructuredCompletions } from "./structured-client.js";
+import { createStructuredCompletions, Hooks, requestFields, type HookMethods, type OperationsOptions, type StructuredCompletions } from "./structured-client.js";
 
 /** A known provider: its usual base URL, the variable that holds its key, the protocol it speaks. */
 export interface ProviderPreset {
@@ -271,9 +272,10 @@ function sseDecoder(decode: (chunk: unknown) => WireEvent[], provider: string): 
 // caller's reason, or the deadline's TimeoutError), not the "dropped connection" it looks like
 // from below, which a caller would retry. A stream has `abort(reason)`, as formwork's own do.
 async function passthrough(endpoint: StreamEndpoint, params: Record<string, unknown>, defaults: Required<HttpOptions>, redactor: Redactor, decoder: () => (chunk: unknown) => WireEvent[]): Promise<unknown> {
-  const { signal, ...body } = params as { signal?: AbortSignal } & Record<string, unknown>;
-  const http = resolveHttpOptions(defaults, body as HttpOptions);
-  for (const key of Object.keys(DEFAULT_HTTP_OPTIONS)) delete body[key];
+  const signal = params["signal"] as AbortSignal | undefined;
+  const http = resolveHttpOptions(defaults, params as HttpOptions);
+  // formwork's own fields (deadlines, retries, signal...) are never sent.
+  const body = requestFields(params, true);
   const call = callSignal(signal, "timeout", http.timeout, endpoint.provider);
   call.start();
   const request = new AbortController();
@@ -288,7 +290,17 @@ async function passthrough(endpoint: StreamEndpoint, params: Record<string, unkn
   const failure = (error: unknown) => redactor.error(request.signal.aborted ? abortErrorOf(request.signal.reason) : error);
   let isHandedOn = false;
   try {
-    if (body["stream"] !== true) return await withDeadline(fetchJson(endpoint, body, { signal: request.signal }), "headersTimeout", http.headersTimeout, endpoint.provider, close);
+    // Cancelled before anything was sent: nothing is.
+    if (request.signal.aborted) throw request.signal.reason;
+    if (body["stream"] !== true) {
+      const response = await withDeadline(postJson(endpoint, body, { signal: request.signal }), "headersTimeout", http.headersTimeout, endpoint.provider, close);
+      const idle = new IdleWatch(http.idleTimeout, endpoint.provider, close);
+      try {
+        return await readJsonBody(response, endpoint.provider, new ByteBudget(http.maxLength, endpoint.provider), idle);
+      } finally {
+        idle.stop();
+      }
+    }
     const batches = await withDeadline(fetchStream(endpoint, body, { signal: request.signal }), "headersTimeout", http.headersTimeout, endpoint.provider, close);
     const chunks = Object.assign(chunksOneByOne(batches, decoder(), new IdleWatch(http.idleTimeout, endpoint.provider, close), failure, end), { abort: (reason?: unknown) => close(reason) });
     // The stream's deadlines run on while it is read (and close one left unread).

@@ -127,6 +127,21 @@ export interface HookMethods {
 const FORMWORK_FIELDS = ["response_model", "max_retries", "max_transport_retries", "signal", "stream", "on_invalid", "extra_body", "cache", "validate", "context", ...(Object.keys(DEFAULT_HTTP_OPTIONS) as (keyof HttpOptions)[])] as const;
 
 /**
+ * A call's request fields as they go to the server: formwork's own fields removed (`stream` is
+ * kept when `keepStream`: a call passed through sends it), `extra_body` merged in. Throws a
+ * ConfigurationError for an `extra_body` that is not an object of fields.
+ */
+export function requestFields(params: Record<string, unknown>, keepStream = false): Record<string, unknown> {
+  const rest: Record<string, unknown> = { ...params };
+  for (const field of FORMWORK_FIELDS) if (!(keepStream && field === "stream")) delete rest[field];
+  const extra = params["extra_body"];
+  if (extra !== undefined && (typeof extra !== "object" || extra === null || Array.isArray(extra))) {
+    throw new ConfigurationError({ option: "extra_body", message: `extra_body must be an object of request fields, not ${Array.isArray(extra) ? "an array" : typeof extra}` });
+  }
+  return Object.assign(rest, extra);
+}
+
+/**
  * Options every client takes (fromProvider, fromOpenAI, fromAnthropic, fromGemini) for
  * operations; the deadlines and bounds of {@link HttpOptions} are the client's defaults.
  */
@@ -221,13 +236,7 @@ export function createStructuredCompletions<Mode extends string>(
 
   // The call's parts, checked before anything is sent.
   function split(params: Record<string, unknown>, model: ResponseModel<SchemaLike>) {
-    const rest: Record<string, unknown> = { ...params };
-    for (const field of FORMWORK_FIELDS) delete rest[field];
-    const extra = params["extra_body"];
-    if (extra !== undefined && (typeof extra !== "object" || extra === null || Array.isArray(extra))) {
-      throw new ConfigurationError({ option: "extra_body", message: `extra_body must be an object of request fields, not ${Array.isArray(extra) ? "an array" : typeof extra}` });
-    }
-    Object.assign(rest, extra);
+    const rest = requestFields(params);
     const context = params["context"];
     if (context !== undefined && (typeof context !== "object" || context === null || Array.isArray(context))) {
       throw new ConfigurationError({ option: "context", message: `context must be an object of named values, not ${Array.isArray(context) ? "an array" : context === null ? "null" : typeof context}` });

@@ -9,7 +9,8 @@ import { connectionFailure } from "./connection-failure.js";
 import { ConfigurationError } from "../errors/configuration-error.js";
 import { fetchHttpClient, type HttpClient, type HttpResponse } from "./http-client.js";
 import { quoteStart } from "./quote.js";
-import { readBoundedText } from "./read-body-text.js";
+import type { IdleWatch } from "./deadlines.js";
+import { readBodyText, readBoundedText } from "./read-body-text.js";
 import { readNdjson } from "./read-ndjson.js";
 import { readSseJson } from "./read-sse.js";
 import { retryAfterMs } from "./retry-after.js";
@@ -162,12 +163,28 @@ export async function fetchStream(endpoint: StreamEndpoint, request: Record<stri
   return endpoint.framing === "ndjson" ? readNdjson(response.body, options) : readSseJson(response.body, options);
 }
 
-/** Posts a request that is not streamed and gives its JSON (or text); an HTTP error is the wire's. */
-export async function fetchJson(endpoint: StreamEndpoint, request: Record<string, unknown>, call: StreamCall): Promise<unknown> {
-  const budget = call.budget ?? new ByteBudget(DEFAULT_MAX_LENGTH, endpoint.provider);
+/**
+ * Posts a request that is not streamed and gives its response once its headers came; an HTTP
+ * error is the wire's. Read its body with {@link readJsonBody}.
+ */
+export async function postJson(endpoint: StreamEndpoint, request: Record<string, unknown>, call: StreamCall): Promise<HttpResponse> {
   const { response } = await post(endpoint, request, "application/json", call.signal);
-  if (!isOk(response)) throw await failureOf(endpoint, response, budget);
-  const { text } = await readBoundedText(response.body, endpoint.provider, budget.limit);
+  if (!isOk(response)) throw await failureOf(endpoint, response, call.budget ?? new ByteBudget(DEFAULT_MAX_LENGTH, endpoint.provider));
+  return response;
+}
+
+/**
+ * The JSON (or text) of a whole response's body, each read within `idle` if given. A body cut
+ * off is a dropped connection, not a shorter answer; a body over the budget a LimitError.
+ */
+export async function readJsonBody(response: HttpResponse, provider: string, budget: ByteBudget, idle?: IdleWatch): Promise<unknown> {
+  let text = "";
+  if (response.body !== null) {
+    for await (const piece of readBodyText(response.body, provider, idle)) {
+      text += piece;
+      budget.hold("the response body", text.length);
+    }
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -1,16 +1,17 @@
-// A response body as text, one piece per network read: UTF-8 decoded across reads, a dropped
-// connection turned into a retryable ProviderError, and the body cancelled (the connection
-// closed) whenever the reader leaves early.
+// A response body as text, one piece per network read (each within the idle deadline, if one
+// is given): UTF-8 decoded across reads, a dropped connection turned into a retryable
+// ProviderError, and the body cancelled (the connection closed) whenever the reader leaves early.
 import { droppedMidAnswer } from "./connection-failure.js";
+import type { IdleWatch } from "./deadlines.js";
 import type { ByteReader } from "./http-client.js";
 
-export async function* readBodyText(reader: ByteReader, service: string): AsyncGenerator<string> {
+export async function* readBodyText(reader: ByteReader, service: string, idle?: IdleWatch): AsyncGenerator<string> {
   const decoder = new TextDecoder();
   try {
     for (;;) {
       let result: ReadableStreamReadResult<Uint8Array>;
       try {
-        result = await reader.read();
+        result = await (idle === undefined ? reader.read() : idle.wait(reader.read()));
       } catch (error) {
         throw droppedMidAnswer(error, service);
       }
