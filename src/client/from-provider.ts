@@ -265,9 +265,9 @@ function sseDecoder(decode: (chunk: unknown) => WireEvent[], provider: string): 
   };
 }
 
-// A call without response_model goes to the server as it is, within the call's deadlines (the
-// options are formwork's, not sent): `headersTimeout` for the response (a whole one, when not
-// streamed), `idleTimeout` between reads of a stream, `timeout` for all of it. Once the request
+// A call without response_model goes to the server as it is (formwork's own fields removed),
+// within the call's deadlines: `headersTimeout` for the response's headers, `idleTimeout`
+// between reads of its body (a whole one or a stream), `timeout` for all of it. Once the request
 // was closed, by the caller's signal or a deadline, that is the error (an AbortError with the
 // caller's reason, or the deadline's TimeoutError), not the "dropped connection" it looks like
 // from below, which a caller would retry. A stream has `abort(reason)`, as formwork's own do.
