@@ -270,6 +270,35 @@ describe("the clients themselves", () => {
     expect(requests).toHaveLength(1);
   });
 
+  it("fromOpenAI keeps formwork's whole-call timeout on a call passed to the SDK, whose own stops at the headers; a stream its signal stopped throws instead of ending quietly", async () => {
+    const chunk = `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content: "Hel" }, finish_reason: null }] })}\n\n`;
+    const { url } = await serve((index) =>
+      index === 0 ? { headers: { "content-type": "application/json" }, pieces: ['{"id":"x","object":'], stall: "body" } : { headers: { "content-type": "text/event-stream" }, pieces: [chunk], stall: "body" },
+    );
+    const client = fromOpenAI(new OpenAI({ baseURL: url, apiKey: API_KEY }));
+    const create = client.chat.completions.create as unknown as (params: Record<string, unknown>) => Promise<unknown> & { withResponse(): Promise<unknown> };
+    const messages = [{ role: "user", content: "hi" }];
+    const whole = await create({ model: "m", messages, timeout: 300 }).catch((caught: unknown) => caught);
+    expect(whole).toBeInstanceOf(TimeoutError);
+    expect(whole).toMatchObject({ deadline: "timeout", ms: 300 });
+    const read = async (stream: unknown) => {
+      try {
+        for await (const item of stream as AsyncIterable<unknown>) void item;
+        return "ended quietly";
+      } catch (error) {
+        return error;
+      }
+    };
+    const timedOut = await read(await create({ model: "m", messages, stream: true, timeout: 300 }));
+    expect(timedOut).toBeInstanceOf(TimeoutError);
+    const shutdown = new AbortController();
+    const stream = await create({ model: "m", messages, stream: true, signal: shutdown.signal });
+    setTimeout(() => shutdown.abort("shutting down"), 50);
+    expect(await read(stream)).toMatchObject({ name: "AbortError", reason: "shutting down" });
+    // The SDK's own promise is what comes back.
+    expect(typeof create({ model: "m", messages, stream: true, signal: AbortSignal.abort() }).withResponse).toBe("function");
+  });
+
   it("fromProvider knows presets by name, with the model after a slash", () => {
     expect(fromProvider("groq/llama-3.3-70b-versatile", { apiKey: "x" })).toMatchObject({ provider: "groq", baseURL: "https://api.groq.com/openai/v1" });
     expect(fromProvider("ollama/llama3.2")).toMatchObject({ provider: "ollama", baseURL: "http://localhost:11434/v1" });

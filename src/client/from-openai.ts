@@ -3,7 +3,10 @@
 import { openAIChatProtocol, type ChatMode } from "../providers/openai/chat-request.js";
 import { openAIResponsesProtocol, type ResponsesMode } from "../providers/openai/responses-protocol.js";
 import type { ProviderProtocol } from "../providers/provider-protocol.js";
-import type { HttpOptions } from "../http/deadlines.js";
+import { callSignal, DEFAULT_HTTP_OPTIONS, resolveHttpOptions, type CallSignal, type HttpOptions } from "../http/deadlines.js";
+import { AbortError } from "../errors/abort-error.js";
+import { FormworkError } from "../errors/formwork-error.js";
+import { TimeoutError } from "../errors/timeout-error.js";
 import { baseURLOf, providerErrors, reach, sdkRedactor, toProviderError, type SdkWire } from "./sdk-client.js";
 import { withTemplatesFilled } from "./render-messages.js";
 import type { ChatTransport } from "./attempt.js";
@@ -135,11 +138,12 @@ export function fromOpenAI<C extends OpenAILike>(
   };
   const hooks = new Hooks();
   const structured = createStructuredCompletions(protocol, transport, mode, hooks, options);
+  const defaults = resolveHttpOptions(DEFAULT_HTTP_OPTIONS, options);
   const completions = new Proxy(sdkCompletions, {
     get(target, property, receiver) {
       if (property === "create") {
         return (params: Record<string, unknown>, requestOptions?: unknown) =>
-          params["response_model"] === undefined ? target.create(requestFields(withTemplatesFilled(params), true) as never, sdkOptions(params, requestOptions) as never) : structured.create(params as never);
+          params["response_model"] === undefined ? sdkPassthrough((body, sdkOptions) => target.create(body as never, sdkOptions as never) as PromiseLike<unknown>, params, requestOptions, defaults, provider) : structured.create(params as never);
       }
       if (property in structured) return (structured as unknown as Record<PropertyKey, unknown>)[property];
       return reach(target, property, receiver);
@@ -165,19 +169,92 @@ export function fromOpenAI<C extends OpenAILike>(
   }) as unknown as FormworkOpenAI<C>;
 }
 
-// The SDK's request options of a call passed through to it: formwork's `signal`, `timeout` and
-// `max_transport_retries`, given in the call as for any formwork call, become the SDK's own
-// (the SDK's request options, where given, win); the other deadlines have no SDK equivalent.
-// None of formwork's fields is sent in the body.
-function sdkOptions(params: Record<string, unknown>, requestOptions: unknown): unknown {
+// A call without response_model goes to the SDK as it is (formwork's own fields removed from
+// the body), within formwork's whole-call `timeout`: the SDK's own `timeout` is per attempt and
+// stops at the headers, so the call's signal (the caller's `signal`, or the SDK's request
+// option, and the deadline) is the SDK's signal, and a deadline that fired is the TimeoutError,
+// not the SDK's abort error. `max_transport_retries` is the SDK's `maxRetries` (the SDK's own
+// request options, where given, win). What comes back is the SDK's own promise (its
+// `withResponse()` and `asResponse()` too, which read the SDK's result as it is); awaited, a
+// stream ends with the call, and one the SDK ended quietly because its signal aborted throws
+// that abort (TimeoutError, or formwork's AbortError) rather than look whole.
+function sdkPassthrough(create: (body: Record<string, unknown>, options: Record<string, unknown>) => PromiseLike<unknown>, params: Record<string, unknown>, requestOptions: unknown, defaults: Required<HttpOptions>, provider: string): PromiseLike<unknown> {
   const given = (typeof requestOptions === "object" && requestOptions !== null ? requestOptions : {}) as Record<string, unknown>;
-  const signal = params["signal"];
-  const timeout = params["timeout"];
+  const http = resolveHttpOptions(defaults, params as HttpOptions);
+  const call = callSignal((given["signal"] ?? params["signal"]) as AbortSignal | undefined, "timeout", http.timeout, provider);
+  call.start();
   const retries = params["max_transport_retries"];
-  return {
-    ...(signal === undefined ? {} : { signal }),
-    ...(typeof timeout === "number" ? { timeout } : {}),
-    ...(typeof retries === "number" ? { maxRetries: retries } : {}),
-    ...given,
+  const options = { ...(typeof retries === "number" ? { maxRetries: retries } : {}), ...given, signal: call.signal };
+  // The deadline's own error, where it was the deadline that stopped the SDK.
+  const deadlineOr = (error: unknown) => (TimeoutError.isInstance(call.signal.reason) ? call.signal.reason : error);
+  let sent: PromiseLike<unknown>;
+  try {
+    sent = create(requestFields(withTemplatesFilled(params), true), options);
+  } catch (error) {
+    call.end();
+    throw error;
+  }
+  const settled = Promise.resolve(sent).then(
+    (result) => {
+      const stream = result as Partial<AsyncIterable<unknown>> | null;
+      if (params["stream"] === true && typeof stream?.[Symbol.asyncIterator] === "function") return endingWith(stream as AsyncIterable<unknown> & object, call, deadlineOr);
+      call.end();
+      return result;
+    },
+    (error: unknown) => {
+      call.end();
+      throw deadlineOr(error);
+    },
+  );
+  settled.catch(() => undefined); // the SDK's promise may be read through withResponse() alone
+  return new Proxy(sent, {
+    get(target, property) {
+      if (property === "then") return settled.then.bind(settled);
+      if (property === "catch") return settled.catch.bind(settled);
+      if (property === "finally") return settled.finally.bind(settled);
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+// The SDK's stream as it is (its other methods too), whose iteration ends the call, and throws
+// the call's abort where the SDK ended quietly because of it.
+function endingWith<S extends AsyncIterable<unknown> & object>(stream: S, call: CallSignal, deadlineOr: (error: unknown) => unknown): S {
+  const stopped = (): unknown => {
+    const reason = call.signal.reason;
+    return FormworkError.isInstance(reason) ? reason : new AbortError(reason);
   };
+  return new Proxy(stream, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (property !== Symbol.asyncIterator) return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      return () => {
+        const iterator = target[Symbol.asyncIterator]();
+        return {
+          async next() {
+            let next: IteratorResult<unknown>;
+            try {
+              next = await iterator.next();
+            } catch (error) {
+              call.end();
+              throw deadlineOr(error);
+            }
+            if (next.done === true) {
+              call.end();
+              if (call.signal.aborted) throw stopped();
+            }
+            return next;
+          },
+          async return(value?: unknown) {
+            call.end();
+            return (await iterator.return?.(value)) ?? { done: true, value };
+          },
+          [Symbol.asyncIterator]() {
+            return this;
+          },
+        };
+      };
+    },
+  });
 }
