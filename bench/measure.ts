@@ -24,6 +24,24 @@ export async function medianMs(
   return times.length % 2 === 1 ? (times[middle] as number) : ((times[middle - 1] as number) + (times[middle] as number)) / 2;
 }
 
+/**
+ * The median, over `rounds` runs of `task` each after a full GC (when `--expose-gc` gives one),
+ * of the CPU time the process spent on it (process.cpuUsage: every thread, GC and compiling
+ * included), in µs. For work spread over many concurrent streams or calls, whose cost a wall
+ * clock on a shared machine would not show.
+ */
+export async function medianCpuMicros(rounds: number, task: () => Promise<unknown>): Promise<number> {
+  const used: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    (globalThis as { gc?: () => void }).gc?.();
+    const cpu = process.cpuUsage();
+    await task();
+    const spent = process.cpuUsage(cpu);
+    used.push(spent.user + spent.system);
+  }
+  return used.sort((a, b) => a - b)[used.length >> 1] as number;
+}
+
 /** Formats milliseconds with sensible precision. */
 export function formatMs(ms: number): string {
   if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;

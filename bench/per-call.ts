@@ -8,7 +8,7 @@
 import type { HttpClient } from "../src/http/http-client.js";
 import { built } from "./built.js";
 import { LOAD_ANSWER, LoadSchema } from "./load-answer.js";
-import { formatRatio, markdownTable } from "./measure.js";
+import { formatRatio, markdownTable, medianCpuMicros } from "./measure.js";
 import { bareOver, chatEvents, socketLikeReader } from "./per-read.js";
 
 const ONE_READ = chatEvents([LOAD_ANSWER]);
@@ -43,15 +43,7 @@ async function cpuPerCall(run: () => Promise<void>): Promise<number> {
     for (let batch = 0; batch < BATCHES; batch++) await Promise.all(Array.from({ length: AT_ONCE }, run));
   };
   await round();
-  const rounds: number[] = [];
-  for (let index = 0; index < 5; index++) {
-    (globalThis as { gc?: () => void }).gc?.();
-    const cpu = process.cpuUsage();
-    await round();
-    const used = process.cpuUsage(cpu);
-    rounds.push((used.user + used.system) / (AT_ONCE * BATCHES));
-  }
-  return rounds.sort((a, b) => a - b)[2] as number;
+  return (await medianCpuMicros(5, round)) / (AT_ONCE * BATCHES);
 }
 
 /** Runs the per-call benchmark; returns its markdown. */

@@ -15,7 +15,7 @@ import type { ByteReader, HttpClient } from "../src/http/http-client.js";
 import { built } from "./built.js";
 import { tokenChunks } from "./documents.js";
 import { LOAD_ANSWER, LoadSchema } from "./load-answer.js";
-import { formatRatio, markdownTable } from "./measure.js";
+import { formatRatio, markdownTable, medianCpuMicros } from "./measure.js";
 
 const { fromProvider } = built.client;
 const { readSseJson } = built.readSse;
@@ -167,16 +167,7 @@ const hook = createHook({
 // rounds (the machine is shared: one round can be a third off).
 async function cpuPerRead(run: () => Promise<void>, streams: number): Promise<number> {
   await Promise.all(Array.from({ length: 20 }, run));
-  const reads = streams * (EVENTS.length + 1);
-  const rounds: number[] = [];
-  for (let round = 0; round < 3; round++) {
-    (globalThis as { gc?: () => void }).gc?.();
-    const cpu = process.cpuUsage();
-    await Promise.all(Array.from({ length: streams }, run));
-    const used = process.cpuUsage(cpu);
-    rounds.push((used.user + used.system) / reads);
-  }
-  return rounds.sort((a, b) => a - b)[1] as number;
+  return (await medianCpuMicros(3, () => Promise.all(Array.from({ length: streams }, run)))) / (streams * (EVENTS.length + 1));
 }
 
 // Promises made per read, in a run of 20 streams of their own (the hook itself costs CPU).
