@@ -4,12 +4,10 @@ import { openAIChatProtocol, type ChatMode } from "../providers/openai/chat-requ
 import { openAIResponsesProtocol, type ResponsesMode } from "../providers/openai/responses-protocol.js";
 import type { ProviderProtocol } from "../providers/provider-protocol.js";
 import { callSignal, DEFAULT_HTTP_OPTIONS, resolveHttpOptions, type CallSignal, type HttpOptions } from "../http/deadlines.js";
-import { AbortError } from "../errors/abort-error.js";
-import { FormworkError } from "../errors/formwork-error.js";
 import { TimeoutError } from "../errors/timeout-error.js";
 import { baseURLOf, providerErrors, reach, sdkRedactor, toProviderError, type SdkWire } from "./sdk-client.js";
 import { withTemplatesFilled } from "./render-messages.js";
-import type { ChatTransport } from "./attempt.js";
+import { abortErrorOf, type ChatTransport } from "./attempt.js";
 import { createStructuredCompletions, requestFields, Hooks, type HookMethods, type OperationsOptions, type StructuredCompletions } from "./structured-client.js";
 import { ConfigurationError } from "../errors/configuration-error.js";
 import { checkBaseURL, checkMode, checkSdkClient } from "./check-configuration.js";
@@ -212,8 +210,7 @@ function sdkPassthrough(create: (body: Record<string, unknown>, options: Record<
       if (property === "then") return settled.then.bind(settled);
       if (property === "catch") return settled.catch.bind(settled);
       if (property === "finally") return settled.finally.bind(settled);
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      return memberOf(target, property);
     },
   });
 }
@@ -221,14 +218,9 @@ function sdkPassthrough(create: (body: Record<string, unknown>, options: Record<
 // The SDK's stream as it is (its other methods too), whose iteration ends the call, and throws
 // the call's abort where the SDK ended quietly because of it.
 function endingWith<S extends AsyncIterable<unknown> & object>(stream: S, call: CallSignal, deadlineOr: (error: unknown) => unknown): S {
-  const stopped = (): unknown => {
-    const reason = call.signal.reason;
-    return FormworkError.isInstance(reason) ? reason : new AbortError(reason);
-  };
   return new Proxy(stream, {
     get(target, property) {
-      const value: unknown = Reflect.get(target, property, target);
-      if (property !== Symbol.asyncIterator) return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      if (property !== Symbol.asyncIterator) return memberOf(target, property);
       return () => {
         const iterator = target[Symbol.asyncIterator]();
         return {
@@ -242,7 +234,7 @@ function endingWith<S extends AsyncIterable<unknown> & object>(stream: S, call: 
             }
             if (next.done === true) {
               call.end();
-              if (call.signal.aborted) throw stopped();
+              if (call.signal.aborted) throw abortErrorOf(call.signal.reason);
             }
             return next;
           },
@@ -257,4 +249,10 @@ function endingWith<S extends AsyncIterable<unknown> & object>(stream: S, call: 
       };
     },
   });
+}
+
+// A member of the SDK's object as it is, its methods bound to it (a proxy stands in for it).
+function memberOf(target: object, property: PropertyKey): unknown {
+  const value: unknown = Reflect.get(target, property, target);
+  return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
 }
